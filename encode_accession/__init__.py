@@ -1,0 +1,3 @@
+"""Accession ENCODE pipeline runs, track ENCODE experiments, record provenance."""
+
+__version__ = "0.1.0"

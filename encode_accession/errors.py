@@ -1,0 +1,24 @@
+"""One error type for bad input, so every message names the file, the key and the fix.
+
+Users meet these before anything is posted; the CLI and the Snakefile print them as one
+line instead of a traceback.
+"""
+
+from __future__ import annotations
+
+
+class InputError(Exception):
+    """Bad input found before any side effect: says where (file, key) and how to fix it."""
+
+    def __init__(self, source: str, key: str, problem: str, fix: str = "") -> None:
+        self.source = str(source)
+        self.key = key
+        self.problem = problem
+        self.fix = fix
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        where = f"{self.source}: {self.key}" if self.key else self.source
+        text = f"{where}: {self.problem}"
+        return f"{text} (fix: {self.fix})" if self.fix else text
