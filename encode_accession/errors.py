@@ -22,3 +22,16 @@ class InputError(Exception):
         where = f"{self.source}: {self.key}" if self.key else self.source
         text = f"{where}: {self.problem}"
         return f"{text} (fix: {self.fix})" if self.fix else text
+
+
+class InputErrors(InputError):
+    """Several problems found in one pass, reported together so the user fixes them at once."""
+
+    def __init__(self, errors: list[InputError]) -> None:
+        self.errors = errors
+        first = errors[0]
+        super().__init__(first.source, first.key, first.problem, first.fix)
+
+    @property
+    def message(self) -> str:
+        return "\n".join(e.message for e in self.errors)
