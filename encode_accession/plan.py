@@ -88,6 +88,10 @@ class Plan:
                     seen.setdefault(p.uri)
         return list(seen)
 
+    def planned_parents(self, file_id: str) -> list[str]:
+        """Ids of the planned files a file derives from: its DAG parents."""
+        return [p.planned_id for p in self.files[file_id].parents if p.planned_id]
+
     def files_of(self, step: Step) -> list[PlannedFile]:
         return [f for f in self.files.values() if f.step is step]
 

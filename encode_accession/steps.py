@@ -159,3 +159,19 @@ def _derived_from(raw: dict[str, Any]) -> DerivedFrom:
         search_down=_flag(raw.get("should_search_down")),
         only_current_analysis=_flag(raw.get("only_search_current_analysis")),
     )
+
+
+RULES_DIR = Path(__file__).resolve().parents[1] / "accession_rules"
+
+
+def resolve_steps(name_or_path: str | Path) -> Path:
+    """A steps file path, or a pipeline name from ``accession_rules/`` (``atac`` -> atac.yaml)."""
+    path = Path(name_or_path)
+    if path.exists():
+        return path
+    bundled = RULES_DIR / f"{name_or_path}.yaml"
+    if bundled.exists():
+        return bundled
+    known = ", ".join(sorted(p.stem for p in RULES_DIR.glob("*.yaml")))
+    raise InputError(str(name_or_path), "", "no such steps file or bundled pipeline",
+                     f"give a steps file path or one of: {known}")

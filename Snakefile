@@ -1,0 +1,25 @@
+# Accession a finished Cromwell/Caper ENCODE pipeline run to the ENCODE Portal.
+#
+# The plan (which files, which parents) is built here at parse time from the run's
+# metadata.json and the pipeline's accessioning steps; every planned file becomes one job
+# whose inputs are the receipts of its derived_from parents. See README.md.
+
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/accession.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        [receipt(f) for f in PLAN.files.values()],

@@ -1,0 +1,98 @@
+"""The ``encode-accession`` command line: thin wrappers over the package's functions.
+
+Bad input exits with status 1 and one message per problem (never a traceback), so the command
+is safe to chain in scripts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+
+from .cromwell import load_metadata
+from .errors import InputError
+from .plan import Plan, PlanOptions, build_plan
+from .steps import load_steps, resolve_steps
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        return handler(args)
+    except InputError as e:
+        print(f"error: {e.message}", file=sys.stderr)
+        return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="encode-accession", description=__doc__)
+    commands = parser.add_subparsers(title="commands")
+
+    plan = commands.add_parser("plan", help="show what a run would accession, with derived_from")
+    plan.add_argument("--metadata", "-m", required=True, help="Cromwell metadata.json")
+    plan.add_argument("--steps", "-s", required=True,
+                      help="steps file (JSON or YAML) or a pipeline name from accession_rules/")
+    plan.add_argument("--format", choices=("table", "json"), default="table")
+    replication = plan.add_mutually_exclusive_group()
+    replication.add_argument("--replicated", dest="replicated", action="store_true", default=None,
+                             help="the dataset has 2+ biological replicates")
+    replication.add_argument("--unreplicated", dest="replicated", action="store_false",
+                             help="skip steps that require replication")
+    plan.set_defaults(handler=_plan)
+
+    steps = commands.add_parser("steps", help="accessioning steps files")
+    steps_commands = steps.add_subparsers(title="steps commands")
+    validate = steps_commands.add_parser("validate", help="check steps files against the schema")
+    validate.add_argument("files", nargs="+")
+    validate.set_defaults(handler=_validate_steps)
+    return parser
+
+
+def _plan(args: argparse.Namespace) -> int:
+    plan = build_plan(load_metadata(args.metadata), load_steps(resolve_steps(args.steps)),
+                      PlanOptions(replicated=args.replicated))
+    if args.format == "json":
+        json.dump(plan.to_dict(), sys.stdout, indent=2)
+        print()
+    else:
+        print(format_plan_table(plan))
+    return 0
+
+
+def format_plan_table(plan: Plan) -> str:
+    rows = [("id", "step", "output_type", "format", "parents (planned/portal)")]
+    for f in plan.files.values():
+        planned = sum(1 for p in f.parents if p.planned_id)
+        fmt = " ".join(filter(None, (f.spec.file_format, f.spec.file_format_type)))
+        rows.append((f.id, f.step.rule, f.spec.output_type, fmt,
+                     f"{planned}/{len(f.parents) - planned}"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    lines.append(f"\n{len(plan.files)} files in {len(plan.steps)} steps for workflow "
+                 f"{plan.workflow.id}; {len(plan.portal_inputs)} parents to find on the portal")
+    lines.extend(f"skipped: {reason}" for reason in plan.skipped)
+    return "\n".join(lines)
+
+
+def _validate_steps(args: argparse.Namespace) -> int:
+    failed = 0
+    for name in args.files:
+        try:
+            steps = load_steps(name)
+        except InputError as e:
+            failed += 1
+            print(e.message, file=sys.stderr)
+        else:
+            print(f"{name}: ok ({len(steps.steps)} steps)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

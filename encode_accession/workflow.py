@@ -1,0 +1,33 @@
+"""Glue between the Snakefile and the package: config -> plan, and where receipts live.
+
+Kept out of the .smk files so the rules stay thin and this logic is unit-tested.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .cromwell import load_metadata
+from .errors import InputError
+from .plan import Plan, PlannedFile, PlanOptions, build_plan
+from .steps import load_steps, resolve_steps
+
+
+def plan_from_config(config: dict[str, Any]) -> Plan:
+    """The plan for a validated workflow config; bad input exits with one clear message."""
+    try:
+        metadata = config.get("metadata")
+        if not metadata:
+            from .demo import write_demo_run
+
+            metadata = write_demo_run(Path(config["results"]) / "demo")
+        steps = resolve_steps(config.get("steps") or config["pipeline"])
+        return build_plan(load_metadata(metadata), load_steps(steps),
+                          PlanOptions(replicated=config.get("replicated")))
+    except InputError as e:
+        raise SystemExit(f"encode-accession: cannot plan this run:\n{e.message}") from None
+
+
+def receipt_path(results: str, planned: PlannedFile) -> str:
+    return f"{results}/files/{planned.step.rule}/{planned.id}.json"
