@@ -1,0 +1,90 @@
+"""Accessioning steps files: the ENCODE JSON format, its YAML form, and schema errors."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import REPO
+
+from encode_accession.errors import InputError
+from encode_accession.steps import load_steps, parse_steps, resolve_steps
+
+MINIMAL = {"accession.steps": [{
+    "dcc_step_run": "run", "wdl_task_name": "t", "wdl_files": [{
+        "filekey": "bam", "file_format": "bam", "output_type": "alignments",
+        "derived_from_files": [{"derived_from_task": "t", "derived_from_filekey": "fq",
+                                "derived_from_inputs": "true"}]}]}]}
+
+
+def test_json_and_yaml_forms_give_the_same_model(tmp_path):
+    (tmp_path / "s.json").write_text(json.dumps(MINIMAL))
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(MINIMAL))
+    as_json = load_steps(tmp_path / "s.json")
+    as_yaml = load_steps(tmp_path / "s.yaml")
+    assert as_json.steps == as_yaml.steps
+    assert as_json.raw_fastqs_keys == ("fastq", "fastqs")  # the reference default
+
+
+def test_legacy_string_booleans_are_read_as_booleans():
+    steps = parse_steps(MINIMAL, "s.json")
+    assert steps.steps[0].files[0].derived_from[0].inputs is True
+
+
+def test_schema_error_names_the_file_and_the_path():
+    bad = json.loads(json.dumps(MINIMAL))
+    del bad["accession.steps"][0]["wdl_files"][0]["filekey"]
+    with pytest.raises(InputError) as err:
+        parse_steps(bad, "my_steps.json")
+    assert err.value.message == (
+        "my_steps.json: accession.steps[0].wdl_files[0]: 'filekey' is required")
+
+
+def test_every_problem_is_reported_at_once():
+    bad = json.loads(json.dumps(MINIMAL))
+    bad["accession.steps"][0]["wdl_files"][0]["colour"] = "red"
+    bad["accession.steps"][0]["requires_replication"] = "maybe"
+    bad["accession.steps"].append({})
+    with pytest.raises(InputError) as err:
+        parse_steps(bad, "s.yaml")
+    lines = err.value.message.splitlines()
+    assert "s.yaml: accession.steps[0].wdl_files[0]: unknown key 'colour'" in lines
+    assert "s.yaml: accession.steps[0].requires_replication: 'maybe' is not a boolean" in lines
+    assert "s.yaml: accession.steps[1]: 'wdl_task_name' is required" in lines
+
+
+def test_malformed_yaml_names_line_and_column(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text("accession.steps:\n  - dcc_step_run: [unclosed\n")
+    with pytest.raises(InputError, match=r"s.yaml: line \d+ column \d+: not valid YAML"):
+        load_steps(path)
+
+
+def test_pipeline_names_resolve_to_bundled_rules_and_unknown_names_list_them():
+    assert resolve_steps("atac").name == "atac.yaml"
+    with pytest.raises(InputError, match="one of: .*atac.*mirna"):
+        resolve_steps("atacc")
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "accession_rules").glob("*.yaml")),
+                         ids=lambda p: p.name)
+def test_bundled_accession_rules_validate(path):
+    steps = load_steps(path)
+    assert steps.steps and all(s.files for s in steps.steps)
+
+
+def test_reference_steps_files_validate_unchanged():
+    """All 32 steps JSONs of the `accession` 4.8.4 wheel (set ACCESSION_STEPS_DIR to the
+    unzipped `accession_steps/`; `tests/fetch_reference_steps.sh` does that)."""
+    folder = os.environ.get("ACCESSION_STEPS_DIR")
+    if not folder:
+        pytest.skip("ACCESSION_STEPS_DIR not set")
+    files = sorted(Path(folder).glob("*_steps.json"))
+    assert len(files) == 32
+    total = sum(len(load_steps(f).steps) for f in files)
+    # 218 in the 4.8.4 wheel (the research report's 216 counts git HEAD, where megamap
+    # lost its two delta steps after the release)
+    assert total == 218
