@@ -4,7 +4,9 @@
 # metadata.json and the pipeline's accessioning steps; every planned file becomes one job
 # whose inputs are the receipts of its derived_from parents. See README.md.
 
-from snakemake.utils import min_version, validate
+from snakemake.utils import min_version
+
+from encode_accession.workflow import check_config
 
 min_version("9.0")
 
@@ -12,7 +14,7 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
-validate(config, "workflow/schemas/config.schema.yaml")
+check_config(config)
 
 
 include: "workflow/rules/common.smk"

@@ -257,20 +257,18 @@ def _link_files(workflow: Workflow) -> None:
         return wf_file
 
     for call in all_calls:
-        uris: list[str] = []
+        outputs: dict[str, None] = {}
         for key, uri in flatten_files(call.outputs):
             wf_file = record(key, uri)
             if wf_file.producer is None:
                 wf_file.producer = call
-            if uri not in uris:
-                uris.append(uri)
-        workflow.call_outputs[call] = uris
+            outputs[uri] = None
+        workflow.call_outputs[call] = list(outputs)
     for call in all_calls:
-        uris = []
+        inputs: dict[str, None] = {}  # ordered set: a call may list a file under two keys
         for key, uri in flatten_files(call.inputs):
             wf_file = record(key, uri)
-            if call not in wf_file.consumers:
+            if uri not in inputs:
+                inputs[uri] = None
                 wf_file.consumers.append(call)
-            if uri not in uris:
-                uris.append(uri)
-        workflow.call_inputs[call] = uris
+        workflow.call_inputs[call] = list(inputs)

@@ -11,7 +11,21 @@ from typing import Any
 from .cromwell import load_metadata
 from .errors import InputError
 from .plan import Plan, PlannedFile, PlanOptions, build_plan
+from .schemas import load_schema, validate
 from .steps import load_steps, resolve_steps
+
+CONFIG_SCHEMA = "config.schema.yaml"
+
+
+def check_config(config: dict[str, Any]) -> None:
+    """Validate the workflow config and fill in schema defaults, or exit with one message."""
+    try:
+        validate(config, CONFIG_SCHEMA, "config")
+    except InputError as e:
+        raise SystemExit(f"encode-accession: invalid configuration:\n{e.message}") from None
+    for key, spec in load_schema(CONFIG_SCHEMA)["properties"].items():
+        if "default" in spec:
+            config.setdefault(key, spec["default"])
 
 
 def plan_from_config(config: dict[str, Any]) -> Plan:

@@ -1,0 +1,58 @@
+"""The encode-accession command line: plan and steps validate."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import DATA, shared_fixture
+
+from encode_accession.cli import main
+
+ATAC = "cromwell/ENCSR609OHJ_metadata_2reps.json"
+
+
+def test_plan_prints_json_with_every_planned_file(capsys):
+    metadata = shared_fixture(ATAC)
+    assert main(["plan", "-m", str(metadata), "-s", str(DATA / "atac_v1_steps.yaml"),
+                 "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["workflow_id"] == "2099edd0-0399-46ba-941c-abdcea355c1c"
+    assert len(data["files"]) == 14
+    assert all(f["derived_from"] for f in data["files"])
+
+
+def test_plan_table_names_files_steps_and_parent_counts(capsys):
+    metadata = shared_fixture(ATAC)
+    assert main(["plan", "-m", str(metadata), "-s", str(DATA / "atac_v1_steps.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "filter.1.nodup_bam" in out and "step01_filter" in out
+    assert "14 files in 8 steps for workflow 2099edd0" in out
+
+
+def test_unreplicated_flag_skips_replication_steps(capsys):
+    metadata = shared_fixture(ATAC)
+    main(["plan", "-m", str(metadata), "-s", str(DATA / "atac_v1_steps.yaml"),
+          "--unreplicated", "--format", "json"])
+    data = json.loads(capsys.readouterr().out)
+    assert {f["task"] for f in data["files"]} == {"bowtie2", "filter", "macs2", "idr_pr"}
+    assert len(data["skipped"]) == 4
+
+
+def test_plan_errors_exit_1_with_a_message_and_no_traceback(tmp_path, capsys):
+    bad = tmp_path / "metadata.json"
+    bad.write_text("{")
+    assert main(["plan", "-m", str(bad), "-s", "atac"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {bad}: line 1 column 2: not valid JSON")
+    assert "Traceback" not in err
+
+
+def test_steps_validate_reports_each_file_and_fails_on_any_error(tmp_path, capsys):
+    good = DATA / "atac_v1_steps.yaml"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"accession.steps": [{"dcc_step_run": "x"}]}))
+    assert main(["steps", "validate", str(good), str(bad)]) == 1
+    captured = capsys.readouterr()
+    assert f"{good}: ok (8 steps)" in captured.out
+    assert f"{bad}: accession.steps[0]: 'wdl_task_name' is required" in captured.err
+    assert main(["steps", "validate", str(good)]) == 0
