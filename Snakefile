@@ -24,4 +24,4 @@ include: "workflow/rules/accession.smk"
 rule all:
     default_target: True
     input:
-        [receipt(f) for f in PLAN.files.values()],
+        f"{RESULTS}/analysis.json",

@@ -5,6 +5,7 @@ Kept out of the .smk files so the rules stay thin and this logic is unit-tested.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,9 @@ def check_config(config: dict[str, Any]) -> None:
     for key, spec in load_schema(CONFIG_SCHEMA)["properties"].items():
         if "default" in spec:
             config.setdefault(key, spec["default"])
+    for key in ("lab", "award"):
+        if not config.get(key) and os.environ.get(f"DCC_{key.upper()}"):
+            config[key] = os.environ[f"DCC_{key.upper()}"]
 
 
 def plan_from_config(config: dict[str, Any]) -> Plan:

@@ -1,0 +1,313 @@
+"""What each Snakemake job does. Rule scripts call one function here with their ``snakemake``
+object; everything a job learns or creates goes into its receipt.
+
+Every job that creates a portal object first looks it up by its deterministic alias, so any
+job can be re-run after a crash without making a duplicate.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError, InputErrors
+from .payloads import (
+    Attribution,
+    FileFacts,
+    alias,
+    file_alias,
+    file_payload,
+    step_run_alias,
+    step_run_payload,
+)
+from .plan import Plan, PlannedFile
+from .portal.client import PortalClient
+from .receipts import read_receipt, write_receipt
+from .storage import Storage, get_storage
+from .upload import upload
+from .workflow import plan_from_config
+
+IGNORED_STATUSES = {"replaced", "revoked", "deleted"}
+COUNTED_REPLICATE_STATUSES = {"released", "in progress"}
+NEEDS_UPLOAD = {"uploading", "upload failed"}
+
+
+@dataclass
+class Run:
+    """Everything a job needs, rebuilt in each job process from the validated config."""
+
+    config: dict[str, Any]
+
+    @cached_property
+    def plan(self) -> Plan:
+        return plan_from_config(self.config)
+
+    @cached_property
+    def who(self) -> Attribution:
+        return Attribution(lab=self.config["lab"], award=self.config["award"])
+
+    @cached_property
+    def portal(self) -> PortalClient:
+        return PortalClient(self.config["server"])
+
+    @cached_property
+    def storage(self) -> Storage:
+        return get_storage(self.config.get("s3_endpoint_url"))
+
+    @property
+    def workflow_id(self) -> str:
+        return self.plan.workflow.id
+
+    @property
+    def private(self) -> bool:
+        return bool(self.config.get("private"))
+
+    def file_alias(self, planned: PlannedFile, md5: str) -> str:
+        return file_alias(self.who.lab, self.workflow_id, planned.uri, md5=md5,
+                          private=self.private)
+
+
+# --- preflight: resolve inputs, checksums, duplicates ------------------------------------
+
+def preflight(run: Run) -> dict[str, Any]:
+    """Before anything is posted: find inputs on the portal, checksum every planned file,
+    and refuse to go on when a planned file's md5 is already on the portal (unless forced
+    or it was posted by an earlier run of this workflow)."""
+    plan, portal = run.plan, run.portal
+    problems: list[InputError] = []
+    for kind, ident in (("lab", run.who.lab_id), ("award", run.who.award_id)):
+        if portal.get(ident) is None:
+            problems.append(InputError("config", kind, f"{ident} is not on the portal "
+                                       f"{run.config['server']}",
+                                       f"set `{kind}` (or DCC_{kind.upper()}) to one it knows"))
+    if problems:
+        raise InputErrors(problems)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        uris = [*plan.portal_inputs, *(f.uri for f in plan.files.values())]
+        checksums = dict(zip(uris, pool.map(lambda u: (run.storage.md5(u), run.storage.size(u)),
+                                            uris), strict=True))
+    inputs = {uri: _find_input(portal, uri, checksums[uri][0]) for uri in plan.portal_inputs}
+    missing = [InputError(uri, "derived_from", f"no portal file has md5 {checksums[uri][0]}",
+                          "post the pipeline inputs and references to the portal first")
+               for uri, found in inputs.items() if found is None]
+    if missing:
+        raise InputErrors(missing)
+    dataset = _dataset(run, inputs)
+    duplicates = []
+    for f in plan.files.values():
+        md5 = checksums[f.uri][0]
+        mine = run.file_alias(f, md5)
+        for match in portal.search("File", {"md5sum": md5}, frame="object"):
+            if match.get("status") not in IGNORED_STATUSES and mine not in match.get("aliases", []):
+                duplicates.append({"file": f.uri, "portal_file": match["@id"],
+                                   "status": match.get("status"),
+                                   "dataset": match.get("dataset")})
+    if duplicates and not run.config.get("force"):
+        raise InputError("preflight", "md5sum",
+                         "planned files are already on the portal:\n" + duplicate_table(duplicates),
+                         "set force: true to post them anyway")
+    return {
+        "workflow_id": run.workflow_id,
+        "dataset": dataset["@id"],
+        "assembly": _first(inputs.values(), "assembly"),
+        "genome_annotation": _first(inputs.values(), "genome_annotation"),
+        "biological_replicates": _replicate_count(dataset),
+        "inputs": inputs,
+        "checksums": {u: {"md5": m, "size": s} for u, (m, s) in checksums.items()},
+        "duplicates": duplicates,
+    }
+
+
+def _find_input(portal: PortalClient, uri: str, md5: str) -> dict[str, Any] | None:
+    matches = [m for m in portal.search("File", {"md5sum": md5}, frame="object")
+               if m.get("status") not in IGNORED_STATUSES]
+    if not matches:
+        return None
+    m = matches[0]
+    return {k: m.get(k) for k in ("@id", "accession", "dataset", "assembly", "genome_annotation",
+                                  "output_type", "status")}
+
+
+def _dataset(run: Run, inputs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The dataset of the first raw fastq, as the reference tool finds it."""
+    steps = run.plan.steps_file
+    keys = set(steps.raw_fastqs_keys)
+    for f in run.plan.workflow.files.values():
+        raw = keys & set(f.keys) and (f.producer is None or steps.raw_fastqs_can_have_task)
+        if raw and f.uri in inputs:
+            dataset = run.portal.get(inputs[f.uri]["dataset"], frame="embedded")
+            if dataset:
+                return dataset
+    raise InputError(run.plan.workflow.source, "raw_fastqs_keys",
+                     f"no raw fastq (keys {sorted(keys)}) of this run is on the portal",
+                     "post the fastqs first, or check raw_fastqs_keys in the steps file")
+
+
+def _first(items: Any, key: str) -> Any:
+    return next((i[key] for i in items if i.get(key)), None)
+
+
+def _replicate_count(dataset: dict[str, Any]) -> int:
+    return len({r.get("biological_replicate_number") for r in dataset.get("replicates", [])
+                if isinstance(r, dict) and r.get("status") in COUNTED_REPLICATE_STATUSES})
+
+
+def duplicate_table(rows: list[dict[str, Any]]) -> str:
+    header = ("File Path", "Matching Portal Files", "Portal Status", "Portal File Dataset")
+    lines = [header] + [(r["file"], r["portal_file"], str(r["status"]), str(r["dataset"]))
+                        for r in rows]
+    widths = [max(len(line[i]) for line in lines) for i in range(4)]
+    return "\n".join(" | ".join(c.ljust(w) for c, w in zip(line, widths, strict=True))
+                     for line in lines)
+
+
+# --- step runs and files ------------------------------------------------------------------
+
+def get_or_create(portal: PortalClient, collection: str, payload: dict[str, Any]
+                  ) -> tuple[dict[str, Any], bool]:
+    """Look the object up by its first alias; create it only when it is not there."""
+    existing = portal.get(payload["aliases"][0], database=True)
+    if existing is not None:
+        return existing, False
+    return portal.post(collection, payload), True
+
+
+def step_run(run: Run, rule: str) -> dict[str, Any]:
+    step = next(s for s in run.plan.steps if s.rule == rule)
+    call = run.plan.files_of(step)[0].call
+    payload = step_run_payload(run.who, step, step_run_alias(run.who.lab, step, run.workflow_id,
+                                                             call.docker_tag))
+    obj, created = get_or_create(run.portal, "analysis_step_run", payload)
+    return {"@id": obj["@id"], "alias": payload["aliases"][0], "created": created}
+
+
+def accession_file(run: Run, file_id: str, preflight_receipt: dict[str, Any],
+                   step_run_receipt: dict[str, Any], parent_receipts: dict[str, dict[str, Any]]
+                   ) -> dict[str, Any]:
+    planned = run.plan.files[file_id]
+    checksum = preflight_receipt["checksums"][planned.uri]
+    derived_from: dict[str, None] = {}
+    for parent in planned.parents:
+        if parent.planned_id:
+            derived_from[parent_receipts[parent.planned_id]["@id"]] = None
+        else:
+            derived_from[preflight_receipt["inputs"][parent.uri]["@id"]] = None
+    facts = FileFacts(md5=checksum["md5"], size=checksum["size"],
+                      dataset=preflight_receipt["dataset"],
+                      assembly=preflight_receipt["assembly"] if _takes_assembly(planned) else None,
+                      genome_annotation=preflight_receipt["genome_annotation"],
+                      derived_from=tuple(derived_from), step_run=step_run_receipt["@id"])
+    payload = file_payload(run.who, planned, facts, run.file_alias(planned, facts.md5),
+                           private=run.private)
+    obj, created = get_or_create(run.portal, "file", payload)
+    return {"id": file_id, "@id": obj["@id"], "accession": obj.get("accession"),
+            "alias": payload["aliases"][0], "uri": planned.uri, "md5sum": facts.md5,
+            "file_size": facts.size, "status": obj.get("status"), "created": created,
+            "derived_from": list(derived_from), "step_run": facts.step_run}
+
+
+def _takes_assembly(planned: PlannedFile) -> bool:
+    """Raw output types must not carry an assembly (the portal refuses it)."""
+    return planned.spec.output_type not in {"reads", "rejected reads", "filtered reads"}
+
+
+# --- uploads ------------------------------------------------------------------------------
+
+def upload_file(run: Run, file_receipt: dict[str, Any], *, timeout: float = 60.0
+                ) -> dict[str, Any]:
+    """Upload when the portal still waits for the bytes, then check what it recorded."""
+    portal = run.portal
+    current = portal.get(file_receipt["@id"], database=True) or {}
+    uploaded = False
+    if current.get("status") in NEEDS_UPLOAD:
+        credentials = portal.regenerate_upload_credentials(file_receipt["@id"])
+        upload(run.storage, file_receipt["uri"], file_receipt["file_size"], credentials)
+        uploaded = True
+    deadline = time.monotonic() + timeout
+    while True:
+        current = portal.get(file_receipt["@id"], database=True) or {}
+        if current.get("status") not in NEEDS_UPLOAD or time.monotonic() > deadline:
+            break
+        time.sleep(1.0)
+    status = current.get("status")
+    if status == "content error":
+        raise RuntimeError(f"{file_receipt['@id']}: the portal found a content error: "
+                           f"{current.get('content_error_detail')}")
+    if current.get("md5sum") != file_receipt["md5sum"] or (
+            current.get("file_size") not in (None, file_receipt["file_size"])):
+        raise RuntimeError(f"{file_receipt['@id']}: the portal's md5/size differ from "
+                           f"{file_receipt['uri']}")
+    return {"@id": file_receipt["@id"], "uploaded": uploaded, "status": status,
+            "verified": status not in NEEDS_UPLOAD}
+
+
+# --- the analysis ---------------------------------------------------------------------------
+
+def analysis(run: Run, preflight_receipt: dict[str, Any], file_receipts: list[dict[str, Any]],
+             metadata_text: str) -> dict[str, Any]:
+    """Workflow-metadata document, the analysis object, and the dataset's link to it."""
+    portal, who, wf_id = run.portal, run.who, run.workflow_id
+    documents = []
+    if not run.private:
+        accession = preflight_receipt["dataset"].strip("/").rsplit("/", 1)[-1]
+        encoded = base64.b64encode(metadata_text.encode()).decode()
+        doc, _ = get_or_create(portal, "document", {
+            "aliases": [alias(who.lab, "cromwell-metadata", wf_id)],
+            "document_type": "workflow metadata",
+            "attachment": {"download": f"{accession}_{wf_id}_metadata.json",
+                           "type": "application/json",
+                           "href": f"data:application/json;base64,{encoded}"},
+            **who.fields()})
+        documents.append(doc["@id"])
+    payload: dict[str, Any] = {"aliases": [alias(who.lab, wf_id)],
+                               "files": [r["@id"] for r in file_receipts],
+                               "documents": documents, **who.fields()}
+    version = pipeline_version(run.plan.workflow.submitted.get("workflow", ""))
+    if version:
+        payload["pipeline_version"] = version
+    if run.plan.steps_file.quality_standard:
+        payload["quality_standard"] = run.plan.steps_file.quality_standard
+    obj, created = get_or_create(portal, "analysis", payload)
+    portal.patch(preflight_receipt["dataset"], {"analyses": [obj["@id"]]}, extend_arrays=True)
+    return {"@id": obj["@id"], "created": created, "documents": documents,
+            "dataset": preflight_receipt["dataset"], "files": payload["files"]}
+
+
+def pipeline_version(wdl: str) -> str | None:
+    """``version`` from the WDL's meta section (``v2.2.2`` -> ``2.2.2``)."""
+    match = re.search(r"""version\s*:\s*["']v?(\d+\.\d+\.\d+)["']""", wdl)
+    return match.group(1) if match else None
+
+
+# --- entry points for rule scripts --------------------------------------------------------
+
+def run_job(smk: Any) -> None:
+    """Dispatch on ``params.job``; each branch reads its inputs and writes one receipt."""
+    run = Run(dict(smk.config))
+    job = smk.params.job
+    if job == "preflight":
+        result = preflight(run)
+    elif job == "step_run":
+        result = step_run(run, smk.params.step)
+    elif job == "file":
+        parents = {Path(p).stem: read_receipt(p) for p in smk.input.parents}
+        result = accession_file(run, smk.wildcards.file_id, read_receipt(smk.input.preflight),
+                                read_receipt(smk.input.step_run), parents)
+    elif job == "upload":
+        result = upload_file(run, read_receipt(smk.input.file),
+                             timeout=float(run.config.get("upload_timeout", 60)))
+    elif job == "analysis":
+        receipts = [read_receipt(p) for p in smk.input.files]
+        result = analysis(run, read_receipt(smk.input.preflight), receipts,
+                          Path(run.plan.workflow.source).read_text())
+    else:
+        raise ValueError(f"unknown job {job}")
+    write_receipt(smk.output[0], result)
+    print(json.dumps({"job": job, **{k: result[k] for k in ("@id", "created") if k in result}}))
