@@ -159,15 +159,16 @@ def _hash_stream(stream: BinaryIO) -> str:
 
 
 def _bucket_and_key(uri: str) -> tuple[str, str]:
-    bucket, _, key = uri.split("://", 1)[1].partition("/")
+    scheme, _, rest = uri.partition("://")
+    bucket, _, key = rest.partition("/")
     if not bucket or not key:
-        raise InputError(uri, "", "is not an object URI", fix="use scheme://bucket/path/to/object")
+        raise InputError(uri, "", "is not an object URI", fix=f"use {scheme}://bucket/path/to/key")
     return bucket, key
 
 
-def _not_found(uri: str) -> InputError:
+def _not_found(uri: str, what: str = "object") -> InputError:
     return InputError(
-        uri, "", "not found",
+        uri, "", f"{what} not found",
         fix="check the path in the Cromwell metadata and that the run's outputs were not "
         "moved or deleted",
     )
@@ -339,7 +340,7 @@ class _LocalStore:
         try:
             yield
         except (FileNotFoundError, NotADirectoryError) as err:
-            raise _not_found(uri) from err
+            raise _not_found(uri, "file") from err
         except IsADirectoryError as err:
             raise InputError(uri, "", "is a directory, not a file", fix="name a file") from err
         except PermissionError as err:

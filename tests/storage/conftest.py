@@ -58,6 +58,8 @@ class MotoS3:
         request = urllib.request.Request(
             f"{self.endpoint_url}/moto-api/reset-auth",
             data=initial_no_auth_action_count.encode(),
+            # Not form-encoded, or the server parses the body away as a form.
+            headers={"Content-Type": "text/plain"},
             method="POST",
         )
         with urllib.request.urlopen(request) as response:
