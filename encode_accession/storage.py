@@ -26,6 +26,7 @@ import hashlib
 import logging
 import os
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import BinaryIO, Protocol
@@ -84,6 +85,7 @@ class Storage:
 
     Accepts ``gs://bucket/key``, ``s3://bucket/key``, local paths and ``file://`` URLs.
     Clients are created on first use, so local-only runs need no cloud credentials.
+    Safe to share between threads (preflight checksums files from a thread pool).
     """
 
     def __init__(self, *, s3_endpoint_url: str | None = None) -> None:
@@ -95,21 +97,21 @@ class Storage:
     def md5(self, uri: str) -> str:
         """Hex md5 of the object, from the store's own record when it has a trustworthy one."""
         if uri not in self._md5s:
-            with self._store(uri) as store:
+            with self._store_for(uri) as store:
                 self._md5s[uri] = store.md5(uri)
         return self._md5s[uri]
 
     def size(self, uri: str) -> int:
-        with self._store(uri) as store:
+        with self._store_for(uri) as store:
             return store.size(uri)
 
     def exists(self, uri: str) -> bool:
-        with self._store(uri) as store:
+        with self._store_for(uri) as store:
             return store.exists(uri)
 
     def open_read(self, uri: str) -> BinaryIO:
         """A binary stream that fetches the object piecewise; close it (use ``with``)."""
-        with self._store(uri) as store:
+        with self._store_for(uri) as store:
             return store.open_read(uri)
 
     def read_bytes(self, uri: str, limit: int = DEFAULT_READ_LIMIT) -> bytes:
@@ -118,7 +120,7 @@ class Storage:
         Refuses rather than truncates past ``limit``: a cut-off JSON would fail later with
         a far less helpful message.
         """
-        with self._store(uri) as store, store.open_read(uri) as stream:
+        with self._store_for(uri) as store, store.open_read(uri) as stream:
             data = stream.read(limit + 1)
         if len(data) > limit:
             raise InputError(
@@ -127,7 +129,7 @@ class Storage:
         return data
 
     @contextmanager
-    def _store(self, uri: str) -> Iterator[_Store]:
+    def _store_for(self, uri: str) -> Iterator[_Store]:
         scheme = uri.split("://", 1)[0] if "://" in uri else "file"
         stores: dict[str, _Store] = {"gs": self._gcs, "s3": self._s3, "file": self._local}
         if scheme not in stores:
@@ -181,6 +183,7 @@ def _credentials_error(uri: str, problem: str, which: str) -> InputError:
 class _GcsStore:
     def __init__(self) -> None:
         self._client: gcs.Client | None = None
+        self._lock = threading.Lock()
 
     @contextmanager
     def errors(self, uri: str) -> Iterator[None]:
@@ -199,13 +202,16 @@ class _GcsStore:
             ) from err
 
     def client(self) -> gcs.Client:
-        if self._client is None:
-            if os.environ.get("STORAGE_EMULATOR_HOST"):
-                self._client = gcs.Client(project="emulator", credentials=AnonymousCredentials())
-            else:
-                # Reading objects needs no project; inferring one fails for ADC without one.
-                self._client = gcs.Client(project=None)
-        return self._client
+        with self._lock:
+            if self._client is None:
+                if os.environ.get("STORAGE_EMULATOR_HOST"):
+                    self._client = gcs.Client(
+                        project="emulator", credentials=AnonymousCredentials()
+                    )
+                else:
+                    # Reading objects needs no project; inferring one fails for ADC without.
+                    self._client = gcs.Client(project=None)
+            return self._client
 
     def _blob(self, uri: str) -> gcs.Blob:
         """Metadata in one request; the blob pins its generation, so later reads match it."""
@@ -237,6 +243,7 @@ class _S3Store:
     def __init__(self, endpoint_url: str | None) -> None:
         self._endpoint_url = endpoint_url
         self._client = None
+        self._lock = threading.Lock()
 
     @contextmanager
     def errors(self, uri: str) -> Iterator[None]:
@@ -262,20 +269,21 @@ class _S3Store:
             raise
 
     def client(self):  # -> botocore S3 client (its type is generated at runtime)
-        if self._client is None:
-            config = None
-            if self._endpoint_url:
-                # boto3 >= 1.36 sends and demands CRC checksums that non-AWS S3 servers
-                # mishandle; against real AWS we keep the stricter default.
-                config = Config(
-                    request_checksum_calculation="when_required",
-                    response_checksum_validation="when_required",
+        with self._lock:
+            if self._client is None:
+                config = None
+                if self._endpoint_url:
+                    # boto3 >= 1.36 sends and demands CRC checksums that non-AWS S3 servers
+                    # mishandle; against real AWS we keep the stricter default.
+                    config = Config(
+                        request_checksum_calculation="when_required",
+                        response_checksum_validation="when_required",
+                    )
+                # A private session: boto3's default session is not thread-safe to create.
+                self._client = boto3.session.Session().client(
+                    "s3", endpoint_url=self._endpoint_url, config=config
                 )
-            # A private session: boto3's default session is not thread-safe to create.
-            self._client = boto3.session.Session().client(
-                "s3", endpoint_url=self._endpoint_url, config=config
-            )
-        return self._client
+            return self._client
 
     def md5(self, uri: str) -> str:
         bucket, key = _bucket_and_key(uri)

@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from boto3.s3.transfer import TransferConfig
@@ -163,3 +164,12 @@ def test_reader_without_tagging_permission_falls_back_to_etag(moto_s3, monkeypat
         assert Storage(s3_endpoint_url=moto_s3.endpoint_url).md5(uri) == (
             hashlib.md5(data).hexdigest()
         )
+
+
+def test_threads_share_one_storage(moto_s3, storage):
+    """Preflight checksums from a thread pool; the lazy client must survive that."""
+    data = [os.urandom(10_000 + i) for i in range(16)]
+    uris = [put(moto_s3, f"threads/{i}.bin", blob) for i, blob in enumerate(data)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        md5s = list(pool.map(storage.md5, uris))
+    assert md5s == [hashlib.md5(blob).hexdigest() for blob in data]
