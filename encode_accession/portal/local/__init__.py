@@ -1,0 +1,28 @@
+"""The local portal: a SQLite-backed double of the ENCODE Portal's REST API."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from .app import PortalApp
+from .faults import FaultConfig, Faults
+from .loader import load_file, load_objects
+from .portal import LocalPortal, default_db_path
+from .uploads import UploadConfig
+
+__all__ = [
+    "FaultConfig", "Faults", "LocalPortal", "PortalApp", "UploadConfig", "default_db_path",
+    "load_file", "load_objects", "shared_app",
+]
+
+
+@cache
+def _shared(path: Path) -> PortalApp:
+    return PortalApp(LocalPortal(path))
+
+
+def shared_app(db_path: str | Path) -> PortalApp:
+    """One in-process app per database file, so every `local:` client in a process sees the
+    same portal (and the same fault settings)."""
+    return _shared(Path(db_path).resolve())

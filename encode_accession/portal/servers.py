@@ -1,0 +1,46 @@
+"""Which portal a server name means: prod, dev, an https URL, loopback http, or local."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from ..errors import InputError
+
+SERVERS = {"prod": "https://www.encodeproject.org", "dev": "https://test.encodedcc.org"}
+LOCAL_BASE_URL = "http://local-portal"
+
+
+@dataclass(frozen=True)
+class Server:
+    base_url: str
+    local_db: Path | None = None  # set for the in-process local portal
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def resolve_server(server: str, default_local_db: Path) -> Server:
+    """Map a server name to a base URL; `local[:/path/db.sqlite]` to the embedded portal."""
+    if server in SERVERS:
+        return Server(SERVERS[server])
+    if server == "local" or server.startswith("local:"):
+        path = server.partition(":")[2]
+        return Server(LOCAL_BASE_URL, Path(path) if path else default_local_db)
+    parts = urlsplit(server)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError("server", server, "is not prod, dev, local[:<db path>] or an http(s) URL",
+                         "use e.g. prod, dev, local, https://host or http://127.0.0.1:8000")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise InputError("server", server, "plain http is only allowed for loopback hosts",
+                         f"use https://{parts.netloc} (credentials must not cross the network "
+                         "unencrypted)")
+    return Server(server.rstrip("/"))
