@@ -1,0 +1,162 @@
+"""Upload credentials (`@@upload`), uploading bytes, checkfiles, and downloads."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlparse
+
+import boto3
+import pytest
+import requests
+from botocore.config import Config
+
+from encode_accession.portal import PortalAuthError
+from encode_accession.portal.local import LocalPortal, PortalApp, UploadConfig
+
+from .conftest import FAST, serving
+from .payloads import R1, bam
+
+CONTENT = b"alignment bytes\n"
+
+
+def _bam_for(content: bytes, alias: str = "demo-lab:bam-1") -> dict:
+    return bam(alias, md5sum=hashlib.md5(content).hexdigest(), file_size=len(content))
+
+
+def _write_local_upload(credentials: dict, content: bytes) -> Path:
+    path = Path(urlparse(credentials["upload_url"]).path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    return path
+
+
+def _set_status(portal, at_id: str, status: str) -> None:
+    """As an admin would (the submitter API refuses it)."""
+    store = portal.portal.store
+    item = store.by_at_id(at_id)
+    item.props["status"] = status
+    store.save(item, store.keys_of(item.uuid))
+
+
+def test_get_upload_credentials_returns_the_stored_ones(portal):
+    created = portal.client.post("file", _bam_for(CONTENT))
+    assert portal.client.get_upload_credentials(created["@id"]) == created["upload_credentials"]
+
+
+def test_regenerated_credentials_are_fresh_and_valid_36_hours(portal):
+    created = portal.client.post("file", _bam_for(CONTENT))
+    fresh = portal.client.regenerate_upload_credentials(created["accession"])
+    old = created["upload_credentials"]
+    assert fresh["access_key"] != old["access_key"] and fresh["upload_url"] == old["upload_url"]
+    assert {"access_key", "secret_key", "session_token", "expiration", "upload_url"} <= set(fresh)
+    expires = datetime.fromisoformat(fresh["expiration"])
+    assert abs(expires - datetime.now(UTC) - timedelta(hours=36)) < timedelta(minutes=1)
+    day = datetime.now(UTC).strftime("%Y/%m/%d")
+    assert f"/{day}/{created['uuid']}/{created['accession']}.bam" in fresh["upload_url"]
+
+
+def test_new_credentials_need_status_uploading(portal):
+    created = portal.client.post("file", _bam_for(CONTENT))
+    _set_status(portal, created["@id"], "in progress")
+    with pytest.raises(PortalAuthError) as exc:
+        portal.client.regenerate_upload_credentials(created["@id"])
+    assert exc.value.status == 403
+    assert exc.value.body["detail"] == 'status must be "uploading" to issue new credentials'
+
+
+def test_credentials_of_released_files_are_not_for_submitters(portal):
+    for call in (portal.client.regenerate_upload_credentials,
+                 portal.client.get_upload_credentials):
+        with pytest.raises(PortalAuthError, match="'released' may only be edited by admins"):
+            call(R1)
+
+
+def test_new_credentials_reset_upload_failed_to_uploading(portal):
+    created = portal.client.post("file", _bam_for(CONTENT))
+    _set_status(portal, created["@id"], "upload failed")
+    portal.client.regenerate_upload_credentials(created["@id"])
+    assert portal.client.get(created["@id"], database=True)["status"] == "uploading"
+
+
+def test_credentials_only_in_the_database_object_frame(portal):
+    created = portal.client.post("file", _bam_for(CONTENT))
+    assert "upload_credentials" in portal.client.get(created["@id"], database=True)
+    assert "upload_credentials" not in portal.client.get(created["@id"])
+
+
+def test_reading_from_the_database_runs_checkfiles_on_uploaded_files(portal):
+    created = portal.client.post("file", _bam_for(CONTENT))
+    assert portal.client.get(created["@id"], database=True)["status"] == "uploading"
+    _write_local_upload(created["upload_credentials"], CONTENT)
+    assert portal.client.get(created["@id"])["status"] == "uploading"
+    checked = portal.client.get(created["@id"], database=True)
+    assert checked["status"] == "in progress" and checked["file_size"] == len(CONTENT)
+    assert "upload_credentials" not in checked
+
+
+def test_checkfiles_flags_wrong_content_as_content_error(portal):
+    created = portal.client.post("file", _bam_for(CONTENT))
+    _write_local_upload(created["upload_credentials"], b"something else\n")
+    response = portal.client._session.post(portal.client.server + "/_checkfiles", json={},
+                                           timeout=10)
+    assert [o["@id"] for o in response.json()["@graph"]] == [created["@id"]]
+    current = portal.client.get(created["@id"], database=True)
+    assert current["status"] == "content error"
+    assert current["content_error_detail"].startswith(
+        f"File checksum {hashlib.md5(b'something else' + bytes([10])).hexdigest()} does not match")
+
+
+def test_download_serves_the_uploaded_bytes(portal):
+    created = portal.client.post("file", _bam_for(CONTENT))
+    _write_local_upload(created["upload_credentials"], CONTENT)
+    response = portal.client._session.get(portal.client.server + created["href"], timeout=10)
+    assert response.status_code == 200 and response.content == CONTENT
+
+
+@pytest.fixture
+def s3_portal(tmp_path, moto_s3, aws_env):
+    bucket = f"uploads-{tmp_path.name.lower().replace('_', '-')}"[:60]
+    portal = LocalPortal(tmp_path / "portal.sqlite",
+                         uploads=UploadConfig(tmp_path / "up", moto_s3.endpoint_url, bucket))
+    portal.uploads.ensure_bucket()
+    with serving(PortalApp(portal)) as (url, _):
+        from encode_accession.portal import PortalClient
+        from encode_accession.portal.local.demo import DEMO_KEY_ID, DEMO_SECRET
+
+        yield PortalClient(url, DEMO_KEY_ID, DEMO_SECRET, **FAST), bucket
+
+
+def _s3_upload(credentials: dict, content: bytes) -> None:
+    """What an uploader does with the portal's credentials."""
+    target = urlparse(credentials["upload_url"])
+    s3 = boto3.client("s3", endpoint_url=credentials["endpoint_url"], region_name="us-east-1",
+                      aws_access_key_id=credentials["access_key"],
+                      aws_secret_access_key=credentials["secret_key"],
+                      aws_session_token=credentials["session_token"],
+                      config=Config(request_checksum_calculation="when_required",
+                                    response_checksum_validation="when_required"))
+    s3.put_object(Bucket=target.netloc, Key=target.path.lstrip("/"), Body=content)
+
+
+def test_upload_to_s3_then_checkfiles_moves_the_file_to_in_progress(s3_portal, moto_s3):
+    client, bucket = s3_portal
+    created = client.post("file", _bam_for(CONTENT))
+    credentials = client.regenerate_upload_credentials(created["@id"])
+    assert credentials["upload_url"].startswith(f"s3://{bucket}/")
+    assert credentials["endpoint_url"] == moto_s3.endpoint_url
+    assert client.get(created["@id"], database=True)["status"] == "uploading"
+    _s3_upload(credentials, CONTENT)
+    assert client.get(created["@id"], database=True)["status"] == "in progress"
+    download = requests.get(client.server + created["href"], timeout=10)
+    assert download.history[0].status_code == 307 and download.content == CONTENT
+
+
+def test_s3_upload_with_the_wrong_md5_is_a_content_error(s3_portal):
+    client, _ = s3_portal
+    created = client.post("file", _bam_for(CONTENT))
+    _s3_upload(created["upload_credentials"], b"truncated")
+    current = client.get(created["@id"], database=True)
+    assert current["status"] == "content error"
+    assert "does not match item md5sum" in current["content_error_detail"]
