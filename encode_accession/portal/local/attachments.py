@@ -72,7 +72,10 @@ def _content_matches(mime: str, data: bytes) -> bool:
             return False
         return True
     detected = sniff(data)
-    return detected == "text/plain" if mime.startswith("text/") else detected == mime
+    if mime.startswith("text/"):
+        return detected == "text/plain"
+    known = {signature_mime for _, signature_mime in _SIGNATURES}
+    return detected == mime if mime in known else True  # beyond what this sniffer can tell
 
 
 def _png_size(data: bytes) -> tuple[int, int] | None:

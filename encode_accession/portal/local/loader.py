@@ -60,6 +60,8 @@ def _save(portal: LocalPortal, obj: dict[str, Any]) -> str:
     existing = portal.store.by_at_id(at_id)
     uuid = obj.get("uuid") or (existing.uuid if existing
                                else str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, at_id)))
+    if existing and existing.uuid != uuid:
+        portal.store.delete(existing.uuid)  # the import wins; links are by @id, so they hold
     props = {k: v for k, v in obj.items() if k not in _META}
     if "secret_access_key" in props:
         props["secret_access_key_hash"] = hash_secret(props.pop("secret_access_key"))

@@ -151,6 +151,12 @@ class Store:
                 [(item.uuid, prop, target) for prop, target in _links(item.props)],
             )
 
+    def delete(self, uuid: str) -> None:
+        with self.write():
+            for table, column in (("items", "uuid"), ("keys", "uuid"), ("links", "source"),
+                                  ("sheets", "uuid")):
+                self._conn().execute(f"DELETE FROM {table} WHERE {column} = ?", (uuid,))
+
     # -- unique keys -------------------------------------------------------------------
 
     def _value(self, sql: str, *args: Any) -> Any:
