@@ -66,7 +66,8 @@ class PortalClient:
         self._session = requests.Session()
         self._session.headers.update({"Accept": "application/json",
                                       "Content-Type": "application/json"})
-        self._session.verify = ca_bundle or True
+        # Passed on every request: requests lets REQUESTS_CA_BUNDLE override Session.verify.
+        self._verify: str | bool = ca_bundle or True
         if key and secret:
             self._session.auth = (key, secret)
         self.local_app = None
@@ -95,7 +96,7 @@ class PortalClient:
             self.request_counts[method] += 1
             try:
                 response = self._session.request(method, url, params=params, json=payload,
-                                                 timeout=self.timeout)
+                                                 timeout=self.timeout, verify=self._verify)
             except requests.exceptions.SSLError as exc:
                 raise PortalError(f"{method} {path}: TLS verification failed for {self.server} "
                                   "(for a self-signed local portal pass ca_bundle=<cert.pem>)"

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
-from werkzeug.test import EnvironBuilder, run_wsgi_app
+from werkzeug.test import EnvironBuilder
 
 from .faults import DROP_CONNECTION
 
@@ -34,18 +34,25 @@ class WSGIAdapter(BaseAdapter):
             base_url=f"{url.scheme}://{url.netloc}", headers=list(request.headers.items()),
             data=body or b"",
         ).get_environ()
-        app_iter, status, headers = run_wsgi_app(self.app, environ, buffered=True)
+        started: dict[str, Any] = {}
+
+        def start_response(status: str, headers: list, exc_info: Any = None) -> Any:
+            started.update(status=status, headers=headers)
+            return lambda data: None
+
+        app_iter = self.app(environ, start_response)  # this environ: the app marks drops in it
         try:
             content = b"".join(app_iter)
         finally:
             getattr(app_iter, "close", lambda: None)()
+        status = started["status"]
         if environ.get(DROP_CONNECTION):
             raise requests.ConnectionError("local portal dropped the connection after the "
                                            "request was processed", request=request)
         response = requests.Response()
         response.status_code = int(status.split(" ", 1)[0])
         response.reason = status.split(" ", 1)[1] if " " in status else ""
-        response.headers = CaseInsensitiveDict(headers.items())
+        response.headers = CaseInsensitiveDict(started["headers"])
         response._content = content
         response.raw = io.BytesIO(content)
         response.url = request.url
