@@ -1,0 +1,29 @@
+"""Helpers for end-to-end runs: real Snakemake in a subprocess, against a real portal."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+SNAKEMAKE = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
+
+
+def write_config(workdir: Path, **config) -> Path:
+    path = workdir / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def snakemake(workdir: Path, config: Path, *args: str, timeout: float = 600,
+              env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*SNAKEMAKE, "-d", str(workdir), "--configfile", str(config), *args],
+                          capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def start_snakemake(workdir: Path, config: Path, *args: str) -> subprocess.Popen:
+    return subprocess.Popen([*SNAKEMAKE, "-d", str(workdir), "--configfile", str(config), *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

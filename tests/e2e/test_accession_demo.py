@@ -1,0 +1,126 @@
+"""The main job end to end: real Snakemake accessions the demo run into the local portal."""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from encode_accession.cromwell import load_metadata
+from encode_accession.plan import build_plan
+from encode_accession.portal.client import PortalClient
+from encode_accession.steps import load_steps
+
+from .conftest import REPO, snakemake, start_snakemake, write_config
+
+
+def demo_config(workdir: Path, **extra) -> Path:
+    return write_config(workdir, demo=True, pipeline="atac", lab="demo-lab", award="DEMO-AWARD",
+                        server=f"local:{workdir / 'portal.sqlite'}", results="results",
+                        upload_timeout=5, **extra)
+
+
+def posted_files(portal: PortalClient, workflow_id: str) -> list[dict]:
+    prefix = f"demo-lab:{workflow_id}-"
+    return [f for f in portal.search("File", {"lab.name": "demo-lab"}, frame="object")
+            if any(a.startswith(prefix) for a in f.get("aliases", []))]
+
+
+def demo_plan(workdir: Path):
+    metadata = workdir / "results" / "demo" / "metadata.json"
+    return build_plan(load_metadata(metadata), load_steps(REPO / "accession_rules/atac.yaml"))
+
+
+@pytest.fixture(scope="module")
+def accessioned(tmp_path_factory):
+    """One full demo run with two parallel jobs, shared by the checks below."""
+    workdir = tmp_path_factory.mktemp("demo")
+    config = demo_config(workdir)
+    result = snakemake(workdir, config, "-j", "2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    return workdir, config, result
+
+
+def test_every_planned_file_is_posted_with_its_parents_and_step_run(accessioned):
+    workdir, _config, _result = accessioned
+    plan = demo_plan(workdir)
+    portal = PortalClient(f"local:{workdir / 'portal.sqlite'}")
+    receipts = {f.id: json.loads((workdir / "results/files" / f.step.rule / f"{f.id}.json")
+                                 .read_text()) for f in plan.files.values()}
+    by_uri = {r["uri"]: r["@id"] for r in receipts.values()}
+    inputs = json.loads((workdir / "results/preflight.json").read_text())["inputs"]
+    for f in plan.files.values():
+        obj = portal.get(receipts[f.id]["@id"], database=True)
+        assert obj["md5sum"] == receipts[f.id]["md5sum"]
+        assert obj["output_type"] == f.spec.output_type
+        assert obj["dataset"] == "/experiments/TSTSR000001/"
+        assert obj["submitted_file_name"] == f.uri
+        expected = [by_uri[p.uri] if p.planned_id else inputs[p.uri]["@id"] for p in f.parents]
+        assert obj["derived_from"] == list(dict.fromkeys(expected))
+        step_run = portal.get(obj["step_run"], database=True)
+        assert step_run["analysis_step_version"] == f.step.dcc_step_version
+    assert len(posted_files(portal, plan.workflow.id)) == len(plan.files)
+
+
+def test_every_upload_is_verified_by_the_portal(accessioned):
+    workdir, _config, _result = accessioned
+    uploads = [json.loads(p.read_text()) for p in (workdir / "results/uploads").glob("*.json")]
+    assert len(uploads) == len(demo_plan(workdir).files)
+    assert all(u["verified"] and u["status"] == "in progress" for u in uploads)
+
+
+def test_the_analysis_is_linked_to_the_experiment_with_the_metadata_document(accessioned):
+    workdir, _config, _result = accessioned
+    portal = PortalClient(f"local:{workdir / 'portal.sqlite'}")
+    receipt = json.loads((workdir / "results/analysis.json").read_text())
+    analysis = portal.get(receipt["@id"], database=True)
+    plan = demo_plan(workdir)
+    assert len(analysis["files"]) == len(plan.files)
+    assert analysis["pipeline_version"] == "2.2.2"
+    assert analysis["quality_standard"] == "/quality-standards/encode4-atac-seq/"
+    (doc_id,) = analysis["documents"]
+    assert portal.get(doc_id, database=True)["document_type"] == "workflow metadata"
+    experiment = portal.get("/experiments/TSTSR000001/", database=True)
+    assert analysis["@id"] in experiment["analyses"]
+
+
+def test_running_again_creates_nothing_new(accessioned):
+    workdir, config, _result = accessioned
+    portal = PortalClient(f"local:{workdir / 'portal.sqlite'}")
+    before = len(portal.search("Item", None, frame="object"))
+    for folder in ("files", "uploads", "step_runs"):
+        for receipt in (workdir / "results" / folder).rglob("*.json"):
+            receipt.unlink()
+    (workdir / "results/analysis.json").unlink()
+    (workdir / "results/preflight.json").unlink()
+    result = snakemake(workdir, config, "-j", "2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert '"created": true' not in result.stdout + result.stderr
+    assert len(portal.search("Item", None, frame="object")) == before
+
+
+def test_killed_run_resumes_and_posts_every_object_exactly_once(tmp_path):
+    config = demo_config(tmp_path)
+    proc = start_snakemake(tmp_path, config, "-j", "2")
+    files_dir = tmp_path / "results" / "files"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(files_dir.rglob("*.json"))) < 6:
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert len(list(files_dir.rglob("*.json"))) < 30, "the run finished before it was killed"
+    assert snakemake(tmp_path, config, "--unlock").returncode == 0
+    result = snakemake(tmp_path, config, "-j", "2", "--rerun-incomplete")
+    assert result.returncode == 0, result.stderr[-3000:]
+    plan = demo_plan(tmp_path)
+    portal = PortalClient(f"local:{tmp_path / 'portal.sqlite'}")
+    aliases = Counter(a for f in posted_files(portal, plan.workflow.id) for a in f["aliases"])
+    assert len(aliases) == len(plan.files) and set(aliases.values()) == {1}
+    step_runs = portal.search("AnalysisStepRun", None, frame="object")
+    # align and filter share one dcc_step_run, so one step-run object (as the reference)
+    assert len(step_runs) == len({s.dcc_step_run for s in plan.steps})
+    assert len(portal.search("Analysis", None, frame="object")) == 1
