@@ -8,6 +8,7 @@ from encode_accession.portal.local.demo import (
     DEMO_EXPERIMENT,
     DEMO_FILE_NAMES,
     DEMO_LAB,
+    DEMO_REFERENCE,
     demo_content,
     demo_md5,
 )
@@ -45,6 +46,8 @@ def test_demo_inputs_have_the_md5_and_size_of_their_demo_content(portal):
         content = demo_content(f["submitted_file_name"])
         assert (f["md5sum"], f["file_size"]) == (demo_md5(f["submitted_file_name"]), len(content))
         assert f["status"] == "released"
+        is_reads = f["output_type"] == "reads"
+        assert f["dataset"] == (DEMO_EXPERIMENT if is_reads else DEMO_REFERENCE)
 
 
 def test_object_frame_has_links_as_ids_and_calculated_properties(portal):

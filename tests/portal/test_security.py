@@ -99,3 +99,11 @@ def test_secret_never_appears_in_messages_logs_or_repr(portal, caplog):
     joined = "\n".join([*texts, caplog.text])
     assert "LEAKTEST" in joined
     assert SECRET not in joined and SECRET[::-1] not in joined
+
+
+def test_access_keys_never_show_their_secret_hash(portal):
+    key = portal.client.get(f"/access-keys/{DEMO_KEY_ID}/")
+    assert key["access_key_id"] == DEMO_KEY_ID and "secret_access_key_hash" not in key
+    found = portal.client.search("AccessKey", fields=["secret_access_key_hash"])
+    assert found and all("secret_access_key_hash" not in k for k in found)
+    assert "pbkdf2" not in str(portal.client.search("AccessKey", frame="embedded"))

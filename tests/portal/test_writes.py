@@ -239,3 +239,21 @@ def test_analysis_title_and_experiment_link(portal):
     assert [a["@id"] for a in experiment["analyses"]] == [analysis["@id"]]
     assert bam_file["@id"] in [f["@id"] for f in experiment["files"]]
     assert portal.client.get(bam_file["@id"])["analyses"] == [analysis["@id"]]
+
+
+def test_publications_resolve_by_identifier_and_embed_as_references(portal):
+    publication = portal.client.post("publication", {
+        "title": "A demo paper", "authors": "Demo Submitter", "identifiers": ["PMID:12345"],
+        "date_published": "2024-02-01", "lab": "/labs/demo-lab/", "award": DEMO_AWARD})
+    assert publication["published_by"] == ["ENCODE"] and publication["publication_year"] == 2024
+    assert portal.client.get("PMID:12345")["@id"] == publication["@id"]
+    portal.client.patch(DEMO_EXPERIMENT, {"references": ["PMID:12345"]})
+    experiment = portal.client.get(DEMO_EXPERIMENT, frame="embedded")
+    assert [r["title"] for r in experiment["references"]] == ["A demo paper"]
+
+
+def test_bad_search_parameters_are_400_not_crashes(portal):
+    response = portal.client._session.get(portal.client.server + "/search/",
+                                          params={"type": "File", "from": "x"}, timeout=10)
+    assert response.status_code == 400 and response.json()["detail"] == \
+        "from must be an integer, not 'x'"

@@ -8,6 +8,7 @@ Reads: items by any identifier (301 to the canonical @id), frames, `datastore=da
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 from urllib.parse import unquote
 
@@ -17,14 +18,14 @@ from werkzeug.wrappers import Request, Response
 from .auth import User, authenticate, can_edit, check_can_edit, require_user
 from .faults import DROP_CONNECTION, Faults
 from .identity import resolve
-from .portal import LocalPortal
+from .portal import RENEWABLE_STATUSES, UPLOAD_SHEET, LocalPortal
 from .problems import HTTPProblem
 from .profiles import schema_for
 from .search import search
 from .store import Item
 
-_RENEWABLE = ("uploading", "upload failed")
 _EMBEDDED_FRAMES = ("embedded", "page")
+log = logging.getLogger(__name__)
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -58,6 +59,10 @@ class PortalApp:
                 response = self._route(request, user)
             except HTTPProblem as problem:
                 response = json_response(problem.body(), problem.code)
+            except Exception:  # a bug here must still answer in the portal's JSON shape
+                log.exception("%s %s failed", request.method, request.path)
+                problem = HTTPProblem(500, "internal error in the local portal; see its log")
+                response = json_response(problem.body(), 500)
             if response.status_code < 300 and self.faults.drop_after_commit(request.method):
                 request.environ[DROP_CONNECTION] = True
         response.headers["X-Request-URL"] = request.url
@@ -109,9 +114,9 @@ class PortalApp:
     def _with_credentials(self, item: Item, user: User | None) -> dict[str, Any]:
         """The object frame; uploading files add their credentials for those who may edit."""
         frame = self.portal.context().object_frame(item)
-        if item.item_type == "file" and item.props.get("status") in _RENEWABLE \
+        if item.item_type == "file" and item.props.get("status") in RENEWABLE_STATUSES \
                 and can_edit(user, item):
-            creds = self.portal.store.get_sheet(item.uuid, "upload")
+            creds = self.portal.store.get_sheet(item.uuid, UPLOAD_SHEET)
             if creds:
                 frame["upload_credentials"] = creds
         return frame
@@ -171,7 +176,7 @@ class PortalApp:
         item = self._item(base)
         parts = rest.split("/")
         if item.item_type == "file" and len(parts) == 1:
-            creds = self.portal.store.get_sheet(item.uuid, "upload")
+            creds = self.portal.store.get_sheet(item.uuid, UPLOAD_SHEET)
             url = creds and creds["upload_url"]
             presigned = self.portal.uploads.presigned_url(url) if url else None
             if presigned:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .identity import PIPELINE_LAB
 from .profiles import file_schema_tables
 from .store import Item
 
@@ -199,7 +200,7 @@ def _analysis_title(item: Item, ctx: RenderContext) -> str:
         labs.add(item.props["lab"])
     if len(labs) > 1:
         prefix = "Mixed pipelines"
-    elif labs == {"/labs/encode-processing-pipeline/"}:
+    elif labs == {PIPELINE_LAB}:
         rfa = ctx.linked_prop(item.props.get("award"), "rfa")
         prefix = rfa or "Uniform"
     else:

@@ -8,12 +8,15 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from .identity import PIPELINE_LAB
+
+__all__ = ["PIPELINE_LAB"]  # re-exported: the demo's pipeline steps belong to it
+
 DEMO_DATA = Path(__file__).with_name("demo.json")
 DEMO_KEY_ID = "DEMOKEY1"
 DEMO_SECRET = "demosecretdemose"
 DEMO_USER = "/users/0d5fd0b4-8a1e-4c3b-9f51-6a8e8c2d7a11/"
 DEMO_LAB = "/labs/demo-lab/"
-PIPELINE_LAB = "/labs/encode-processing-pipeline/"
 DEMO_AWARD = "/awards/DEMO-AWARD/"
 DEMO_EXPERIMENT = "/experiments/TSTSR000001/"
 DEMO_REFERENCE = "/references/TSTSR000002/"

@@ -51,6 +51,9 @@ class RenderContext:
         if name == "uuid":
             return item.uuid
         key = (item.uuid, name)
+        itype = self.types.lookup(item.item_type)
+        if itype and name in itype.hidden:
+            return None
         if key not in self._props:
             self._props[key] = self._compute(item, name)
         value = self._props[key]

@@ -19,7 +19,6 @@ from .store import Item, Store
 from .types import ItemType, TypeRegistry
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-ACCESSION_RE = re.compile(r"^(ENC|TST)(FF|SR|AB|BS|DO|GM|LB|PL|AN)[0-9]{3}([0-9]{3}|[A-Z]{3})$")
 MD5_RULES = ("current", "strict")
 PIPELINE_LAB = "/labs/encode-processing-pipeline/"
 _ACCESSION_TRIES = 10

@@ -34,7 +34,7 @@ from .uploads import UploadConfig, UploadStorage, verdict
 from .validate import Checked, Validator
 
 UPLOAD_SHEET = "upload"
-_RENEWABLE = ("uploading", "upload failed")
+RENEWABLE_STATUSES = ("uploading", "upload failed")  # statuses that may get new credentials
 
 
 def default_db_path() -> Path:
@@ -135,7 +135,7 @@ class LocalPortal:
             if creds is None:
                 raise HTTPProblem(404, f"{item.at_id} has no upload credentials")
             return creds
-        if item.props.get("status") not in _RENEWABLE:
+        if item.props.get("status") not in RENEWABLE_STATUSES:
             raise HTTPProblem(403, 'status must be "uploading" to issue new credentials')
         with self.store.write():
             if item.props["status"] == "upload failed":

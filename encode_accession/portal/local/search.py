@@ -134,14 +134,19 @@ def _sort_key(ctx: RenderContext, field: str):
     return key
 
 
-def _limit(args: MultiDict) -> int | None:
-    raw = args.get("limit", str(DEFAULT_LIMIT))
-    if raw == "all":
-        return None
+def _int_arg(args: MultiDict, name: str, default: int) -> int:
+    raw = args.get(name, str(default))
     try:
-        limit = int(raw)
+        return int(raw)
     except ValueError:
-        raise HTTPProblem(400, f"limit must be an integer or 'all', not {raw!r}") from None
+        raise HTTPProblem(400, f"{name} must be an integer, not {raw!r}") from None
+
+
+def _limit(args: MultiDict) -> int | None:
+    """None means everything (`all`, or above the portal's scan threshold)."""
+    if args.get("limit") == "all":
+        return None
+    limit = _int_arg(args, "limit", DEFAULT_LIMIT)
     return None if limit > SCAN_LIMIT else limit
 
 
@@ -167,17 +172,15 @@ def search(ctx: RenderContext, args: MultiDict, url: str) -> tuple[int, dict[str
 
     single = ctx.types.lookup(type_names[0]) if len(type_names) == 1 else None
     limit = _limit(args)
-    start = int(args.get("from", 0)) if limit is not None else 0
+    start = _int_arg(args, "from", 0) if limit is not None else 0
     page = hits[start:start + limit] if limit is not None else hits
 
     fields, frame = args.getlist("field"), args.get("frame")
-    if fields:
-        graph = [_project(ctx, item, fields) for item in page]
-    elif frame in ("object", "embedded"):
+    columns = fields or list(single.columns if single and single.columns else DEFAULT_COLUMNS)
+    if frame in ("object", "embedded") and not fields:
         graph = [ctx.render(item, frame) for item in page]
     else:
-        columns = (single.columns if single and single.columns else DEFAULT_COLUMNS)
-        graph = [_project(ctx, item, list(columns)) for item in page]
+        graph = [_project(ctx, item, columns) for item in page]
 
     type_args = [("type", t) for t in type_names]
     body: dict[str, Any] = {
@@ -188,7 +191,7 @@ def search(ctx: RenderContext, args: MultiDict, url: str) -> tuple[int, dict[str
         "filters": [{"field": f, "term": v, "remove": _without(args, f, v)}
                     for f, want, avoid in filters for v in want + avoid],
         "clear_filters": "/search/?" + urlencode(type_args),
-        "columns": {c: {"title": c} for c in ("@id", *(fields or DEFAULT_COLUMNS))},
+        "columns": {c: {"title": c} for c in ("@id", *columns)},
         "sort": {f.lstrip("-"): {"order": "desc" if f.startswith("-") else "asc"}
                  for f in sort_fields},
     }

@@ -207,7 +207,7 @@ def _type_pattern(type_name: str) -> str:
     return f'*"{type_name}"*'
 
 
-def looks_like_link(value: Any) -> bool:
+def _looks_like_link(value: Any) -> bool:
     return isinstance(value, str) and len(value) > 2 and value[0] == "/" and value[-1] == "/"
 
 
@@ -216,6 +216,6 @@ def _links(props: dict[str, Any]) -> list[tuple[str, str]]:
     found = []
     for prop, value in props.items():
         for candidate in value if isinstance(value, list) else [value]:
-            if looks_like_link(candidate):
+            if _looks_like_link(candidate):
                 found.append((prop, candidate))
     return found

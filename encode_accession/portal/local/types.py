@@ -167,10 +167,6 @@ class TypeRegistry:
         itype = self.lookup(collection)
         return itype if itype and itype.collection == collection else None
 
-    def with_type(self, type_name: str) -> list[ItemType]:
-        """Every concrete type whose @type list contains `type_name` (e.g. Dataset, Item)."""
-        return [t for t in self.all if type_name in t.types]
-
     def known_type_names(self) -> set[str]:
         return {name for t in self.all for name in t.types}
 
