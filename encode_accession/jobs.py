@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from .payloads import (
 )
 from .plan import Plan, PlannedFile
 from .portal.client import PortalClient
+from .portal.errors import PortalAuthError, PortalValidationError
 from .receipts import read_receipt, write_receipt
 from .storage import Storage, get_storage
 from .upload import upload
@@ -289,6 +291,16 @@ def pipeline_version(wdl: str) -> str | None:
 # --- entry points for rule scripts --------------------------------------------------------
 
 def run_job(smk: Any) -> None:
+    """Run one job; bad input or a portal refusal ends it with one message, no traceback."""
+    try:
+        _run_job(smk)
+    except InputError as e:
+        sys.exit(f"encode-accession {smk.params.job}: {e.message}")
+    except (PortalAuthError, PortalValidationError) as e:
+        sys.exit(f"encode-accession {smk.params.job}: {e}")
+
+
+def _run_job(smk: Any) -> None:
     """Dispatch on ``params.job``; each branch reads its inputs and writes one receipt."""
     run = Run(dict(smk.config))
     job = smk.params.job

@@ -18,7 +18,6 @@ rule preflight:
         f"{RESULTS}/preflight.json",
     params:
         job="preflight",
-    retries: 2
     script:
         JOB
 
