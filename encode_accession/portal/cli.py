@@ -16,8 +16,9 @@ from typing import Any
 from ..errors import InputError
 from .local import FaultConfig, Faults, LocalPortal, PortalApp, UploadConfig, load_file
 from .local.identity import MD5_RULES
-from .local.portal import default_db_path, default_upload_dir
+from .local.portal import default_upload_dir
 from .local.server import create_server
+from .servers import default_local_db
 
 
 def register(subparsers: Any) -> None:
@@ -77,7 +78,7 @@ def _rate(name: str, value: float) -> float:
 
 
 def serve_command(args: argparse.Namespace) -> int:
-    db = args.db or default_db_path()
+    db = args.db or default_local_db()
     faults = FaultConfig(latency_ms=args.latency_ms, seed=args.fault_seed,
                          error_rate=_rate("--error-rate", args.error_rate),
                          drop_rate=_rate("--drop-rate", args.drop_rate))
@@ -104,7 +105,7 @@ def serve_command(args: argparse.Namespace) -> int:
 
 
 def load_command(args: argparse.Namespace) -> int:
-    portal = LocalPortal(args.db or default_db_path())
+    portal = LocalPortal(args.db or default_local_db())
     for path in args.files:
         print(f"{path}: {len(load_file(portal, path))} objects loaded")
     return 0

@@ -31,6 +31,9 @@ from .errors import (
     PortalUnavailable,
     PortalValidationError,
 )
+from .local import PortalApp, shared_app
+from .local.adapter import WSGIAdapter
+from .local.demo import DEMO_KEY_ID, DEMO_SECRET
 from .servers import LOCAL_BASE_URL, resolve_server
 
 log = logging.getLogger(__name__)
@@ -40,15 +43,14 @@ Filters = Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None
 
 
 class PortalClient:
+    """Reads and writes portal objects; method names are the contract the workflow uses."""
+
     page_size = 1000  # search results per request when paging
 
     def __init__(self, server: str = "dev", key: str | None = None, secret: str | None = None,
                  *, timeout: float = 60, ca_bundle: str | None = None, retries: int = 5,
                  backoff: float = 0.5) -> None:
-        from .local import default_db_path, shared_app
-        from .local.demo import DEMO_KEY_ID, DEMO_SECRET
-
-        target = resolve_server(server, default_db_path())
+        target = resolve_server(server)
         key = key if key is not None else os.environ.get("DCC_API_KEY")
         secret = secret if secret is not None else os.environ.get("DCC_SECRET_KEY")
         if target.local_db is not None and key is None and secret is None:
@@ -70,10 +72,8 @@ class PortalClient:
         self._verify: str | bool = ca_bundle or True
         if key and secret:
             self._session.auth = (key, secret)
-        self.local_app = None
+        self.local_app: PortalApp | None = None  # the in-process portal, for `local` servers
         if target.local_db is not None:
-            from .local.adapter import WSGIAdapter
-
             self.local_app = shared_app(target.local_db)
             self._session.mount(LOCAL_BASE_URL + "/", WSGIAdapter(self.local_app))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -11,6 +12,11 @@ from ..errors import InputError
 
 SERVERS = {"prod": "https://www.encodeproject.org", "dev": "https://test.encodedcc.org"}
 LOCAL_BASE_URL = "http://local-portal"
+
+
+def default_local_db() -> Path:
+    """Where `local` keeps its database unless a path is given."""
+    return Path(os.environ.get("ENCODE_LOCAL_PORTAL_DB", "local_portal.sqlite"))
 
 
 @dataclass(frozen=True)
@@ -28,13 +34,13 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def resolve_server(server: str, default_local_db: Path) -> Server:
+def resolve_server(server: str) -> Server:
     """Map a server name to a base URL; `local[:/path/db.sqlite]` to the embedded portal."""
     if server in SERVERS:
         return Server(SERVERS[server])
     if server == "local" or server.startswith("local:"):
         path = server.partition(":")[2]
-        return Server(LOCAL_BASE_URL, Path(path) if path else default_local_db)
+        return Server(LOCAL_BASE_URL, Path(path) if path else default_local_db())
     parts = urlsplit(server)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InputError("server", server, "is not prod, dev, local[:<db path>] or an http(s) URL",

@@ -56,7 +56,7 @@ def test_plain_http_or_unknown_servers_are_refused(server):
     ("http://[::1]:8000", "http://[::1]:8000"),
 ])
 def test_server_names_map_to_base_urls(server, base):
-    assert resolve_server(server, Path("x.sqlite")).base_url == base
+    assert resolve_server(server).base_url == base
 
 
 def test_bare_local_uses_the_database_named_by_the_environment(tmp_path, monkeypatch):

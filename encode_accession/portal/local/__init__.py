@@ -8,12 +8,12 @@ from pathlib import Path
 from .app import PortalApp
 from .faults import FaultConfig, Faults
 from .loader import load_file, load_objects
-from .portal import LocalPortal, default_db_path
+from .portal import LocalPortal
 from .uploads import UploadConfig
 
 __all__ = [
-    "FaultConfig", "Faults", "LocalPortal", "PortalApp", "UploadConfig", "default_db_path",
-    "load_file", "load_objects", "shared_app",
+    "FaultConfig", "Faults", "LocalPortal", "PortalApp", "UploadConfig", "load_file",
+    "load_objects", "shared_app",
 ]
 
 

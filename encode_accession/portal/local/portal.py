@@ -7,7 +7,6 @@ is one store transaction, so concurrent processes cannot mint the same key twice
 from __future__ import annotations
 
 import copy
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,10 +34,6 @@ from .validate import Checked, Validator
 
 UPLOAD_SHEET = "upload"
 RENEWABLE_STATUSES = ("uploading", "upload failed")  # statuses that may get new credentials
-
-
-def default_db_path() -> Path:
-    return Path(os.environ.get("ENCODE_LOCAL_PORTAL_DB", "local_portal.sqlite"))
 
 
 def default_upload_dir(db_path: str | Path) -> Path:

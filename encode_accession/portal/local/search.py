@@ -8,6 +8,7 @@ embedded path works without an index.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -127,7 +128,7 @@ def _project(ctx: RenderContext, item: Item, fields: list[str]) -> dict[str, Any
     return result
 
 
-def _sort_key(ctx: RenderContext, field: str):
+def _sort_key(ctx: RenderContext, field: str) -> Callable[[Item], str]:
     def key(item: Item) -> str:
         value = ctx.prop(item, field)
         return _term(value) if value is not None else ""
