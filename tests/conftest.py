@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from services import gcs_emulator, moto_s3  # noqa: F401  (session fixtures for every folder)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
