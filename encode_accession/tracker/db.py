@@ -1,0 +1,223 @@
+"""The tracker's SQLite database: where it lives, how connections are set up, the schema and
+its migrations.
+
+Why it is set up this way:
+- Parallel Snakemake jobs write one file, so every connection has WAL (readers never block
+  the writer), a 30 s busy timeout, and writes are short `BEGIN IMMEDIATE` transactions
+  (the write lock is taken up front, so two writers never deadlock upgrading read locks).
+- The schema version is `PRAGMA user_version`; `MIGRATIONS` lists every change in order.
+  A later feature adds a table or a column by appending one `Migration`; a database made
+  by an older release is upgraded on first open, under the write lock, exactly once.
+- WAL needs shared memory, so the database must be on a local disk, not NFS; point
+  `ENCODE_TRACKER_DB` at a local path on clusters.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import InputError
+
+ENV_VAR = "ENCODE_TRACKER_DB"
+BUSY_TIMEOUT_S = 30
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema change: statements run in order inside the migrating transaction."""
+
+    version: int
+    description: str
+    statements: tuple[str, ...]
+
+
+_EXPERIMENT_CHILD = (
+    "experiment_accession TEXT NOT NULL "
+    "REFERENCES tracked_experiments(accession) ON DELETE CASCADE"
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "tracked experiments, their terms, publications, pipelines, QC metrics, "
+                 "derived files and external references", (
+        # Multi-valued fields (organism, organ, assembly, life_stage) are JSON arrays here
+        # for reading whole rows, and one row per value in experiment_terms for exact,
+        # indexed matching. raw_metadata is the last column: reading the other columns of
+        # a row never walks its overflow pages.
+        """CREATE TABLE tracked_experiments (
+            accession TEXT PRIMARY KEY,
+            assay_title TEXT COLLATE NOCASE,
+            target TEXT COLLATE NOCASE,
+            biosample TEXT COLLATE NOCASE,
+            biosample_summary TEXT,
+            biosample_type TEXT COLLATE NOCASE,
+            organism TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(organism)),
+            organ TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(organ)),
+            life_stage TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(life_stage)),
+            status TEXT COLLATE NOCASE,
+            date_released TEXT,
+            lab TEXT COLLATE NOCASE,
+            award TEXT,
+            assembly TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(assembly)),
+            replication_type TEXT,
+            description TEXT,
+            url TEXT,
+            notes TEXT,
+            tracked_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            raw_metadata_bytes INTEGER NOT NULL,
+            raw_metadata_dropped TEXT CHECK (raw_metadata_dropped IS NULL
+                                             OR json_valid(raw_metadata_dropped)),
+            raw_metadata TEXT NOT NULL CHECK (length(CAST(raw_metadata AS BLOB)) <= 524288)
+        )""",
+        "CREATE INDEX ix_experiments_assay_title ON tracked_experiments(assay_title)",
+        "CREATE INDEX ix_experiments_biosample_type ON tracked_experiments(biosample_type)",
+        # The organism and organ indexes: (field, value) leads the primary key.
+        """CREATE TABLE experiment_terms (
+            accession TEXT NOT NULL
+                REFERENCES tracked_experiments(accession) ON DELETE CASCADE,
+            field TEXT NOT NULL,
+            value TEXT NOT NULL COLLATE NOCASE,
+            PRIMARY KEY (field, value, accession)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX ix_terms_accession ON experiment_terms(accession)",
+        f"""CREATE TABLE publications (
+            id INTEGER PRIMARY KEY,
+            {_EXPERIMENT_CHILD},
+            publication_id TEXT,
+            pmid TEXT,
+            doi TEXT,
+            title TEXT,
+            authors TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(authors)),
+            author_count INTEGER NOT NULL DEFAULT 0,
+            journal TEXT,
+            year INTEGER,
+            volume TEXT,
+            issue TEXT,
+            pages TEXT,
+            abstract TEXT,
+            UNIQUE (experiment_accession, pmid)
+        )""",
+        "CREATE INDEX ix_publications_pmid ON publications(pmid)",
+        f"""CREATE TABLE pipeline_info (
+            id INTEGER PRIMARY KEY,
+            {_EXPERIMENT_CHILD},
+            pipeline_title TEXT,
+            pipeline_accession TEXT,
+            analysis_accession TEXT,
+            analysis_title TEXT,
+            version TEXT,
+            software TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(software)),
+            analysis_status TEXT
+        )""",
+        "CREATE UNIQUE INDEX ux_pipeline_info ON pipeline_info(experiment_accession, "
+        "ifnull(pipeline_accession, ''), ifnull(analysis_accession, ''))",
+        f"""CREATE TABLE quality_metrics (
+            id INTEGER PRIMARY KEY,
+            {_EXPERIMENT_CHILD},
+            file_accession TEXT NOT NULL,
+            metric_id TEXT NOT NULL,
+            metric_type TEXT NOT NULL,
+            metric_data TEXT NOT NULL CHECK (json_valid(metric_data)),
+            UNIQUE (experiment_accession, file_accession, metric_id)
+        )""",
+        "CREATE INDEX ix_quality_metrics_file ON quality_metrics(file_accession)",
+        """CREATE TABLE derived_files (
+            id INTEGER PRIMARY KEY,
+            file_path TEXT NOT NULL UNIQUE,
+            source_accessions TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(source_accessions)),
+            tool TEXT,
+            parameters TEXT,
+            description TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        f"""CREATE TABLE external_references (
+            id INTEGER PRIMARY KEY,
+            {_EXPERIMENT_CHILD},
+            reference_type TEXT NOT NULL CHECK (reference_type IN
+                ('pmid', 'doi', 'geo_accession', 'nct_id', 'biorxiv_doi', 'dbgap')),
+            reference_id TEXT NOT NULL,
+            description TEXT,
+            origin TEXT NOT NULL CHECK (origin IN ('portal', 'user')),
+            created_at TEXT NOT NULL,
+            UNIQUE (experiment_accession, reference_type, reference_id)
+        )""",
+    )),
+)
+
+
+def default_db_path() -> Path:
+    """`$ENCODE_TRACKER_DB`, else `~/.encode_connector/tracker.db` (Path.home() is
+    %USERPROFILE% on Windows)."""
+    configured = os.environ.get(ENV_VAR)
+    return Path(configured).expanduser() if configured else \
+        Path.home() / ".encode_connector" / "tracker.db"
+
+
+def connect(path: str | Path | None = None, *,
+            migrations: Sequence[Migration] = MIGRATIONS) -> sqlite3.Connection:
+    """Open (creating folder and file on first use) and migrate the tracker database.
+
+    The connection is in autocommit mode: reads need no transaction, writes go through
+    `write()`.
+    """
+    db_path = Path(path).expanduser() if path else default_db_path()
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(db_path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        migrate(conn, migrations, str(db_path))
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration], source: str) -> None:
+    """Bring the schema up to the last migration. The version is re-read under the write
+    lock, so when several processes open a new database at once only one migrates."""
+    latest = migrations[-1].version if migrations else 0
+    if schema_version(conn) == latest:
+        return
+    with write(conn):
+        current = schema_version(conn)
+        if current > latest:
+            raise InputError(source, "schema version",
+                             f"the database has schema v{current}, newer than this "
+                             f"encode-accession knows (v{latest})",
+                             "upgrade encode-accession, or use another --db")
+        for migration in migrations:
+            if migration.version > current:
+                for statement in migration.statements:
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {int(migration.version)}")
+
+
+@contextmanager
+def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One short write transaction (`BEGIN IMMEDIATE`); nested use joins the outer one, so
+    a caller can batch many saves into one commit."""
+    if conn.in_transaction:
+        yield conn
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")

@@ -1,0 +1,70 @@
+"""Checking and normalising what users type: experiment accessions and external reference ids.
+
+A wrong identifier is caught here, before any request or write, with a message that says
+what the identifier is and what to give instead.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import InputError
+
+_ACCESSION = re.compile(r"^(ENC|TST)([A-Z]{2})[0-9]{3}([0-9]{3}|[A-Z]{3})$")
+_KINDS = {
+    "FF": "a file", "BS": "a biosample", "DO": "a donor", "LB": "a library",
+    "AB": "an antibody", "AN": "an analysis", "PL": "a pipeline", "GM": "a genetic modification",
+}
+REFERENCE_TYPES = ("pmid", "doi", "geo_accession", "nct_id", "biorxiv_doi", "dbgap")
+_REFERENCE_FORMS: dict[str, tuple[re.Pattern[str], str]] = {
+    "pmid": (re.compile(r"^[1-9][0-9]{0,8}$"), "digits, e.g. 32728249"),
+    "doi": (re.compile(r"^10\.[0-9]{4,9}/\S+$"), "10.<prefix>/<suffix>, e.g. 10.1038/nature11247"),
+    "biorxiv_doi": (re.compile(r"^10\.1101/\S+$"), "10.1101/<suffix>"),
+    "geo_accession": (re.compile(r"^(GSE|GSM|GPL|GDS)[0-9]+$"), "GSE/GSM/GPL/GDS + digits"),
+    "nct_id": (re.compile(r"^NCT[0-9]{8}$"), "NCT + 8 digits, e.g. NCT01234567"),
+    "dbgap": (re.compile(r"^phs[0-9]{6}(\.v[0-9]+(\.p[0-9]+)?)?$"), "phs + 6 digits[.vN[.pN]]"),
+}
+_PREFIXES = re.compile(r"^(pmid:|doi:|geo:|https?://(dx\.)?doi\.org/)", re.IGNORECASE)
+
+
+def experiment_accession(text: str) -> str:
+    """The accession in `text` (also accepted: an @id or portal URL), upper-cased.
+
+    Anything that cannot be an experiment (a file, biosample, ...) is refused here; a
+    dataset accession (ENCSR) may still be a series, which only the portal can tell.
+    """
+    candidate = text.strip().rstrip("/").rsplit("/", 1)[-1].upper()
+    match = _ACCESSION.match(candidate)
+    if not match:
+        raise InputError("accession", text, "is not an ENCODE accession",
+                         "give an experiment accession such as ENCSR000AKS")
+    kind = match.group(2)
+    if kind != "SR":
+        what = _KINDS.get(kind, f"an {kind} object")
+        raise InputError("accession", text,
+                         f"is {what} accession ({match.group(1)}{kind}...); only experiments "
+                         "can be tracked",
+                         "give an experiment accession (ENCSR...); for a file, its `dataset`")
+    return candidate
+
+
+def reference_id(reference_type: str, value: str) -> str:
+    """The canonical id for a reference type (prefixes such as `PMID:` or a doi.org URL are
+    removed; GEO, NCT and dbGaP ids are upper/lower-cased as the registries write them)."""
+    if reference_type not in REFERENCE_TYPES:
+        raise InputError("reference type", reference_type, "is not a known reference type",
+                         f"use one of: {', '.join(REFERENCE_TYPES)}")
+    cleaned = _PREFIXES.sub("", value.strip())
+    if reference_type in ("geo_accession", "nct_id"):
+        cleaned = cleaned.upper()
+    elif reference_type in ("dbgap", "doi", "biorxiv_doi"):
+        cleaned = cleaned.lower()
+    pattern, form = _REFERENCE_FORMS[reference_type]
+    if not pattern.match(cleaned):
+        raise InputError(f"{reference_type} id", value, "is not well formed", f"use {form}")
+    return cleaned
+
+
+def doi_type(doi: str) -> str:
+    """bioRxiv (and medRxiv) preprints share the 10.1101 registrant."""
+    return "biorxiv_doi" if doi.startswith("10.1101/") else "doi"

@@ -1,0 +1,101 @@
+"""Searching the portal for experiments and counting them by facet, through PortalClient.
+
+Users name fields the way the tracker does (assay, organ, organism, ...); this module
+maps them to the portal's embedded paths, e.g. organ ->
+`biosample_ontology.organ_slims`. A dotted portal path is passed through unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..errors import InputError
+from ..portal.client import PortalClient
+
+PORTAL_FIELDS = {
+    "assay": "assay_title",
+    "organ": "biosample_ontology.organ_slims",
+    "organism": "replicates.library.biosample.donor.organism.scientific_name",
+    "biosample": "biosample_ontology.term_name",
+    "biosample_type": "biosample_ontology.classification",
+    "target": "target.label",
+    "status": "status",
+    "lab": "lab.title",
+    "assembly": "assembly",
+    "replication_type": "replication_type",
+    "life_stage": "replicates.library.biosample.life_stage",
+}
+_PROJECTED = {  # row column -> portal path
+    "accession": "accession", "assay_title": "assay_title", "target": "target.label",
+    "biosample": "biosample_ontology.term_name", "biosample_summary": "biosample_summary",
+    "status": "status", "lab": "lab.title", "date_released": "date_released",
+}
+DEFAULT_LIMIT = 25
+Filters = Mapping[str, Sequence[str]]
+
+
+def portal_field(name: str) -> str:
+    if name in PORTAL_FIELDS:
+        return PORTAL_FIELDS[name]
+    if "." in name or name in PORTAL_FIELDS.values():
+        return name
+    raise InputError("field", name, "is not a field the tracker knows",
+                     f"use one of {', '.join(PORTAL_FIELDS)} or a portal path such as "
+                     "biosample_ontology.organ_slims")
+
+
+def portal_filters(filters: Filters | None) -> list[tuple[str, str]]:
+    """Portal query pairs: one field with several values matches any (the portal's OR)."""
+    return [(portal_field(name), value) for name, values in (filters or {}).items()
+            for value in values if value]
+
+
+def _at(obj: Any, path: str) -> Any:
+    for part in path.split("."):
+        if isinstance(obj, list):
+            obj = [v.get(part) for v in obj if isinstance(v, dict)]
+            obj = obj[0] if len(obj) == 1 else obj or None
+        elif isinstance(obj, dict):
+            obj = obj.get(part)
+        else:
+            return None
+    return obj
+
+
+def hit_row(hit: Mapping[str, Any]) -> dict[str, Any]:
+    """A search hit (projected fields) as a flat row."""
+    return {column: _at(hit, path) for column, path in _PROJECTED.items()}
+
+
+def search_experiments(portal: PortalClient, filters: Filters | None = None,
+                       limit: int = DEFAULT_LIMIT) -> dict[str, Any]:
+    """Matching experiments (at most `limit`) and how many match in all."""
+    if limit < 1:
+        raise InputError("search", "--limit", f"{limit} is not a positive number", "use 1 or more")
+    params = [("type", "Experiment"), *portal_filters(filters),
+              *[("field", path) for path in _PROJECTED.values()], ("limit", str(limit))]
+    body = portal.search_raw(params)
+    return {"server": portal.server, "filters": {k: list(v) for k, v in (filters or {}).items()
+                                                 if v},
+            "total": body.get("total", 0), "experiments": [hit_row(h) for h in body["@graph"]]}
+
+
+def facet_counts(portal: PortalClient, field: str, filters: Filters | None = None
+                 ) -> dict[str, Any]:
+    """How many experiments have each value of `field` among those matching `filters`."""
+    path = portal_field(field)
+    body = portal.search_raw([("type", "Experiment"), *portal_filters(filters),
+                              ("field", "accession"), ("limit", "0")])
+    facets = body.get("facets") or []
+    facet = next((f for f in facets if f.get("field") == path), None)
+    total = body.get("total", 0)
+    if facet is None and total:
+        shown = ", ".join(f["field"] for f in facets if f.get("field") != "type")
+        raise InputError("facets", field, f"the portal has no facet {path} for experiments",
+                         f"use one of: {shown}")
+    terms = [{"key": t["key"], "count": t["doc_count"]}
+             for t in (facet or {}).get("terms", []) if t.get("doc_count")]
+    return {"server": portal.server, "field": path,
+            "title": (facet or {}).get("title", field), "total": total,
+            "filters": {k: list(v) for k, v in (filters or {}).items() if v}, "terms": terms}

@@ -1,0 +1,130 @@
+"""The tracker's operations: each fetches or reads at its edges and leaves the shaping to
+the pure modules (extract, citations, compare, export).
+
+Portal reads happen before the database write begins, so the write lock is held for
+milliseconds, not for a network round trip: that is what keeps eight parallel Snakemake
+jobs from queueing behind each other's HTTP requests.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..errors import InputError
+from ..portal.client import PortalClient
+from ..receipts import write_receipt
+from . import citations, extract, store
+from .compare import Comparison, compare
+from .db import connect, default_db_path
+from .export import write_rows
+from .identifiers import experiment_accession
+from .records import Software
+
+
+@dataclass(frozen=True)
+class TrackResult:
+    accession: str
+    created: bool
+    assay_title: str | None
+    biosample: str | None
+    publications: int
+    pipelines: int
+    quality_metrics: int
+    references: int
+    raw_metadata_trimmed: bool
+    tracked_at: str
+    updated_at: str
+    notes: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def fetch_experiment(portal: PortalClient, accession: str) -> dict[str, Any]:
+    """The experiment in the embedded frame; a non-experiment or unknown accession is an
+    InputError that says what it is."""
+    wanted = experiment_accession(accession)
+    obj = portal.get(wanted, frame="embedded")
+    if obj is None:
+        raise InputError("accession", accession, f"was not found on {portal.server}",
+                         "check the accession, or the --server it lives on")
+    extract.ensure_experiment(obj, accession)
+    return obj
+
+
+def _software(portal: PortalClient, refs: set[str]) -> dict[str, Software]:
+    """Software versions the embedded frame left as links; unknown ones are skipped."""
+    found = {}
+    for ref in sorted(refs):
+        version = portal.get(ref, frame="embedded")
+        software = extract.software_from_version(version) if version else None
+        if software:
+            found[ref] = software
+    return found
+
+
+def track(conn: sqlite3.Connection, portal: PortalClient, accession: str,
+          notes: str | None = None) -> TrackResult:
+    """Fetch one experiment and store it with its publications, pipelines, QC metrics and
+    cross-references. Re-tracking updates in place; notes are kept unless given."""
+    obj = fetch_experiment(portal, accession)
+    record = extract.tracked_experiment(
+        obj, portal_url=portal.server,
+        software=_software(portal, extract.software_version_refs(obj)))
+    saved = store.save_tracked(conn, record, notes)
+    exp = record.experiment
+    return TrackResult(
+        accession=exp.accession, created=saved.created, assay_title=exp.assay_title,
+        biosample=exp.biosample, publications=len(record.publications),
+        pipelines=len(record.pipelines), quality_metrics=len(record.quality_metrics),
+        references=len(record.references), raw_metadata_trimmed=exp.raw.trimmed,
+        tracked_at=saved.tracked_at, updated_at=saved.updated_at, notes=saved.notes)
+
+
+def track_to_receipt(accession: str, receipt: str | Path, *, notes: str | None = None,
+                     db: str | Path | None = None, server: str = "prod") -> TrackResult:
+    """What the Snakemake tracking rule runs: track, then write the job's receipt."""
+    db_path = Path(db).expanduser() if db else default_db_path()
+    conn = connect(db_path)
+    try:
+        result = track(conn, PortalClient(server), accession, notes)
+    finally:
+        conn.close()
+    write_receipt(receipt, {**result.as_dict(), "server": server, "db": str(db_path)})
+    return result
+
+
+def _accessions(conn: sqlite3.Connection, accessions: Sequence[str]) -> list[str]:
+    """The given experiments (checked as tracked), or every tracked one."""
+    if not accessions:
+        return [row["accession"] for row in store.iter_experiments(conn)]
+    wanted = [experiment_accession(a) for a in accessions]
+    for accession in wanted:
+        store.require_tracked(conn, accession)
+    return list(dict.fromkeys(wanted))
+
+
+def cite(conn: sqlite3.Connection, accessions: Sequence[str] = (), fmt: str = "bibtex") -> str:
+    """Citations for the experiments (default: all tracked) in bibtex, ris or json."""
+    if fmt not in citations.FORMATS:
+        raise InputError("citations", "--format", f"{fmt!r} is not a citation format",
+                         f"use one of {', '.join(citations.FORMATS)}")
+    wanted = _accessions(conn, accessions)
+    experiments = [store.get_experiment(conn, a) for a in wanted]
+    return citations.render(citations.build(store.publications_of(conn, wanted), experiments),
+                            fmt)
+
+
+def compare_tracked(conn: sqlite3.Connection, a: str, b: str) -> Comparison:
+    first, second = (experiment_accession(x) for x in (a, b))
+    return compare(store.get_experiment(conn, first), store.get_experiment(conn, second))
+
+
+def export_tracked(conn: sqlite3.Connection, out: TextIO, fmt: str = "csv",
+                   filters: store.Filters | None = None) -> int:
+    """Write tracked experiments to `out`; returns how many."""
+    return write_rows(store.iter_experiments(conn, filters), out, fmt)

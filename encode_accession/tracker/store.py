@@ -1,0 +1,330 @@
+"""Reading and writing tracker rows. Every write is one short transaction (see db.write).
+
+Filters are exact (case-insensitive) whole-value matches: single-valued fields compare the
+column, multi-valued ones (organism, organ, assembly, life stage) look the value up in
+experiment_terms. Nothing is matched with LIKE, so "heart" never matches
+"heart left ventricle".
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from ..errors import InputError
+from .db import write
+from .identifiers import reference_id
+from .records import ExperimentRow, TrackedExperiment
+
+
+@dataclass(frozen=True)
+class Field:
+    """A filterable, summarisable experiment field and where its values live."""
+
+    name: str
+    column: str
+    multi: bool = False
+
+
+FIELDS: dict[str, Field] = {f.name: f for f in (
+    Field("assay", "assay_title"),
+    Field("target", "target"),
+    Field("biosample", "biosample"),
+    Field("biosample_type", "biosample_type"),
+    Field("organism", "organism", multi=True),
+    Field("organ", "organ", multi=True),
+    Field("life_stage", "life_stage", multi=True),
+    Field("assembly", "assembly", multi=True),
+    Field("status", "status"),
+    Field("lab", "lab"),
+)}
+SUMMARY_FIELDS = ("assay", "organism", "organ", "biosample_type", "status", "lab")
+# The experiment columns in export order (raw_metadata is left out: it is the portal's).
+COLUMNS = (
+    "accession", "assay_title", "target", "biosample", "biosample_summary", "biosample_type",
+    "organism", "organ", "life_stage", "status", "date_released", "lab", "award", "assembly",
+    "replication_type", "description", "url", "notes", "tracked_at", "updated_at",
+)
+LIST_COLUMNS = frozenset(f.column for f in FIELDS.values() if f.multi)
+_MULTI = [f for f in FIELDS.values() if f.multi]
+Filters = Mapping[str, Sequence[str]]
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    accession: str
+    created: bool
+    tracked_at: str
+    updated_at: str
+    notes: str | None
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+# -- writes --------------------------------------------------------------------------------
+
+def save_tracked(conn: sqlite3.Connection, record: TrackedExperiment,
+                 notes: str | None = None) -> SaveResult:
+    """Insert or update one experiment and replace what the portal said about it.
+
+    Notes are kept unless `notes` is given; references the user linked are kept; the
+    portal-derived rows (publications, pipelines, QC, automatic references) are replaced,
+    so re-tracking never duplicates.
+    """
+    exp = record.experiment
+    stamp = now()
+    with write(conn):
+        created = conn.execute("SELECT 1 FROM tracked_experiments WHERE accession = ?",
+                               (exp.accession,)).fetchone() is None
+        _upsert_experiment(conn, exp, notes, stamp)
+        acc = exp.accession
+        for table in ("experiment_terms", "publications", "pipeline_info", "quality_metrics"):
+            key = "accession" if table == "experiment_terms" else "experiment_accession"
+            conn.execute(f"DELETE FROM {table} WHERE {key} = ?", (acc,))
+        conn.execute("DELETE FROM external_references WHERE experiment_accession = ? "
+                     "AND origin = 'portal'", (acc,))
+        conn.executemany(
+            "INSERT INTO experiment_terms (accession, field, value) VALUES (?, ?, ?) "
+            "ON CONFLICT DO NOTHING",
+            [(acc, f.column, v) for f in _MULTI for v in getattr(exp, f.column)])
+        conn.executemany(
+            "INSERT INTO publications (experiment_accession, publication_id, pmid, doi, title, "
+            "authors, author_count, journal, year, volume, issue, pages, abstract) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(acc, p.publication_id, p.pmid, p.doi, p.title, json.dumps(list(p.authors)),
+              p.author_count, p.journal, p.year, p.volume, p.issue, p.pages, p.abstract)
+             for p in record.publications])
+        conn.executemany(
+            "INSERT INTO pipeline_info (experiment_accession, pipeline_title, "
+            "pipeline_accession, analysis_accession, analysis_title, version, software, "
+            "analysis_status) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(acc, p.pipeline_title, p.pipeline_accession, p.analysis_accession,
+              p.analysis_title, p.version, json.dumps([s.as_dict() for s in p.software]),
+              p.analysis_status) for p in record.pipelines])
+        conn.executemany(
+            "INSERT INTO quality_metrics (experiment_accession, file_accession, metric_id, "
+            "metric_type, metric_data) VALUES (?, ?, ?, ?, ?)",
+            [(acc, q.file_accession, q.metric_id, q.metric_type,
+              json.dumps(q.metric_data, sort_keys=True)) for q in record.quality_metrics])
+        conn.executemany(
+            "INSERT INTO external_references (experiment_accession, reference_type, "
+            "reference_id, description, origin, created_at) VALUES (?, ?, ?, ?, 'portal', ?) "
+            "ON CONFLICT DO NOTHING",
+            [(acc, r.reference_type, r.reference_id, r.description, stamp)
+             for r in record.references])
+        row = conn.execute("SELECT tracked_at, updated_at, notes FROM tracked_experiments "
+                           "WHERE accession = ?", (acc,)).fetchone()
+    return SaveResult(acc, created, row["tracked_at"], row["updated_at"], row["notes"])
+
+
+def _upsert_experiment(conn: sqlite3.Connection, exp: ExperimentRow, notes: str | None,
+                       stamp: str) -> None:
+    values = {
+        **{c: getattr(exp, c) for c in COLUMNS if hasattr(exp, c)},
+        "notes": notes, "tracked_at": stamp, "updated_at": stamp,
+        "raw_metadata": exp.raw.text, "raw_metadata_bytes": exp.raw.original_bytes,
+        "raw_metadata_dropped": json.dumps(list(exp.raw.dropped)) if exp.raw.trimmed else None,
+    }
+    for column in LIST_COLUMNS:
+        values[column] = json.dumps(list(values[column]))
+    names = list(values)
+    updates = [f"{c} = excluded.{c}" for c in names if c not in ("accession", "tracked_at",
+                                                                    "notes")]
+    updates.append("notes = coalesce(excluded.notes, tracked_experiments.notes)")
+    conn.execute(
+        f"INSERT INTO tracked_experiments ({', '.join(names)}) "
+        f"VALUES ({', '.join('?' * len(names))}) "
+        f"ON CONFLICT(accession) DO UPDATE SET {', '.join(updates)}",
+        [values[c] for c in names])
+
+
+def link_reference(conn: sqlite3.Connection, accession: str, reference_type: str,
+                   identifier: str, description: str | None = None) -> dict[str, Any]:
+    """Attach an external reference the user knows of; it survives re-tracking."""
+    canonical = reference_id(reference_type, identifier)
+    require_tracked(conn, accession)
+    with write(conn):
+        conn.execute(
+            "INSERT INTO external_references (experiment_accession, reference_type, "
+            "reference_id, description, origin, created_at) VALUES (?, ?, ?, ?, 'user', ?) "
+            "ON CONFLICT (experiment_accession, reference_type, reference_id) DO UPDATE SET "
+            "description = coalesce(excluded.description, description), origin = 'user'",
+            (accession, reference_type, canonical, description, now()))
+    return {"experiment_accession": accession, "reference_type": reference_type,
+            "reference_id": canonical, "description": description}
+
+
+def record_derived_file(conn: sqlite3.Connection, file_path: str, source_accessions: Iterable[str],
+                        *, tool: str | None = None, parameters: str | None = None,
+                        description: str | None = None) -> None:
+    """Note a file made from ENCODE data; logging the same path again updates its row."""
+    stamp = now()
+    sources = sorted(set(source_accessions))
+    with write(conn):
+        conn.execute(
+            "INSERT INTO derived_files (file_path, source_accessions, tool, parameters, "
+            "description, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (file_path) DO UPDATE SET source_accessions = excluded.source_accessions, "
+            "tool = excluded.tool, parameters = excluded.parameters, "
+            "description = excluded.description, updated_at = excluded.updated_at",
+            (file_path, json.dumps(sources), tool, parameters, description, stamp, stamp))
+
+
+# -- reads ---------------------------------------------------------------------------------
+
+def require_tracked(conn: sqlite3.Connection, accession: str) -> None:
+    if conn.execute("SELECT 1 FROM tracked_experiments WHERE accession = ?",
+                    (accession,)).fetchone() is None:
+        raise InputError("tracker", accession, "is not tracked",
+                         f"run `track {accession}` first")
+
+
+def _decode(row: sqlite3.Row) -> dict[str, Any]:
+    record = dict(row)
+    for column in LIST_COLUMNS & record.keys():
+        record[column] = json.loads(record[column])
+    return record
+
+
+def _where(filters: Filters | None) -> tuple[str, list[str]]:
+    clauses, args = [], []
+    for name, values in (filters or {}).items():
+        wanted = [v for v in values if v]
+        if not wanted:
+            continue
+        field = FIELDS.get(name)
+        if field is None:
+            raise InputError("filter", name, "is not a field one can filter on",
+                             f"use one of: {', '.join(FIELDS)}")
+        marks = ", ".join("?" * len(wanted))
+        if field.multi:
+            clauses.append("accession IN (SELECT accession FROM experiment_terms "
+                           f"WHERE field = ? AND value IN ({marks}))")
+            args.append(field.column)
+        else:
+            clauses.append(f"{field.column} IN ({marks})")
+        args += wanted
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+def iter_experiments(conn: sqlite3.Connection, filters: Filters | None = None
+                     ) -> Iterator[dict[str, Any]]:
+    """Tracked experiments (COLUMNS, lists decoded) by accession; the same field given
+    several values matches any of them, different fields must all match."""
+    where, args = _where(filters)
+    cursor = conn.execute(f"SELECT {', '.join(COLUMNS)} FROM tracked_experiments{where} "
+                          "ORDER BY accession", args)
+    for row in cursor:
+        yield _decode(row)
+
+
+def get_experiment(conn: sqlite3.Connection, accession: str) -> dict[str, Any]:
+    require_tracked(conn, accession)
+    row = conn.execute(f"SELECT {', '.join(COLUMNS)}, raw_metadata_bytes, raw_metadata_dropped "
+                       "FROM tracked_experiments WHERE accession = ?", (accession,)).fetchone()
+    record = _decode(row)
+    dropped = record.pop("raw_metadata_dropped")
+    record["raw_metadata_dropped"] = json.loads(dropped) if dropped else []
+    return record
+
+
+def raw_metadata(conn: sqlite3.Connection, accession: str) -> dict[str, Any]:
+    require_tracked(conn, accession)
+    row = conn.execute("SELECT raw_metadata FROM tracked_experiments WHERE accession = ?",
+                       (accession,)).fetchone()
+    return json.loads(row[0])
+
+
+def count_experiments(conn: sqlite3.Connection, filters: Filters | None = None) -> int:
+    where, args = _where(filters)
+    return conn.execute(f"SELECT COUNT(*) FROM tracked_experiments{where}", args).fetchone()[0]
+
+
+def summarize(conn: sqlite3.Connection, fields: Sequence[str] = SUMMARY_FIELDS
+              ) -> dict[str, Any]:
+    """Counts per value of each field, most common first. A multi-valued field counts an
+    experiment once under each of its values; experiments without one count as "(none)"."""
+    total = count_experiments(conn)
+    groups: dict[str, dict[str, int]] = {}
+    for name in fields:
+        field = FIELDS[name]
+        if field.multi:
+            rows = conn.execute(
+                "SELECT value, COUNT(*) FROM experiment_terms WHERE field = ? "
+                "GROUP BY value ORDER BY COUNT(*) DESC, value", (field.column,)).fetchall()
+            with_value = conn.execute(
+                "SELECT COUNT(DISTINCT accession) FROM experiment_terms WHERE field = ?",
+                (field.column,)).fetchone()[0]
+            counts = {r[0]: r[1] for r in rows}
+            missing = total - with_value
+        else:
+            rows = conn.execute(
+                f"SELECT {field.column}, COUNT(*) FROM tracked_experiments "
+                f"WHERE {field.column} IS NOT NULL AND {field.column} != '' "
+                f"GROUP BY {field.column} ORDER BY COUNT(*) DESC, {field.column}").fetchall()
+            counts = {r[0]: r[1] for r in rows}
+            missing = total - sum(counts.values())
+        if missing:
+            counts["(none)"] = missing
+        groups[name] = counts
+    return {"total": total, "by": groups}
+
+
+def publications_of(conn: sqlite3.Connection, accessions: Sequence[str]
+                    ) -> list[dict[str, Any]]:
+    """Publications of these experiments, each once (by PMID, else DOI, else title), with
+    the experiments citing it; in the order the experiments were given."""
+    merged: dict[str, dict[str, Any]] = {}
+    for accession in accessions:
+        for row in conn.execute("SELECT * FROM publications WHERE experiment_accession = ? "
+                                "ORDER BY year, pmid, doi, title", (accession,)):
+            pub = dict(row)
+            key = pub["pmid"] or pub["doi"] or (pub["title"] or "").lower()
+            entry = merged.setdefault(key, {**pub, "authors": json.loads(pub["authors"]),
+                                            "experiments": []})
+            entry["experiments"].append(accession)
+    for entry in merged.values():
+        for column in ("id", "experiment_accession"):
+            entry.pop(column, None)
+    return list(merged.values())
+
+
+def references_of(conn: sqlite3.Connection, accession: str) -> list[dict[str, Any]]:
+    require_tracked(conn, accession)
+    rows = conn.execute(
+        "SELECT reference_type, reference_id, description, origin, created_at "
+        "FROM external_references WHERE experiment_accession = ? "
+        "ORDER BY reference_type, reference_id", (accession,)).fetchall()
+    return [dict(r) for r in rows]
+
+
+def pipelines_of(conn: sqlite3.Connection, accession: str) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        "SELECT pipeline_title, pipeline_accession, analysis_accession, analysis_title, "
+        "version, software, analysis_status FROM pipeline_info WHERE experiment_accession = ? "
+        "ORDER BY pipeline_title, analysis_accession", (accession,)).fetchall()
+    return [{**dict(r), "software": json.loads(r["software"])} for r in rows]
+
+
+def quality_metrics_of(conn: sqlite3.Connection, accession: str) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        "SELECT file_accession, metric_id, metric_type, metric_data FROM quality_metrics "
+        "WHERE experiment_accession = ? ORDER BY file_accession, metric_type, metric_id",
+        (accession,)).fetchall()
+    return [{**dict(r), "metric_data": json.loads(r["metric_data"])} for r in rows]
+
+
+def derived_files_from(conn: sqlite3.Connection, accession: str) -> list[dict[str, Any]]:
+    """Derived files made from `accession`: an exact match on one element of the source
+    list (json_each), never a substring of the JSON text."""
+    rows = conn.execute(
+        "SELECT d.* FROM derived_files d WHERE EXISTS (SELECT 1 FROM "
+        "json_each(d.source_accessions) s WHERE s.value = ?) ORDER BY d.file_path",
+        (accession,)).fetchall()
+    return [{**dict(r), "source_accessions": json.loads(r["source_accessions"])} for r in rows]

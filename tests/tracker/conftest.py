@@ -1,0 +1,101 @@
+"""Tracker test fixtures: a local portal served over real HTTP on loopback, loaded with
+synthetic experiments (and the real ENCSR416YFB export when ../shared is present)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from encode_accession.portal.local import LocalPortal, PortalApp, load_objects
+from encode_accession.portal.local.server import create_server
+from encode_accession.tracker import cli, connect, synthetic
+
+REPO = Path(__file__).resolve().parents[2]
+REAL_EXPERIMENT = REPO.parent / "shared" / "fixtures" / "ENCSR416YFB_experiment_embedded.json"
+PORTAL_EXPERIMENTS = 40
+
+
+@dataclass
+class Portal:
+    url: str
+    portal: LocalPortal
+    experiments: list[dict[str, Any]]
+
+    def load(self, objects: Any) -> None:
+        load_objects(self.portal, objects)
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+def serve(db_path: Path, objects: list[dict[str, Any]]
+          ) -> tuple[str, LocalPortal, Callable[[], None]]:
+    """A local portal on a free loopback port in a background thread."""
+    portal = LocalPortal(db_path, seed_demo=False)
+    load_objects(portal, objects)
+    server, url, _ = create_server(PortalApp(portal), "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+    return url, portal, stop
+
+
+@pytest.fixture(scope="session")
+def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+    experiments = synthetic.sample_experiments(PORTAL_EXPERIMENTS, seed=7)
+    objects = [*synthetic.software_versions(), *experiments]
+    url, local, stop = serve(tmp_path_factory.mktemp("portal") / "portal.sqlite", objects)
+    if REAL_EXPERIMENT.exists():
+        load_objects(local, json.loads(REAL_EXPERIMENT.read_text()))
+    yield Portal(url, local, experiments)
+    stop()
+
+
+@pytest.fixture
+def real_experiment_path() -> Path:
+    if not REAL_EXPERIMENT.exists():
+        pytest.skip("shared fixture not available: ENCSR416YFB_experiment_embedded.json")
+    return REAL_EXPERIMENT
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "tracker" / "tracker.db"
+
+
+@pytest.fixture
+def conn(db_path: Path):
+    connection = connect(db_path)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def run_cli(portal: Portal, db_path: Path) -> Callable[..., CliResult]:
+    """Run `tracker <args>` through the tracker's own parser against the loopback portal
+    and the test database."""
+    def run(*args: str) -> CliResult:
+        out, err = StringIO(), StringIO()
+        argv = ["tracker", *args, "--server", portal.url, "--db", str(db_path)]
+        with redirect_stdout(out), redirect_stderr(err):
+            code = cli.main(argv)
+        return CliResult(code, out.getvalue(), err.getvalue())
+    return run
