@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from .cromwell import load_metadata
 from .errors import InputError
 from .plan import Plan, PlanOptions, build_plan
+from .portal.cli import register as register_portal
 from .steps import load_steps, resolve_steps
 
 
@@ -52,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     validate = steps_commands.add_parser("validate", help="check steps files against the schema")
     validate.add_argument("files", nargs="+")
     validate.set_defaults(handler=_validate_steps)
+
+    register_portal(commands)
     return parser
 
 
