@@ -103,14 +103,21 @@ class Workflow:
 
 
 def load_metadata(path: str | Path) -> Workflow:
-    """Read and parse a local metadata.json, turning JSON errors into one clear message."""
-    path = Path(path)
+    """Read and parse a metadata.json from local disk, gs:// or s3://."""
+    return parse_metadata_text(read_metadata_text(path), str(path))
+
+
+def read_metadata_text(path: str | Path) -> str:
+    source = str(path)
+    if source.startswith(("gs://", "s3://")):
+        from .storage import get_storage  # cloud clients only when a cloud URI is given
+
+        return get_storage().read_bytes(source).decode()
     try:
-        text = path.read_text()
+        return Path(path).read_text()
     except FileNotFoundError:
         raise InputError(path, "", "metadata file not found",
                          "pass the metadata.json Cromwell or `caper metadata` wrote") from None
-    return parse_metadata_text(text, str(path))
 
 
 def parse_metadata_text(text: str, source: str) -> Workflow:

@@ -18,6 +18,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from .cromwell import read_metadata_text
 from .errors import InputError, InputErrors
 from .payloads import (
     Attribution,
@@ -318,7 +319,7 @@ def _run_job(smk: Any) -> None:
     elif job == "analysis":
         receipts = [read_receipt(p) for p in smk.input.files]
         result = analysis(run, read_receipt(smk.input.preflight), receipts,
-                          Path(run.plan.workflow.source).read_text())
+                          read_metadata_text(run.plan.workflow.source))
     else:
         raise ValueError(f"unknown job {job}")
     write_receipt(smk.output[0], result)

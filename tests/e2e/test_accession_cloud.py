@@ -77,3 +77,23 @@ def test_gcs_and_s3_outputs_are_uploaded_and_verified(tmp_path, moto_s3, gcs_emu
         bodies = {s3.get_object(Bucket="encode-files", Key=o["Key"])["Body"].read()
                   for o in uploaded}
         assert bodies == {moved[r["uri"]] for r in receipts}
+
+
+def test_metadata_is_read_from_gcs_and_s3(tmp_path, moto_s3, gcs_emulator, monkeypatch):
+    from encode_accession.cromwell import load_metadata
+
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", gcs_emulator.endpoint_url)
+    monkeypatch.setenv("ENCODE_S3_ENDPOINT_URL", moto_s3.endpoint_url)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    text = write_demo_run(tmp_path / "run").read_text()
+    gcs_emulator.client().bucket(gcs_emulator.bucket).blob("m/metadata.json") \
+        .upload_from_string(text)
+    moto_s3.client().put_object(Bucket=moto_s3.bucket, Key="m/metadata.json", Body=text)
+    from encode_accession.storage import get_storage
+
+    get_storage.cache_clear()  # the process-wide storage must see this test's environment
+    for uri in (f"gs://{gcs_emulator.bucket}/m/metadata.json",
+                f"s3://{moto_s3.bucket}/m/metadata.json"):
+        workflow = load_metadata(uri)
+        assert workflow.source == uri and len(workflow.tasks("align")) == 2
