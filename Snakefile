@@ -24,4 +24,4 @@ include: "workflow/rules/accession.smk"
 rule all:
     default_target: True
     input:
-        f"{RESULTS}/analysis.json",
+        f"{RESULTS}/summary.json",

@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 
+from . import runs
 from .cromwell import load_metadata
 from .errors import InputError
 from .plan import Plan, PlanOptions, build_plan
@@ -54,6 +55,15 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("files", nargs="+")
     validate.set_defaults(handler=_validate_steps)
 
+    info = commands.add_parser("info", help="accessioning runs recorded on this machine")
+    info.add_argument("--ids", "-i", nargs="+", default=[],
+                      help="workflow ids (or prefixes), experiment accessions, labels key=value "
+                           "or caper-str-label values")
+    info.add_argument("--date", "-d", help="MM, MM/DD, MM/DD/YY[YY], or a range A-B, -B, A-")
+    info.add_argument("--db", help="runs database (default $ENCODE_ACCESSION_RUNS_DB or "
+                                   "~/.encode_accession/runs.db)")
+    info.set_defaults(handler=_info)
+
     register_portal(commands)
     return parser
 
@@ -82,6 +92,12 @@ def format_plan_table(plan: Plan) -> str:
                  f"{plan.workflow.id}; {len(plan.portal_inputs)} parents to find on the portal")
     lines.extend(f"skipped: {reason}" for reason in plan.skipped)
     return "\n".join(lines)
+
+
+def _info(args: argparse.Namespace) -> int:
+    with runs.connect(args.db) as db:
+        print(runs.format_tsv(runs.query(db, args.ids, args.date)))
+    return 0
 
 
 def _validate_steps(args: argparse.Namespace) -> int:

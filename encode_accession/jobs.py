@@ -18,6 +18,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from . import runs
 from .cromwell import read_metadata_text
 from .errors import InputError, InputErrors
 from .payloads import (
@@ -289,6 +290,46 @@ def pipeline_version(wdl: str) -> str | None:
     return match.group(1) if match else None
 
 
+# --- the run summary -------------------------------------------------------------------------
+
+def summary(run: Run, preflight_receipt: dict[str, Any], step_runs: list[dict[str, Any]],
+            files: list[dict[str, Any]], uploads: list[dict[str, Any]],
+            analysis_receipt: dict[str, Any]) -> dict[str, Any]:
+    """Every object created or found, with its status; the run goes into the runs database."""
+    upload_status = {u["@id"]: u["status"] for u in uploads}
+    created_step_runs: dict[str, bool] = {}  # steps may share one step run; either made it
+    for r in step_runs:
+        created_step_runs[r["@id"]] = created_step_runs.get(r["@id"], False) or r["created"]
+    objects = [{"kind": "step run", "@id": i, "created": c, "status": None}
+               for i, c in created_step_runs.items()]
+    objects += [{"kind": "file", "@id": f["@id"], "created": f["created"],
+                 "status": upload_status.get(f["@id"], f["status"]), "uri": f["uri"]}
+                for f in files]
+    objects += [{"kind": "document", "@id": d, "created": None, "status": None}
+                for d in analysis_receipt["documents"]]
+    objects.append({"kind": "analysis", "@id": analysis_receipt["@id"],
+                    "created": analysis_receipt["created"], "status": None})
+    with runs.connect(run.config.get("runs_db")) as db:
+        runs.record_run(db, experiment=preflight_receipt["dataset"], workflow_id=run.workflow_id,
+                        labels=run.plan.workflow.labels, status="succeeded",
+                        files=[runs.FileRecord(o["@id"], o["status"], bool(o["created"]))
+                               for o in objects if o["kind"] == "file"])
+    return {"workflow_id": run.workflow_id, "dataset": preflight_receipt["dataset"],
+            "analysis": analysis_receipt["@id"], "objects": objects,
+            "created": sum(1 for o in objects if o["created"]),
+            "found": sum(1 for o in objects if o["created"] is False)}
+
+
+def format_summary(result: dict[str, Any]) -> str:
+    lines = [f"Accessioned workflow {result['workflow_id']} to {result['dataset']}: "
+             f"{result['created']} objects created, {result['found']} already there.",
+             f"Analysis: {result['analysis']}"]
+    for o in result["objects"]:
+        state = {True: "created", False: "found", None: ""}[o["created"]]
+        lines.append(f"  {o['kind']:<9} {o['@id']:<48} {state:<8} {o['status'] or ''}")
+    return "\n".join(lines)
+
+
 # --- entry points for rule scripts --------------------------------------------------------
 
 def run_job(smk: Any) -> None:
@@ -320,6 +361,13 @@ def _run_job(smk: Any) -> None:
         receipts = [read_receipt(p) for p in smk.input.files]
         result = analysis(run, read_receipt(smk.input.preflight), receipts,
                           read_metadata_text(run.plan.workflow.source))
+    elif job == "summary":
+        result = summary(run, read_receipt(smk.input.preflight),
+                         [read_receipt(p) for p in smk.input.step_runs],
+                         [read_receipt(p) for p in smk.input.files],
+                         [read_receipt(p) for p in smk.input.uploads],
+                         read_receipt(smk.input.analysis))
+        print(format_summary(result))
     else:
         raise ValueError(f"unknown job {job}")
     write_receipt(smk.output[0], result)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from encode_accession import runs
 from encode_accession.cromwell import load_metadata
 from encode_accession.plan import build_plan
 from encode_accession.portal.client import PortalClient
@@ -21,7 +22,7 @@ from .conftest import REPO, snakemake, start_snakemake, write_config
 def demo_config(workdir: Path, **extra) -> Path:
     return write_config(workdir, demo=True, pipeline="atac", lab="demo-lab", award="DEMO-AWARD",
                         server=f"local:{workdir / 'portal.sqlite'}", results="results",
-                        upload_timeout=5, **extra)
+                        upload_timeout=5, runs_db=str(workdir / "runs.db"), **extra)
 
 
 def posted_files(portal: PortalClient, workflow_id: str) -> list[dict]:
@@ -88,6 +89,20 @@ def test_the_analysis_is_linked_to_the_experiment_with_the_metadata_document(acc
     assert analysis["@id"] in experiment["analyses"]
 
 
+def test_the_summary_lists_every_object_and_the_run_is_recorded(accessioned):
+    workdir, _config, result = accessioned
+    summary = json.loads((workdir / "results/summary.json").read_text())
+    plan = demo_plan(workdir)
+    kinds = Counter(o["kind"] for o in summary["objects"])
+    assert kinds == {"file": len(plan.files), "analysis": 1, "document": 1,
+                     "step run": len({s.dcc_step_run for s in plan.steps})}
+    assert summary["found"] == 0
+    assert f"{summary['created']} objects created" in result.stdout + result.stderr
+    with runs.connect(workdir / "runs.db") as db:
+        table = runs.query(db, [plan.workflow.id[:8]])
+    assert len(table) == len(plan.files) and table[0][0] == "/experiments/TSTSR000001/"
+
+
 def test_running_again_creates_nothing_new(accessioned):
     workdir, config, _result = accessioned
     portal = PortalClient(f"local:{workdir / 'portal.sqlite'}")
@@ -96,6 +111,7 @@ def test_running_again_creates_nothing_new(accessioned):
         for receipt in (workdir / "results" / folder).rglob("*.json"):
             receipt.unlink()
     (workdir / "results/analysis.json").unlink()
+    (workdir / "results/summary.json").unlink()
     (workdir / "results/preflight.json").unlink()
     result = snakemake(workdir, config, "-j", "2")
     assert result.returncode == 0, result.stderr[-3000:]

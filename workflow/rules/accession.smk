@@ -11,6 +11,7 @@ localrules:
     preflight,
     step_run,
     analysis,
+    summary,
 
 
 rule preflight:
@@ -81,5 +82,20 @@ rule analysis:
     params:
         job="analysis",
     retries: 2
+    script:
+        JOB
+
+
+rule summary:
+    input:
+        preflight=f"{RESULTS}/preflight.json",
+        step_runs=[f"{RESULTS}/step_runs/{s.rule}.json" for s in PLAN.steps if PLAN.files_of(s)],
+        files=[receipt(f) for f in PLAN.files.values()],
+        uploads=[f"{RESULTS}/uploads/{f.id}.json" for f in PLAN.files.values()],
+        analysis=f"{RESULTS}/analysis.json",
+    output:
+        f"{RESULTS}/summary.json",
+    params:
+        job="summary",
     script:
         JOB

@@ -1,0 +1,31 @@
+# Track ENCODE experiments listed in config `track:` ({accession, notes}) into the tracker
+# database (config `tracker_db`, default $ENCODE_TRACKER_DB or ~/.encode_connector/tracker.db),
+# reading them from config `server`. One local job per accession, each writing a receipt;
+# `track_all` asks for all receipts. Local rules: every job writes the same SQLite file
+# (WAL, busy timeout, short transactions), which must stay on the submit host's disk.
+
+TRACK = {entry["accession"]: entry for entry in config.get("track") or []}
+
+
+localrules:
+    track_experiment,
+    track_all,
+
+
+rule track_experiment:
+    output:
+        f"{RESULTS}/tracking/{{accession}}.json",
+    wildcard_constraints:
+        accession=r"(ENC|TST)SR[0-9]{3}([0-9]{3}|[A-Z]{3})",
+    params:
+        notes=lambda wc: TRACK[wc.accession].get("notes"),
+        db=config.get("tracker_db"),
+        server=config.get("server", "prod"),
+    retries: 2
+    script:
+        "../../scripts/track.py"
+
+
+rule track_all:
+    input:
+        [f"{RESULTS}/tracking/{accession}.json" for accession in TRACK],
