@@ -7,22 +7,17 @@ through the in-process adapter.
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import boto3
 import pytest
-from botocore.config import Config
-from moto.server import ThreadedMotoServer
+from services import serve_portal
 
 from encode_accession.portal import PortalClient
 from encode_accession.portal.local import LocalPortal, PortalApp, UploadConfig
 from encode_accession.portal.local.demo import DEMO_KEY_ID, DEMO_SECRET
-from encode_accession.portal.local.server import create_server
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 FAST = {"backoff": 0.001, "timeout": 10}
@@ -33,21 +28,6 @@ def shared_fixture(relative: str) -> Path:
     if not path.exists():
         pytest.skip(f"shared fixture not available: {relative}")
     return path
-
-
-@contextmanager
-def serving(app: PortalApp, tls_dir: Path | None = None) -> Iterator[tuple[str, Path | None]]:
-    """Serve `app` on a free loopback port in a thread; yields (base URL, CA bundle)."""
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server, url, cert = create_server(app, "127.0.0.1", 0, tls_dir=tls_dir)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    try:
-        yield url, cert
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @dataclass
@@ -76,7 +56,7 @@ def running(kind: str, db: Path, uploads: UploadConfig | None = None) -> Iterato
         yield Target(kind, client, client.local_app, f"local:{db}")
         return
     app = PortalApp(LocalPortal(db, uploads=uploads))
-    with serving(app) as (url, _):
+    with serve_portal(app) as (url, _):
         yield Target(kind, PortalClient(url, DEMO_KEY_ID, DEMO_SECRET, **FAST), app, url)
 
 
@@ -90,27 +70,6 @@ def portal(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
 def http_portal(tmp_path: Path) -> Iterator[Target]:
     with running("http", tmp_path / "portal.sqlite") as target:
         yield target
-
-
-@dataclass(frozen=True)
-class MotoS3:
-    endpoint_url: str
-
-    def client(self):
-        return boto3.client(
-            "s3", endpoint_url=self.endpoint_url, region_name="us-east-1",
-            aws_access_key_id="testing", aws_secret_access_key="testing",
-            config=Config(request_checksum_calculation="when_required",
-                          response_checksum_validation="when_required"))
-
-
-@pytest.fixture(scope="session")
-def moto_s3() -> Iterator[MotoS3]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield MotoS3(f"http://{host}:{port}")
-    server.stop()
 
 
 @pytest.fixture

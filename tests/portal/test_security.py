@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 import pytest
+from services import serve_portal
 
 from encode_accession.errors import InputError
 from encode_accession.portal import PortalClient, PortalError
@@ -13,7 +14,7 @@ from encode_accession.portal.local import FaultConfig, LocalPortal, PortalApp
 from encode_accession.portal.local.demo import DEMO_KEY_ID, DEMO_SECRET
 from encode_accession.portal.servers import resolve_server
 
-from .conftest import FAST, serving
+from .conftest import FAST
 from .payloads import R1, bam, step_run
 
 SECRET = "s3cr3tn3v3rl3aks"
@@ -22,7 +23,7 @@ SECRET = "s3cr3tn3v3rl3aks"
 @pytest.fixture
 def https_portal(tmp_path: Path):
     app = PortalApp(LocalPortal(tmp_path / "portal.sqlite"))
-    with serving(app, tls_dir=tmp_path / "tls") as (url, cert):
+    with serve_portal(app, tls_dir=tmp_path / "tls") as (url, cert):
         yield url, cert
 
 

@@ -11,11 +11,12 @@ import boto3
 import pytest
 import requests
 from botocore.config import Config
+from services import serve_portal
 
 from encode_accession.portal import PortalAuthError
 from encode_accession.portal.local import LocalPortal, PortalApp, UploadConfig
 
-from .conftest import FAST, serving
+from .conftest import FAST
 from .payloads import R1, bam
 
 CONTENT = b"alignment bytes\n"
@@ -121,7 +122,7 @@ def s3_portal(tmp_path, moto_s3, aws_env):
     portal = LocalPortal(tmp_path / "portal.sqlite",
                          uploads=UploadConfig(tmp_path / "up", moto_s3.endpoint_url, bucket))
     portal.uploads.ensure_bucket()
-    with serving(PortalApp(portal)) as (url, _):
+    with serve_portal(PortalApp(portal)) as (url, _):
         from encode_accession.portal import PortalClient
         from encode_accession.portal.local.demo import DEMO_KEY_ID, DEMO_SECRET
 
