@@ -4,6 +4,7 @@ synthetic experiments (and the real ENCSR416YFB export when ../shared is present
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import redirect_stderr, redirect_stdout
@@ -45,7 +46,9 @@ class CliResult:
 
 def serve(db_path: Path, objects: list[dict[str, Any]]
           ) -> tuple[str, LocalPortal, Callable[[], None]]:
-    """A local portal on a free loopback port in a background thread."""
+    """A local portal on a free loopback port in a background thread (request logging off:
+    hundreds of requests per test)."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     portal = LocalPortal(db_path, seed_demo=False)
     load_objects(portal, objects)
     server, url, _ = create_server(PortalApp(portal), "127.0.0.1", 0)
