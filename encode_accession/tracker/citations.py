@@ -129,7 +129,8 @@ def _fold(text: str) -> str:
 def _key_base(authors: Sequence[Name], year: int | None, title: str) -> str:
     first = authors[0] if authors else Name(literal="anonymous")
     who = (first.family or (first.literal or "anonymous").split()[0])
-    word = next((w for w in re.findall(r"[^\W_]+", title) if w.lower() not in _STOPWORDS), "")
+    word = next((w for w in re.findall(r"[^\W_]+", title)
+                 if w.lower() not in _STOPWORDS and not w.isdigit()), "")
     return (_fold(who).lower() or "anonymous") + str(year or "") + _fold(word).lower()
 
 
@@ -148,7 +149,6 @@ def _unique_keys(citations: list[Citation]) -> list[Citation]:
 
 def _letters(n: int) -> str:
     """1 -> b, 2 -> c, ... 25 -> z, 26 -> ba: the first entry keeps the plain key."""
-    n += 1
     out = ""
     while n:
         n, r = divmod(n, 26)

@@ -1,0 +1,62 @@
+"""Exports read back as written: csv module always, pandas when it is installed."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from encode_accession.tracker import export_tracked, extract, store, synthetic
+from encode_accession.tracker.store import COLUMNS
+
+
+@pytest.fixture
+def tracked(conn) -> list[dict]:
+    experiments = synthetic.sample_experiments(14, seed=1)  # index 6 and 13: tricky text
+    for i, obj in enumerate(experiments):
+        notes = 'says "hi", then\ttabs\nand lines' if i == 3 else None
+        store.save_tracked(conn, extract.tracked_experiment(obj, portal_url="https://x"), notes)
+    return experiments
+
+
+def exported(conn, fmt: str) -> str:
+    out = io.StringIO(newline="")
+    export_tracked(conn, out, fmt)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv"])
+def test_delimited_exports_read_back_exactly(conn, tracked: list[dict], fmt: str) -> None:
+    text = exported(conn, fmt)
+    rows = list(csv.reader(io.StringIO(text, newline=""),
+                           delimiter="," if fmt == "csv" else "\t"))
+    assert tuple(rows[0]) == COLUMNS and len(rows) == len(tracked) + 1
+    by_acc = {r[0]: dict(zip(COLUMNS, r, strict=True)) for r in rows[1:]}
+    tricky = by_acc[tracked[6]["accession"]]
+    assert tricky["description"] == synthetic.TRICKY_DESCRIPTION
+    assert by_acc[tracked[3]["accession"]]["notes"] == 'says "hi", then\ttabs\nand lines'
+    first = by_acc[tracked[0]["accession"]]
+    assert first["organ"] == "; ".join(sorted(tracked[0]["biosample_ontology"]["organ_slims"]))
+    assert first["lab"] == tracked[0]["lab"]["title"]  # contains a comma
+
+
+def test_json_export_keeps_lists_and_column_order(conn, tracked: list[dict]) -> None:
+    rows = json.loads(exported(conn, "json"))
+    assert len(rows) == len(tracked) and tuple(rows[0]) == COLUMNS
+    assert isinstance(rows[0]["organism"], list)
+
+
+def test_empty_exports_are_still_valid(conn) -> None:
+    assert json.loads(exported(conn, "json")) == []
+    assert exported(conn, "csv") == ",".join(COLUMNS) + "\n"
+
+
+def test_pandas_reads_the_csv_and_tsv(conn, tracked: list[dict]) -> None:
+    pandas = pytest.importorskip("pandas")
+    for fmt, sep in (("csv", ","), ("tsv", "\t")):
+        frame = pandas.read_csv(io.StringIO(exported(conn, fmt)), sep=sep,
+                                keep_default_na=False)
+        assert list(frame.columns) == list(COLUMNS) and len(frame) == len(tracked)
+        assert synthetic.TRICKY_DESCRIPTION in set(frame["description"])
