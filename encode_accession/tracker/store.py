@@ -218,10 +218,16 @@ def iter_experiments(conn: sqlite3.Connection, filters: Filters | None = None
     """Tracked experiments (COLUMNS, lists decoded) by accession; the same field given
     several values matches any of them, different fields must all match."""
     where, args = _where(filters)
-    cursor = conn.execute(f"SELECT {', '.join(COLUMNS)} FROM tracked_experiments{where} "
-                          "ORDER BY accession", args)
+    cursor = conn.cursor()
+    cursor.row_factory = None  # plain tuples: this loop may run 100,000 times
+    cursor.execute(f"SELECT {', '.join(COLUMNS)} FROM tracked_experiments{where} "
+                   "ORDER BY accession", args)
+    lists = [(i, c) for i, c in enumerate(COLUMNS) if c in LIST_COLUMNS]
     for row in cursor:
-        yield _decode(row)
+        record = dict(zip(COLUMNS, row, strict=True))
+        for i, column in lists:
+            record[column] = json.loads(row[i])
+        yield record
 
 
 def get_experiment(conn: sqlite3.Connection, accession: str) -> dict[str, Any]:

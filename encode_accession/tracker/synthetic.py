@@ -10,12 +10,16 @@ deterministic for a given count and seed.
 
 The first eight experiments are Histone ChIP-seq on human pancreas, so the walkthrough
 ("facets for pancreas, search histone ChIP-seq on pancreas") always finds something.
+`python -m encode_accession.tracker.synthetic 40 > sample.json` writes objects that
+`portal serve --load sample.json` imports.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import random
+import sys
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -467,3 +471,7 @@ def portal_objects(count: int, seed: int = 0) -> list[dict[str, Any]]:
     """What to load into a local portal: the experiments plus the software versions their
     analysis steps link to."""
     return [*software_versions(), *sample_experiments(count, seed)]
+
+
+if __name__ == "__main__":  # python -m encode_accession.tracker.synthetic [COUNT] > sample.json
+    json.dump(portal_objects(int(sys.argv[1]) if len(sys.argv) > 1 else 40), sys.stdout)

@@ -1,0 +1,187 @@
+"""Does the tracker stay fast with 100,000 experiments? List, exact filters, summaries and
+CSV export, each next to a baseline measured in the same run on the same database:
+
+- list / export vs. plain sqlite3 iterating the same columns (what any wrapper costs),
+- exact filters vs. the LIKE-on-JSON scan a naive tracker would run (which is also wrong:
+  it matches "heart" inside "heart left ventricle"),
+- everything vs. `SELECT COUNT(*)`.
+
+Rows are synthetic (encode_accession.tracker.synthetic: 500 realistic experiments cloned
+under new accessions) and are inserted through the package's own store, 1,000 per
+transaction. raw_metadata is each experiment's full embedded JSON unless --raw subset.
+
+    .venv/bin/python benchmarks/tracker_scale.py [--count 100000] [--raw full|subset]
+        [--db PATH --reuse] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from encode_accession.tracker import db, export_tracked, extract, store, synthetic
+from encode_accession.tracker.records import RawMetadata, TrackedExperiment
+
+TEMPLATES = 500
+BATCH = 1000
+
+
+def templates(raw: str) -> list[TrackedExperiment]:
+    software = {v["@id"]: extract.software_from_version(v) for v in synthetic.software_versions()}
+    records = []
+    for obj in synthetic.sample_experiments(TEMPLATES, seed=2026):
+        record = extract.tracked_experiment(obj, portal_url="https://www.encodeproject.org",
+                                            software=software)
+        if raw == "subset":
+            limit = len(json.dumps({k: obj[k] for k in extract.RAW_SUBSET if k in obj}))
+            exp = replace(record.experiment, raw=extract.fit_raw_metadata(obj, limit + 1024))
+            record = replace(record, experiment=exp)
+        records.append(record)
+    return records
+
+
+def populate(conn: sqlite3.Connection, count: int, raw: str) -> float:
+    """Insert `count` experiments; returns seconds."""
+    base = templates(raw)
+    start = time.perf_counter()
+    for first in range(0, count, BATCH):
+        with db.write(conn):
+            for i in range(first, min(first + BATCH, count)):
+                template = base[i % TEMPLATES]
+                accession = synthetic.accession("SR", i)
+                exp = template.experiment
+                clone = replace(template, experiment=replace(
+                    exp, accession=accession, url=f"https://www.encodeproject.org/experiments/"
+                                                  f"{accession}/",
+                    raw=RawMetadata(exp.raw.text, exp.raw.original_bytes, exp.raw.dropped)))
+                store.save_tracked(conn, clone, notes=f"note {i}" if i % 10 == 0 else None)
+    return time.perf_counter() - start
+
+
+def best(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return min(times), result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument("--raw", choices=("full", "subset"), default="full")
+    parser.add_argument("--db", type=Path, help="database file (default: a temporary one)")
+    parser.add_argument("--reuse", action="store_true", help="keep an existing --db as is")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+
+    folder = None if args.db else tempfile.TemporaryDirectory()
+    path = args.db or Path(folder.name) / "tracker.db"
+    if path.exists() and not args.reuse:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    conn = db.connect(path)
+    if not args.reuse or store.count_experiments(conn) == 0:
+        seconds = populate(conn, args.count, args.raw)
+        print(f"inserted {args.count:,} experiments through store.save_tracked in {seconds:.1f} s "
+              f"({args.count / seconds:,.0f}/s)")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.execute("ANALYZE")
+    size = os.path.getsize(path)
+    total = store.count_experiments(conn)
+    print(f"database: {size / 2**20:,.0f} MiB, {total:,} experiments, raw_metadata={args.raw}, "
+          f"sqlite {sqlite3.sqlite_version}, python {sys.version.split()[0]}\n")
+
+    columns = ", ".join(store.COLUMNS)
+    plain = sqlite3.connect(path)
+    results: list[tuple[str, float, int, str, float]] = []
+
+    def measure(name: str, fn: Callable[[], int], baseline_name: str,
+                baseline: Callable[[], int]) -> None:
+        base_time, base_rows = best(baseline, args.repeat)
+        run_time, rows = best(fn, args.repeat)
+        results.append((name, run_time, rows, f"{baseline_name} ({base_rows:,} rows)",
+                        base_time))
+
+    measure("count all", lambda: store.count_experiments(conn), "SELECT COUNT(*)",
+            lambda: plain.execute("SELECT COUNT(*) FROM tracked_experiments").fetchone()[0])
+    measure("list all (dicts, lists decoded)",
+            lambda: sum(1 for _ in store.iter_experiments(conn)),
+            "sqlite3 tuples, same columns",
+            lambda: sum(1 for _ in plain.execute(
+                f"SELECT {columns} FROM tracked_experiments ORDER BY accession")))
+    for label, filters, like in (
+        ("filter organ=pancreas (exact)", {"organ": ["pancreas"]},
+         "organ LIKE '%pancreas%'"),
+        ("filter organ=heart (exact)", {"organ": ["heart"]}, "organ LIKE '%heart%'"),
+        ("filter biosample=heart (exact)", {"biosample": ["heart"]},
+         "biosample LIKE '%heart%'"),
+        ("filter assay=Histone ChIP-seq", {"assay": ["Histone ChIP-seq"]},
+         "assay_title LIKE '%Histone ChIP-seq%'"),
+        ("filter organ+assay+organism", {"organ": ["pancreas"], "assay": ["Histone ChIP-seq"],
+                                         "organism": ["Homo sapiens"]},
+         "organ LIKE '%pancreas%' AND assay_title LIKE '%Histone ChIP-seq%' "
+         "AND organism LIKE '%Homo sapiens%'"),
+    ):
+        measure(label, lambda f=filters: sum(1 for _ in store.iter_experiments(conn, f)),
+                "LIKE scan", lambda w=like: sum(1 for _ in plain.execute(
+                    f"SELECT {columns} FROM tracked_experiments WHERE {w} "
+                    "ORDER BY accession")))
+    def group_by_hand() -> int:
+        """The same counts without experiment_terms: GROUP BY, json_each for lists."""
+        for name in store.SUMMARY_FIELDS:
+            field = store.FIELDS[name]
+            source = (f"tracked_experiments, json_each(tracked_experiments.{field.column})"
+                      if field.multi else "tracked_experiments")
+            value = "json_each.value" if field.multi else field.column
+            plain.execute(f"SELECT {value}, COUNT(*) FROM {source} GROUP BY 1").fetchall()
+        return total
+
+    measure("summarize (6 fields)", lambda: store.summarize(conn)["total"],
+            "GROUP BY + json_each", group_by_hand)
+
+    def export_csv() -> int:
+        with open(os.devnull, "w", newline="", encoding="utf-8") as out:
+            return export_tracked(conn, out, "csv")
+
+    def baseline_csv() -> int:
+        with open(os.devnull, "w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow(store.COLUMNS)
+            rows = plain.execute(f"SELECT {columns} FROM tracked_experiments ORDER BY accession")
+            writer.writerows(rows)
+        return total
+
+    measure("export CSV (to /dev/null)", export_csv, "csv.writer over sqlite3 tuples",
+            baseline_csv)
+    buffer = io.StringIO(newline="")
+    export_tracked(conn, buffer, "csv")
+    print(f"CSV size: {len(buffer.getvalue().encode()) / 2**20:,.1f} MiB\n")
+
+    width = max(len(r[0]) for r in results)
+    print(f"{'operation':<{width}}  {'time':>9}  {'rows':>8}  {'baseline':>9}  ratio  baseline is")
+    for name, seconds, rows, base_name, base_seconds in results:
+        ratio = seconds / base_seconds if base_seconds else float("inf")
+        print(f"{name:<{width}}  {seconds * 1000:>7.1f}ms  {rows:>8,}  "
+              f"{base_seconds * 1000:>7.1f}ms  {ratio:>5.1f}  {base_name}")
+    plain.close()
+    conn.close()
+    if folder:
+        folder.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
