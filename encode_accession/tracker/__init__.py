@@ -20,7 +20,6 @@ from .service import (
     export_tracked,
     fetch_experiment,
     track,
-    track_to_receipt,
 )
 from .store import (
     count_experiments,
@@ -37,6 +36,7 @@ from .store import (
     save_tracked,
     summarize,
 )
+from .workflow import track_entries, track_to_receipt
 
 __all__ = [
     "MIGRATIONS", "Comparison", "Migration", "TrackResult", "cite", "compare", "compare_tracked",
@@ -44,5 +44,5 @@ __all__ = [
     "facet_counts", "fetch_experiment", "get_experiment", "iter_experiments", "link_reference",
     "pipelines_of", "publications_of", "quality_metrics_of", "raw_metadata",
     "record_derived_file", "references_of", "save_tracked", "search_experiments", "summarize",
-    "track", "track_to_receipt", "write",
+    "track", "track_entries", "track_to_receipt", "write",
 ]

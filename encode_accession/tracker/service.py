@@ -11,15 +11,12 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any, TextIO
 
 from ..errors import InputError
 from ..portal.client import PortalClient
-from ..receipts import write_receipt
 from . import citations, extract, store
 from .compare import Comparison, compare
-from .db import connect, default_db_path
 from .export import write_rows
 from .identifiers import experiment_accession
 from .records import Software
@@ -83,19 +80,6 @@ def track(conn: sqlite3.Connection, portal: PortalClient, accession: str,
         pipelines=len(record.pipelines), quality_metrics=len(record.quality_metrics),
         references=len(record.references), raw_metadata_trimmed=exp.raw.trimmed,
         tracked_at=saved.tracked_at, updated_at=saved.updated_at, notes=saved.notes)
-
-
-def track_to_receipt(accession: str, receipt: str | Path, *, notes: str | None = None,
-                     db: str | Path | None = None, server: str = "prod") -> TrackResult:
-    """What the Snakemake tracking rule runs: track, then write the job's receipt."""
-    db_path = Path(db).expanduser() if db else default_db_path()
-    conn = connect(db_path)
-    try:
-        result = track(conn, PortalClient(server), accession, notes)
-    finally:
-        conn.close()
-    write_receipt(receipt, {**result.as_dict(), "server": server, "db": str(db_path)})
-    return result
 
 
 def _accessions(conn: sqlite3.Connection, accessions: Sequence[str]) -> list[str]:

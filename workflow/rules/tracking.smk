@@ -4,7 +4,9 @@
 # `track_all` asks for all receipts. Local rules: every job writes the same SQLite file
 # (WAL, busy timeout, short transactions), which must stay on the submit host's disk.
 
-TRACK = {entry["accession"]: entry for entry in config.get("track") or []}
+from encode_accession.tracker import track_entries
+
+TRACK = track_entries(config)  # bad entries stop the run here, before any job
 
 
 localrules:
