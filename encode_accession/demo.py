@@ -8,6 +8,8 @@ of the local portal (``demo-content:<name>``), so they are found there by md5.
 from __future__ import annotations
 
 import json
+import struct
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +75,13 @@ def _calls(folder: Path) -> dict[str, list[dict[str, Any]]]:
         call_dir = root / f"call-{task}" / (f"shard-{shard}" if shard >= 0 else "") / "execution"
         call_dir.mkdir(parents=True, exist_ok=True)
         path = call_dir / name
-        _write(path, f"demo output of {task} shard {shard}: {name}\n".encode())
+        if name.endswith(".png"):
+            content = PNG
+        elif name == "qc.json":
+            content = json.dumps(_qc_json(), indent=1).encode()
+        else:
+            content = f"demo output of {task} shard {shard}: {name}\n".encode()
+        _write(path, content)
         return str(path)
 
     def add(task: str, shard: int, inputs_: dict[str, Any], outputs: dict[str, str]) -> dict:
@@ -83,14 +91,17 @@ def _calls(folder: Path) -> dict[str, list[dict[str, Any]]]:
             "dockerImageUsed": DOCKER, "inputs": inputs_, "outputs": made})
         return made
 
-    tas, peaks = [], []
+    tas, peaks, nodups = [], [], []
     for rep in (0, 1):
         n = rep + 1
         bam = add("align", rep, {"fastqs_R1": [ref[f"rep{n}_R1.fastq.gz"]],
                                  "fastqs_R2": [ref[f"rep{n}_R2.fastq.gz"]],
-                                 "idx_tar": ref["GRCh38_bowtie2_index.tar"]},
+                                 "idx_tar": ref["GRCh38_bowtie2_index.tar"],
+                                 "paired_end": True},
                   {"bam": f"rep{n}.bam"})["bam"]
-        nodup = add("filter", rep, {"bam": bam}, {"nodup_bam": f"rep{n}.nodup.bam"})["nodup_bam"]
+        nodup = add("filter", rep, {"bam": bam, "paired_end": True},
+                    {"nodup_bam": f"rep{n}.nodup.bam"})["nodup_bam"]
+        nodups.append(nodup)
         ta = add("bam2ta", rep, {"bam": nodup}, {"ta": f"rep{n}.tagAlign.gz"})["ta"]
         add("annot_enrich", rep, {"ta": ta, "blacklist": ref["GRCh38_blacklist.bed.gz"],
                                   "dnase": ref["GRCh38_dnase.bed.gz"],
@@ -98,31 +109,94 @@ def _calls(folder: Path) -> dict[str, list[dict[str, Any]]]:
                                   "prom": ref["GRCh38_promoters.bed.gz"]},
             {"annot_enrich_qc": f"rep{n}.annot_enrich.qc"})
         add("tss_enrich", rep, {"nodup_bam": nodup, "tss": ref["GRCh38_tss.bed.gz"]},
-            {"tss_enrich_qc": f"rep{n}.tss_enrich.qc"})
+            {"tss_enrich_qc": f"rep{n}.tss_enrich.qc", "tss_large_plot": f"rep{n}.tss.png"})
+        add("gc_bias", rep, {"nodup_bam": nodup}, {"gc_plot": f"rep{n}.gc.png"})
+        add("fraglen_stat_pe", rep, {"nodup_bam": nodup},
+            {"fraglen_dist_plot": f"rep{n}.fraglen.png"})
         add("macs2_signal_track", rep, {"ta": ta},
             {"pval_bw": f"rep{n}.pval.bigwig", "fc_bw": f"rep{n}.fc.bigwig"})
         peaks.append(add("call_peak", rep, {"ta": ta}, {"peak": f"rep{n}.narrowPeak.gz"})["peak"])
         tas.append(ta)
-        _peak_calls(add, f"rep{n}", rep, "_pr", {"peak": peaks[-1]}, ref)
+        _peak_calls(add, f"rep{n}-pr1_vs_rep{n}-pr2", rep, "_pr", {"peak": peaks[-1]}, ref)
+    add("jsd", -1, {"nodup_bams": nodups}, {"plot": "jsd.png"})
     pooled = add("pool_ta", -1, {"tas": tas}, {"ta_pooled": "pooled.tagAlign.gz"})["ta_pooled"]
     add("macs2_signal_track_pooled", -1, {"ta": pooled},
         {"pval_bw": "pooled.pval.bigwig", "fc_bw": "pooled.fc.bigwig"})
     peak_pooled = add("call_peak_pooled", -1, {"ta": pooled},
                       {"peak": "pooled.narrowPeak.gz"})["peak"]
-    _peak_calls(add, "ppr", -1, "_ppr", {"peak_pooled": peak_pooled}, ref)
-    _peak_calls(add, "rep1-rep2", 0, "",
+    _peak_calls(add, "pooled-pr1_vs_pooled-pr2", -1, "_ppr", {"peak_pooled": peak_pooled}, ref)
+    _peak_calls(add, "rep1_vs_rep2", 0, "",
                 {"peak1": peaks[0], "peak2": peaks[1], "peak_pooled": peak_pooled}, ref)
+    add("qc_report", -1, {"peaks": peaks}, {"qc_json": "qc.json"})
     return calls
 
 
 def _peak_calls(add: Any, prefix: str, shard: int, suffix: str, peak_inputs: dict[str, str],
                 ref: dict[str, str]) -> None:
     """IDR and overlap calls of one comparison (pseudoreplicates, pooled, or true replicates)."""
-    ins = {**peak_inputs, "blacklist": ref["GRCh38_blacklist.bed.gz"]}
-    add(f"idr{suffix}", shard, ins, {
+    ins = {**peak_inputs, "blacklist": ref["GRCh38_blacklist.bed.gz"], "prefix": prefix}
+    add(f"idr{suffix}", shard, {**ins, "idr_thresh": 0.05}, {
         "idr_unthresholded_peak": f"{prefix}.idr.unthresholded.bed.gz",
         "bfilt_idr_peak": f"{prefix}.idr0.05.bfilt.narrowPeak.gz",
-        "bfilt_idr_peak_bb": f"{prefix}.idr0.05.bfilt.narrowPeak.bb"})
+        "bfilt_idr_peak_bb": f"{prefix}.idr0.05.bfilt.narrowPeak.bb",
+        "idr_plot": f"{prefix}.idr.png", "idr_log": f"{prefix}.idr.log"})
     add(f"overlap{suffix}", shard, ins, {
         "bfilt_overlap_peak": f"{prefix}.overlap.bfilt.narrowPeak.gz",
         "bfilt_overlap_peak_bb": f"{prefix}.overlap.bfilt.narrowPeak.bb"})
+
+
+def _png() -> bytes:
+    """A valid 1x1 PNG, so attachment checks that sniff the content accept the plots."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(b"\x00\x00")) + chunk(b"IEND", b""))
+
+
+PNG = _png()
+SETS = ("rep1-pr1_vs_rep1-pr2", "rep2-pr1_vs_rep2-pr2", "pooled-pr1_vs_pooled-pr2",
+        "rep1_vs_rep2")
+
+
+def _qc_json() -> dict[str, Any]:
+    """The sections of the ATAC pipeline's qc.json that the QC builders read."""
+    def per_rep(values: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        return {f"rep{n}": {k: v * n if isinstance(v, int) else v for k, v in values.items()}
+                for n in (1, 2)}
+
+    reproducibility = {"Nt": 80000, "N1": 90000, "N2": 85000, "Np": 95000, "N_opt": 95000,
+                       "N_consv": 80000, "opt_set": "pooled-pr1_vs_pooled-pr2",
+                       "consv_set": "rep1_vs_rep2", "rescue_ratio": 1.19,
+                       "self_consistency_ratio": 1.06, "reproducibility": "pass"}
+    return {
+        "general": {"pipeline_ver": "v2.2.2", "paired_end": True, "genome": "GRCh38"},
+        "align": {
+            "samstat": per_rep({"total_reads": 40000000, "mapped_reads": 39000000,
+                                "pct_mapped_reads": 97.5, "paired_reads": 40000000}),
+            "nodup_samstat": per_rep({"total_reads": 30000000, "mapped_reads": 30000000,
+                                      "pct_mapped_reads": 100.0, "paired_reads": 30000000}),
+            "frac_mito": per_rep({"non_mito_reads": 36000000, "mito_reads": 3000000,
+                                  "frac_mito_reads": 0.077}),
+            "frag_len_stat": per_rep({"frac_reads_in_nfr": 0.42, "nfr_peak_exists": True,
+                                      "mono_nuc_peak_exists": True}),
+            "dup": per_rep({"unpaired_reads": 0, "paired_reads": 19000000,
+                            "pct_duplicate_reads": 8.3}),
+            "frac_reads_in_annot": per_rep({"fri_dhs": 0.61, "fri_blacklist": 0.002,
+                                            "fri_prom": 0.2, "fri_enh": 0.35}),
+        },
+        "align_enrich": {"jsd": per_rep({"pct_gen_enrich": 18.0, "auc": 0.31, "jsd": 0.38}),
+                         "tss_enrich": per_rep({"tss_enrich": 17.5})},
+        "lib_complexity": {"lib_complexity": per_rep({
+            "total_fragments": 20000000, "distinct_fragments": 18000000, "NRF": 0.9,
+            "PBC1": 0.92, "PBC2": 11.2})},
+        "replication": {"reproducibility": {"idr": reproducibility,
+                                            "overlap": {**reproducibility, "Nt": 120000}}},
+        "peak_enrich": {"frac_reads_in_peaks": {
+            method: {s: {"frip": 0.3 + i / 100} for i, s in enumerate(SETS)}
+            for method in ("idr", "overlap")}},
+        "peak_stat": {"peak_region_size": {
+            f"{m}_opt": {"min_size": 150, "25_pct": 300, "50_pct": 450, "75_pct": 700,
+                         "max_size": 4000, "mean": 520.5} for m in ("idr", "overlap")}},
+    }

@@ -8,6 +8,7 @@ job can be re-run after a crash without making a duplicate.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import re
 import sys
@@ -33,6 +34,7 @@ from .payloads import (
 from .plan import Plan, PlannedFile
 from .portal.client import PortalClient
 from .portal.errors import PortalAuthError, PortalValidationError
+from .qc import BUILDERS, Metric, QcContext, build
 from .receipts import read_receipt, write_receipt
 from .storage import Storage, get_storage
 from .upload import upload
@@ -120,6 +122,7 @@ def preflight(run: Run) -> dict[str, Any]:
     return {
         "workflow_id": run.workflow_id,
         "dataset": dataset["@id"],
+        "assay_term_name": dataset.get("assay_term_name"),
         "assembly": _first(inputs.values(), "assembly"),
         "genome_annotation": _first(inputs.values(), "genome_annotation"),
         "biological_replicates": _replicate_count(dataset),
@@ -252,6 +255,54 @@ def upload_file(run: Run, file_receipt: dict[str, Any], *, timeout: float = 60.0
             "verified": status not in NEEDS_UPLOAD}
 
 
+# --- quality metrics ------------------------------------------------------------------------
+
+def quality_metrics(run: Run, preflight_receipt: dict[str, Any],
+                    file_receipts: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Build every QC the steps name and post each once, by a deterministic alias; metrics
+    shared by several files (replicate correlation) become one object for all of them."""
+    per_file: list[tuple[Metric, list[str]]] = []
+    shared: dict[tuple[str, str], list[str]] = {}
+    skipped: list[str] = []
+    cache: dict[str, Any] = {}
+    for planned in run.plan.files.values():
+        ctx = QcContext(run.plan.workflow, planned, run.storage.read_bytes,
+                        preflight_receipt["biological_replicates"], cache)
+        for name in planned.spec.quality_metrics:
+            if name not in BUILDERS:
+                skipped.append(f"{planned.id}: {name} (no builder yet)")
+                continue
+            metric = build(name, ctx)
+            if metric is None:
+                continue
+            if metric.shared:
+                key = (metric.profile, json.dumps(metric.properties, sort_keys=True))
+                shared.setdefault(key, []).append(planned.id)
+            else:
+                per_file.append((metric, [planned.id]))
+    per_file += [(Metric(profile, json.loads(props), True), ids)
+                 for (profile, props), ids in shared.items()]
+    posted: dict[str, list[str]] = {}
+    created: list[str] = []
+    for metric, ids in per_file:
+        digest = hashlib.sha1(json.dumps(metric.properties, sort_keys=True).encode())
+        tail = digest.hexdigest()[:12] if metric.shared else ids[0]
+        payload = {**metric.properties,
+                   "aliases": [alias(run.who.lab, "qc", metric.profile, run.workflow_id, tail)],
+                   "quality_metric_of": [file_receipts[i]["@id"] for i in ids],
+                   "step_run": file_receipts[ids[0]]["step_run"], **run.who.fields()}
+        if preflight_receipt.get("assay_term_name"):
+            payload["assay_term_name"] = preflight_receipt["assay_term_name"]
+        obj, new = get_or_create(run.portal, metric.profile.replace("-", "_"), payload)
+        if new:
+            created.append(obj["@id"])
+        for i in ids:
+            posted.setdefault(i, []).append(obj["@id"])
+    if skipped:
+        print("quality metrics without a builder, not posted:\n  " + "\n  ".join(skipped))
+    return {"quality_metrics": posted, "created": created, "skipped": skipped}
+
+
 # --- the analysis ---------------------------------------------------------------------------
 
 def analysis(run: Run, preflight_receipt: dict[str, Any], file_receipts: list[dict[str, Any]],
@@ -294,7 +345,7 @@ def pipeline_version(wdl: str) -> str | None:
 
 def summary(run: Run, preflight_receipt: dict[str, Any], step_runs: list[dict[str, Any]],
             files: list[dict[str, Any]], uploads: list[dict[str, Any]],
-            analysis_receipt: dict[str, Any]) -> dict[str, Any]:
+            qc_receipt: dict[str, Any], analysis_receipt: dict[str, Any]) -> dict[str, Any]:
     """Every object created or found, with its status; the run goes into the runs database."""
     upload_status = {u["@id"]: u["status"] for u in uploads}
     created_step_runs: dict[str, bool] = {}  # steps may share one step run; either made it
@@ -305,6 +356,9 @@ def summary(run: Run, preflight_receipt: dict[str, Any], step_runs: list[dict[st
     objects += [{"kind": "file", "@id": f["@id"], "created": f["created"],
                  "status": upload_status.get(f["@id"], f["status"]), "uri": f["uri"]}
                 for f in files]
+    qc_by_file = {f["@id"]: qc_receipt["quality_metrics"].get(f["id"], []) for f in files}
+    objects += [{"kind": "qc", "@id": q, "created": q in qc_receipt["created"], "status": None}
+                for q in dict.fromkeys(q for qs in qc_by_file.values() for q in qs)]
     objects += [{"kind": "document", "@id": d, "created": None, "status": None}
                 for d in analysis_receipt["documents"]]
     objects.append({"kind": "analysis", "@id": analysis_receipt["@id"],
@@ -312,7 +366,8 @@ def summary(run: Run, preflight_receipt: dict[str, Any], step_runs: list[dict[st
     with runs.connect(run.config.get("runs_db")) as db:
         runs.record_run(db, experiment=preflight_receipt["dataset"], workflow_id=run.workflow_id,
                         labels=run.plan.workflow.labels, status="succeeded",
-                        files=[runs.FileRecord(o["@id"], o["status"], bool(o["created"]))
+                        files=[runs.FileRecord(o["@id"], o["status"], bool(o["created"]),
+                                               tuple(qc_by_file[o["@id"]]))
                                for o in objects if o["kind"] == "file"])
     return {"workflow_id": run.workflow_id, "dataset": preflight_receipt["dataset"],
             "analysis": analysis_receipt["@id"], "objects": objects,
@@ -357,6 +412,9 @@ def _run_job(smk: Any) -> None:
     elif job == "upload":
         result = upload_file(run, read_receipt(smk.input.file),
                              timeout=float(run.config.get("upload_timeout", 60)))
+    elif job == "quality_metrics":
+        receipts = {Path(p).stem: read_receipt(p) for p in smk.input.files}
+        result = quality_metrics(run, read_receipt(smk.input.preflight), receipts)
     elif job == "analysis":
         receipts = [read_receipt(p) for p in smk.input.files]
         result = analysis(run, read_receipt(smk.input.preflight), receipts,
@@ -366,7 +424,7 @@ def _run_job(smk: Any) -> None:
                          [read_receipt(p) for p in smk.input.step_runs],
                          [read_receipt(p) for p in smk.input.files],
                          [read_receipt(p) for p in smk.input.uploads],
-                         read_receipt(smk.input.analysis))
+                         read_receipt(smk.input.quality_metrics), read_receipt(smk.input.analysis))
         print(format_summary(result))
     else:
         raise ValueError(f"unknown job {job}")

@@ -74,6 +74,28 @@ def test_every_upload_is_verified_by_the_portal(accessioned):
     assert all(u["verified"] and u["status"] == "in progress" for u in uploads)
 
 
+def test_quality_metrics_are_posted_once_per_file_and_linked_to_it(accessioned):
+    workdir, _config, _result = accessioned
+    plan = demo_plan(workdir)
+    portal = PortalClient(f"local:{workdir / 'portal.sqlite'}")
+    receipt = json.loads((workdir / "results/quality_metrics.json").read_text())
+    assert receipt["skipped"] == []
+    for f in plan.files.values():
+        posted = receipt["quality_metrics"].get(f.id, [])
+        assert len(posted) == len(f.spec.quality_metrics)
+        file_id = json.loads((workdir / "results/files" / f.step.rule / f"{f.id}.json")
+                             .read_text())["@id"]
+        for qc_id in posted:
+            qc = portal.get(qc_id, database=True)
+            assert qc["quality_metric_of"] == [file_id]
+            assert qc["assay_term_name"] == "ATAC-seq"
+    nodup = portal.get(json.loads((workdir / "results/files/step01_filter/filter.0.nodup_bam.json")
+                                  .read_text())["@id"], database=True)
+    types = {portal.get(q, database=True)["@type"][0] for q in nodup["quality_metrics"]}
+    assert types == {"AtacAlignmentQualityMetric", "AtacLibraryComplexityQualityMetric",
+                     "AtacAlignmentEnrichmentQualityMetric"}
+
+
 def test_the_analysis_is_linked_to_the_experiment_with_the_metadata_document(accessioned):
     workdir, _config, _result = accessioned
     portal = PortalClient(f"local:{workdir / 'portal.sqlite'}")
@@ -94,7 +116,8 @@ def test_the_summary_lists_every_object_and_the_run_is_recorded(accessioned):
     summary = json.loads((workdir / "results/summary.json").read_text())
     plan = demo_plan(workdir)
     kinds = Counter(o["kind"] for o in summary["objects"])
-    assert kinds == {"file": len(plan.files), "analysis": 1, "document": 1,
+    per_file_qcs = sum(len(f.spec.quality_metrics) for f in plan.files.values())
+    assert kinds == {"file": len(plan.files), "analysis": 1, "document": 1, "qc": per_file_qcs,
                      "step run": len({s.dcc_step_run for s in plan.steps})}
     assert summary["found"] == 0
     assert f"{summary['created']} objects created" in result.stdout + result.stderr
@@ -112,6 +135,7 @@ def test_running_again_creates_nothing_new(accessioned):
             receipt.unlink()
     (workdir / "results/analysis.json").unlink()
     (workdir / "results/summary.json").unlink()
+    (workdir / "results/quality_metrics.json").unlink()
     (workdir / "results/preflight.json").unlink()
     result = snakemake(workdir, config, "-j", "2")
     assert result.returncode == 0, result.stderr[-3000:]

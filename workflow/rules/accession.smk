@@ -10,6 +10,7 @@ JOB = "../../scripts/portal_job.py"
 localrules:
     preflight,
     step_run,
+    quality_metrics,
     analysis,
     summary,
 
@@ -72,6 +73,19 @@ rule upload:
         JOB
 
 
+rule quality_metrics:
+    input:
+        preflight=f"{RESULTS}/preflight.json",
+        files=[receipt(f) for f in PLAN.files.values()],
+    output:
+        f"{RESULTS}/quality_metrics.json",
+    params:
+        job="quality_metrics",
+    retries: 2
+    script:
+        JOB
+
+
 rule analysis:
     input:
         preflight=f"{RESULTS}/preflight.json",
@@ -92,6 +106,7 @@ rule summary:
         step_runs=[f"{RESULTS}/step_runs/{s.rule}.json" for s in PLAN.steps if PLAN.files_of(s)],
         files=[receipt(f) for f in PLAN.files.values()],
         uploads=[f"{RESULTS}/uploads/{f.id}.json" for f in PLAN.files.values()],
+        quality_metrics=f"{RESULTS}/quality_metrics.json",
         analysis=f"{RESULTS}/analysis.json",
     output:
         f"{RESULTS}/summary.json",

@@ -1,0 +1,13 @@
+"""Quality-metric builders, registered under the names the steps files use.
+
+A builder turns a pipeline's own QC outputs (JSON, text, plots) for one planned file into a
+portal quality-metric payload. Builders are pure: they read through the context, so tests
+can feed them the real pipelines' QC files. One small module per pipeline family.
+"""
+
+from __future__ import annotations
+
+from . import atac, mirna  # noqa: F401  (importing registers the builders)
+from .registry import BUILDERS, Metric, QcContext, build
+
+__all__ = ["BUILDERS", "Metric", "QcContext", "build"]
