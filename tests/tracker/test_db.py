@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from pathlib import Path
 
 import pytest
 
 from encode_accession.errors import InputError
-from encode_accession.tracker import db, store
+from encode_accession.tracker import db, extract, store, synthetic
 
 
 def test_default_path_is_in_the_home_folder_unless_the_env_var_says_otherwise(
@@ -88,3 +89,34 @@ def test_nested_writes_join_one_transaction(conn) -> None:
         store.record_derived_file(conn, "/a", ["ENCSR000AAA"])
         raise RuntimeError("roll it all back")
     assert conn.execute("SELECT COUNT(*) FROM derived_files").fetchone()[0] == 0
+
+
+def _writer(path: str, records: list, barrier) -> None:
+    barrier.wait()  # all processes open the new database at the same moment
+    conn = db.connect(path)
+    try:
+        for record in records:
+            store.save_tracked(conn, record, notes="parallel")
+    finally:
+        conn.close()
+
+
+def test_processes_creating_and_writing_one_database_at_once(tmp_path: Path) -> None:
+    """Eight processes, a database that does not exist yet, overlapping experiments: no
+    "database is locked", every experiment exactly once."""
+    ctx = multiprocessing.get_context("fork")
+    objects = synthetic.sample_experiments(80, seed=9)
+    records = [extract.tracked_experiment(o, portal_url="https://x") for o in objects]
+    barrier = ctx.Barrier(8)
+    path = str(tmp_path / "new" / "tracker.db")
+    workers = [ctx.Process(target=_writer, args=(path, records[k * 10:k * 10 + 20], barrier))
+               for k in range(8)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert [w.exitcode for w in workers] == [0] * 8
+    conn = db.connect(path)
+    assert store.count_experiments(conn) == 80
+    assert conn.execute("SELECT COUNT(*) FROM pipeline_info").fetchone()[0] == 80
+    conn.close()

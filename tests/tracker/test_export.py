@@ -1,10 +1,12 @@
-"""Exports read back as written: csv module always, pandas when it is installed."""
+"""Exports read back as written: csv module always, pandas and R when installed."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import shutil
+import subprocess
 
 import pytest
 
@@ -60,3 +62,35 @@ def test_pandas_reads_the_csv_and_tsv(conn, tracked: list[dict]) -> None:
                                 keep_default_na=False)
         assert list(frame.columns) == list(COLUMNS) and len(frame) == len(tracked)
         assert synthetic.TRICKY_DESCRIPTION in set(frame["description"])
+
+
+R_CHECK = """
+args <- commandArgs(trailingOnly = TRUE)
+c <- read.csv(args[1], stringsAsFactors = FALSE, na.strings = character(0), encoding = "UTF-8")
+t <- read.delim(args[2], stringsAsFactors = FALSE, na.strings = character(0), encoding = "UTF-8")
+stopifnot(identical(dim(c), dim(t)), identical(names(c), names(t)),
+          all(c$description == t$description), all(c$notes == t$notes))
+cat(nrow(c), "\\n", sep = "")
+cat(names(c), sep = ",")
+cat("\\n")
+cat(c$description[grepl("^Replicate 2", c$description)][1])
+"""
+
+
+def test_r_reads_the_csv_and_tsv(conn, tracked: list[dict], tmp_path) -> None:
+    rscript = shutil.which("Rscript")
+    if rscript is None:
+        pytest.skip("R is not installed")
+    paths = []
+    for fmt in ("csv", "tsv"):
+        path = tmp_path / f"tracked.{fmt}"
+        path.write_text(exported(conn, fmt), encoding="utf-8", newline="")
+        paths.append(str(path))
+    script = tmp_path / "check.R"
+    script.write_text(R_CHECK)
+    done = subprocess.run([rscript, str(script), *paths], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    count, names, description = done.stdout.split("\n", 2)
+    assert int(count) == len(tracked) and names.split(",") == list(COLUMNS)
+    assert description == synthetic.TRICKY_DESCRIPTION
