@@ -264,7 +264,7 @@ def reference_rows(obj: Mapping[str, Any],
 
 def software_version_refs(obj: Mapping[str, Any]) -> set[str]:
     """Software-version @ids the embedded frame left as links (to be fetched)."""
-    return {sv for version in _step_versions(obj)
+    return {sv for _, version in _step_versions(obj)
             for sv in version.get("software_versions") or () if isinstance(sv, str)}
 
 
@@ -274,11 +274,13 @@ def software_from_version(version: Mapping[str, Any]) -> Software | None:
     return Software(name, _text(version.get("version"))) if name else None
 
 
-def _step_versions(obj: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+def _step_versions(obj: Mapping[str, Any]
+                   ) -> Iterator[tuple[Mapping[str, Any], Mapping[str, Any]]]:
+    """(file, its embedded analysis_step_version) for files that have one."""
     for file in obj.get("files") or ():
         version = file.get("analysis_step_version") if isinstance(file, Mapping) else None
         if isinstance(version, Mapping):
-            yield version
+            yield file, version
 
 
 def pipeline_rows(obj: Mapping[str, Any],
@@ -289,11 +291,7 @@ def pipeline_rows(obj: Mapping[str, Any],
     analysis_of_file = {f: a for a in analyses for f in a.get("files") or () if isinstance(f, str)}
     found: dict[tuple[str | None, str | None], dict[str, Any]] = {}
 
-    for file in obj.get("files") or ():
-        if not isinstance(file, Mapping) or not isinstance(file.get("analysis_step_version"),
-                                                           Mapping):
-            continue
-        version = file["analysis_step_version"]
+    for file, version in _step_versions(obj):
         step = version.get("analysis_step")
         pipelines = step.get("pipelines") if isinstance(step, Mapping) else None
         analysis = analysis_of_file.get(file.get("@id", ""))
