@@ -27,7 +27,9 @@ from .identifiers import REFERENCE_TYPES, experiment_accession
 Handler = Callable[[argparse.Namespace], int]
 _LIST_FILTERS = (("assay", "assay title, e.g. 'Histone ChIP-seq'"),
                  ("organism", "scientific name, e.g. 'Homo sapiens'"),
-                 ("organ", "organ slim, e.g. pancreas"), ("biosample-type", "e.g. tissue"),
+                 ("organ", "organ slim, e.g. pancreas"),
+                 ("biosample", "biosample term name, e.g. 'body of pancreas'"),
+                 ("biosample-type", "e.g. tissue"),
                  ("target", "e.g. H3K27ac"), ("status", "e.g. released"), ("lab", "lab title"))
 _SEARCH_FILTERS = (("assay", "assay title, e.g. 'Histone ChIP-seq'"),
                    ("organ", "organ slim, e.g. pancreas"),

@@ -94,3 +94,12 @@ def test_module_entry_point_prints_help_without_a_command() -> None:
     with redirect_stdout(out), redirect_stderr(err):
         assert cli.main([]) == 2
     assert "tracker" in out.getvalue()
+
+
+def test_list_filters_by_biosample_exactly(run_cli, portal: Portal) -> None:
+    some = portal.experiments[:12]
+    terms = {e["accession"]: e["biosample_ontology"]["term_name"] for e in some}
+    assert {"heart", "heart left ventricle"} <= set(terms.values())
+    assert run_cli("track", *terms).code == 0
+    rows = run_cli("list", "--biosample", "heart", "--format", "json").json()
+    assert [r["accession"] for r in rows] == sorted(a for a, t in terms.items() if t == "heart")
