@@ -5,8 +5,10 @@ Shapes follow the real portal (see the ENCSR416YFB fixture): replicates.library.
 with organism, donor and life_stage; biosample_ontology with classification and
 organ_slims; target, lab and award objects; references with PMID/doi identifiers; analyses;
 files with analysis_step_version -> analysis_step -> pipelines and embedded quality_metrics;
-GEO dbxrefs. Values are plausible, not real records (accessions are made up). Generation is
-deterministic for a given count and seed.
+GEO dbxrefs. Values are plausible, not real records: accessions are made up; the first three
+publications are real ENCODE papers (author lists shortened), the others are invented to
+exercise special characters, non-ASCII names and preprint DOIs (do not cite them).
+Generation is deterministic for a given count and seed.
 
 The first eight experiments are Histone ChIP-seq on human pancreas, so the walkthrough
 ("facets for pancreas, search histone ChIP-seq on pancreas") always finds something.
