@@ -66,8 +66,10 @@ def other_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
 
 def test_track_stores_the_experiment_and_its_related_rows(conn, portal: Portal) -> None:
     obj = portal.experiments[0]
-    result = track(conn, PortalClient(portal.url), obj["accession"], notes="pancreas H3K27ac")
+    client = PortalClient(portal.url)
+    result = track(conn, client, obj["accession"], notes="pancreas H3K27ac")
     assert result.created and result.notes == "pancreas H3K27ac"
+    assert client.request_counts["GET"] == 2  # the experiment, one search for its software
     row = get_experiment(conn, obj["accession"])
     assert row["assay_title"] == "Histone ChIP-seq" and row["organism"] == ["Homo sapiens"]
     assert row["url"] == f"{portal.url}/experiments/{obj['accession']}/"
