@@ -21,7 +21,7 @@ from ..errors import InputError
 from ..portal.client import PortalClient
 from ..portal.errors import PortalError
 from . import citations, export, render, search, service, store
-from .db import connect
+from .db import connect, default_db_path
 from .identifiers import REFERENCE_TYPES, experiment_accession
 
 Handler = Callable[[argparse.Namespace], int]
@@ -126,9 +126,12 @@ def _guarded(handler: Handler) -> Handler:
     def run(args: argparse.Namespace) -> int:
         try:
             return handler(args)
-        except (PortalError, sqlite3.DatabaseError) as exc:
+        except PortalError as exc:
             print(f"error: {exc}", file=sys.stderr)
-            return 1
+        except sqlite3.DatabaseError as exc:
+            print(f"error: tracker database {args.db or default_db_path()}: {exc}",
+                  file=sys.stderr)
+        return 1
     return run
 
 
@@ -145,16 +148,13 @@ def _out(args: argparse.Namespace, data: Any, text: str) -> int:
 
 def _track(args: argparse.Namespace) -> int:
     portal = PortalClient(args.server)
-    conn = connect(args.db)
     results = []
-    try:
+    with _db(args) as conn:
         for accession in args.accessions:
             result = service.track(conn, portal, accession, args.notes).as_dict()
             results.append(result)
             if args.format == "text":
                 print(render.track_text(result), flush=True)
-    finally:
-        conn.close()
     if args.format == "json":
         print(json.dumps(results, indent=2))
     return 0

@@ -103,3 +103,13 @@ def test_list_filters_by_biosample_exactly(run_cli, portal: Portal) -> None:
     assert run_cli("track", *terms).code == 0
     rows = run_cli("list", "--biosample", "heart", "--format", "json").json()
     assert [r["accession"] for r in rows] == sorted(a for a, t in terms.items() if t == "heart")
+
+
+def test_a_damaged_database_is_a_one_line_error(tmp_path: Path) -> None:
+    damaged = tmp_path / "damaged.db"
+    damaged.write_bytes(b"this is not a database" * 100)
+    err = StringIO()
+    with redirect_stderr(err):
+        assert cli.main(["tracker", "list", "--db", str(damaged)]) == 1
+    assert err.getvalue().startswith(f"error: tracker database {damaged}: ")
+    assert err.getvalue().count("\n") == 1
