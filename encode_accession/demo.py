@@ -77,6 +77,8 @@ def _calls(folder: Path) -> dict[str, list[dict[str, Any]]]:
         path = call_dir / name
         if name.endswith(".png"):
             content = PNG
+        elif name.endswith("read_length.txt"):
+            content = b"76\n"
         elif name == "qc.json":
             content = json.dumps(_qc_json(), indent=1).encode()
         else:
@@ -98,7 +100,7 @@ def _calls(folder: Path) -> dict[str, list[dict[str, Any]]]:
                                  "fastqs_R2": [ref[f"rep{n}_R2.fastq.gz"]],
                                  "idx_tar": ref["GRCh38_bowtie2_index.tar"],
                                  "paired_end": True},
-                  {"bam": f"rep{n}.bam"})["bam"]
+                  {"bam": f"rep{n}.bam", "read_len_log": f"rep{n}.read_length.txt"})["bam"]
         nodup = add("filter", rep, {"bam": bam, "paired_end": True},
                     {"nodup_bam": f"rep{n}.nodup.bam"})["nodup_bam"]
         nodups.append(nodup)
@@ -171,7 +173,9 @@ def _qc_json() -> dict[str, Any]:
                        "consv_set": "rep1_vs_rep2", "rescue_ratio": 1.19,
                        "self_consistency_ratio": 1.06, "reproducibility": "pass"}
     return {
-        "general": {"pipeline_ver": "v2.2.2", "paired_end": True, "genome": "GRCh38"},
+        "general": {"pipeline_ver": "v2.2.2", "paired_end": True, "genome": "GRCh38",
+                    "seq_endedness": {"rep1": {"paired_end": True},
+                                      "rep2": {"paired_end": True}}},
         "align": {
             "samstat": per_rep({"total_reads": 40000000, "mapped_reads": 39000000,
                                 "pct_mapped_reads": 97.5, "paired_reads": 40000000}),

@@ -34,7 +34,7 @@ from .payloads import (
 from .plan import Plan, PlannedFile
 from .portal.client import PortalClient
 from .portal.errors import PortalAuthError, PortalValidationError
-from .qc import BUILDERS, Metric, QcContext, build
+from .qc import BUILDERS, CALLBACKS, PREFERRED_DEFAULT_VALUE, Metric, QcContext, build
 from .receipts import read_receipt, write_receipt
 from .storage import Storage, get_storage
 from .upload import upload
@@ -74,6 +74,14 @@ class Run:
     @property
     def private(self) -> bool:
         return bool(self.config.get("private"))
+
+    def qc_context(self, planned: PlannedFile, preflight_receipt: dict[str, Any]) -> QcContext:
+        return QcContext(self.plan.workflow, planned, self.storage.read_bytes,
+                         preflight_receipt["biological_replicates"], self.qc_cache)
+
+    @cached_property
+    def qc_cache(self) -> dict[str, Any]:
+        return {}
 
     def file_alias(self, planned: PlannedFile, md5: str) -> str:
         return file_alias(self.who.lab, self.workflow_id, planned.uri, md5=md5,
@@ -211,13 +219,21 @@ def accession_file(run: Run, file_id: str, preflight_receipt: dict[str, Any],
                       assembly=preflight_receipt["assembly"] if _takes_assembly(planned) else None,
                       genome_annotation=preflight_receipt["genome_annotation"],
                       derived_from=tuple(derived_from), step_run=step_run_receipt["@id"])
+    ctx = run.qc_context(planned, preflight_receipt)
+    extra: dict[str, Any] = {}
+    for name in planned.spec.callbacks:
+        if name in CALLBACKS:
+            extra.update(CALLBACKS[name](ctx))
     payload = file_payload(run.who, planned, facts, run.file_alias(planned, facts.md5),
-                           private=run.private)
+                           private=run.private, extra=extra)
     obj, created = get_or_create(run.portal, "file", payload)
     return {"id": file_id, "@id": obj["@id"], "accession": obj.get("accession"),
             "alias": payload["aliases"][0], "uri": planned.uri, "md5sum": facts.md5,
             "file_size": facts.size, "status": obj.get("status"), "created": created,
-            "derived_from": list(derived_from), "step_run": facts.step_run}
+            "derived_from": list(derived_from), "step_run": facts.step_run,
+            "callbacks_applied": extra,
+            "callbacks_not_implemented": [c for c in planned.spec.callbacks
+                                          if c not in CALLBACKS]}
 
 
 def _takes_assembly(planned: PlannedFile) -> bool:
@@ -264,10 +280,8 @@ def quality_metrics(run: Run, preflight_receipt: dict[str, Any],
     per_file: list[tuple[Metric, list[str]]] = []
     shared: dict[tuple[str, str], list[str]] = {}
     skipped: list[str] = []
-    cache: dict[str, Any] = {}
     for planned in run.plan.files.values():
-        ctx = QcContext(run.plan.workflow, planned, run.storage.read_bytes,
-                        preflight_receipt["biological_replicates"], cache)
+        ctx = run.qc_context(planned, preflight_receipt)
         for name in planned.spec.quality_metrics:
             if name not in BUILDERS:
                 skipped.append(f"{planned.id}: {name} (no builder yet)")
@@ -331,8 +345,34 @@ def analysis(run: Run, preflight_receipt: dict[str, Any], file_receipts: list[di
         payload["quality_standard"] = run.plan.steps_file.quality_standard
     obj, created = get_or_create(portal, "analysis", payload)
     portal.patch(preflight_receipt["dataset"], {"analyses": [obj["@id"]]}, extend_arrays=True)
+    preferred = preferred_defaults(run, preflight_receipt, file_receipts)
+    for file_id in preferred:
+        portal.patch(file_id, {"preferred_default": True})
     return {"@id": obj["@id"], "created": created, "documents": documents,
-            "dataset": preflight_receipt["dataset"], "files": payload["files"]}
+            "dataset": preflight_receipt["dataset"], "files": payload["files"],
+            "preferred_default": preferred}
+
+
+def preferred_defaults(run: Run, preflight_receipt: dict[str, Any],
+                       file_receipts: list[dict[str, Any]]) -> list[str]:
+    """Among files flagged ``maybe_preferred_default``, the best of each format/type/output
+    type by the pipeline's QC value (e.g. aligned reads for microRNA-seq)."""
+    flagged = [f for f in run.plan.files.values() if f.spec.maybe_preferred_default]
+    if not flagged:
+        return []
+    family = Path(run.plan.steps_file.path).stem.removesuffix("_steps")
+    value = PREFERRED_DEFAULT_VALUE.get(family)
+    if value is None:
+        print(f"preferred_default: no QC value for pipeline '{family}' yet; none chosen")
+        return []
+    ids = {r["id"]: r["@id"] for r in file_receipts}
+    best: dict[tuple[Any, ...], tuple[float, str]] = {}
+    for f in flagged:
+        key = (f.spec.file_format, f.spec.file_format_type, f.spec.output_type)
+        score = value(run.qc_context(f, preflight_receipt))
+        if key not in best or score > best[key][0]:
+            best[key] = (score, ids[f.id])
+    return [file_id for _score, file_id in best.values()]
 
 
 def pipeline_version(wdl: str) -> str | None:

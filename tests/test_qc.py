@@ -11,7 +11,7 @@ from conftest import REPO, shared_fixture
 from encode_accession.cromwell import load_metadata
 from encode_accession.demo import write_demo_run
 from encode_accession.plan import build_plan
-from encode_accession.qc import BUILDERS, QcContext, build
+from encode_accession.qc import BUILDERS, CALLBACKS, PREFERRED_DEFAULT_VALUE, QcContext, build
 from encode_accession.steps import load_steps
 
 
@@ -126,3 +126,31 @@ def test_every_qc_name_in_the_atac_and_mirna_rules_has_a_builder():
         steps = load_steps(REPO / f"accession_rules/{name}.yaml")
         names = {q for s in steps.steps for f in s.files for q in f.quality_metrics}
         assert names <= set(BUILDERS), names - set(BUILDERS)
+
+
+def test_atac_callbacks_fill_read_length_run_type_and_conservative_set(atac):
+    plan, qc, contexts = atac
+    bam = contexts["filter.0.nodup_bam"]
+    assert CALLBACKS["add_mapped_read_length"](bam) == {"mapped_read_length": 76}
+    assert CALLBACKS["add_mapped_run_type"](bam) == {"mapped_run_type": "paired-ended"}
+    assert qc["replication"]["reproducibility"]["idr"]["consv_set"] == "rep1_vs_rep2"
+    assert CALLBACKS["maybe_conservative_set"](contexts["idr.0.bfilt_idr_peak"]) == {
+        "output_type": "conservative IDR thresholded peaks"}
+    assert CALLBACKS["maybe_conservative_set"](contexts["idr_ppr.bfilt_idr_peak"]) == {}
+
+
+def test_atac_preferred_defaults_are_the_optimal_overlap_set_and_the_pooled_signal(atac):
+    plan, _qc, contexts = atac
+    chosen = {i for i, f in plan.files.items() for name in f.spec.callbacks
+              if name.startswith("maybe_preferred_default") and CALLBACKS[name](contexts[i])}
+    assert chosen == {"overlap_ppr.bfilt_overlap_peak", "overlap_ppr.bfilt_overlap_peak_bb",
+                      "macs2_signal_track_pooled.pval_bw"}
+
+
+def test_microrna_preferred_default_ranks_by_aligned_reads():
+    _plan, contexts = real_mirna_contexts(2)
+    qc_dir = shared_fixture("cromwell/mirna_qc")
+    reads = [json.loads((qc_dir / f"rep{r}ENCSR715NEZ_star_qc.json").read_text())
+             ["aligned_reads"]["aligned_reads"] for r in (1, 2)]
+    value = PREFERRED_DEFAULT_VALUE["mirna"]
+    assert [value(contexts[f"star.{i}.tsv"]) for i in (0, 1)] == reads

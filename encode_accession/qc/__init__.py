@@ -8,6 +8,7 @@ can feed them the real pipelines' QC files. One small module per pipeline family
 from __future__ import annotations
 
 from . import atac, mirna  # noqa: F401  (importing registers the builders)
+from .callbacks import CALLBACKS, PREFERRED_DEFAULT_VALUE
 from .registry import BUILDERS, Metric, QcContext, build
 
-__all__ = ["BUILDERS", "Metric", "QcContext", "build"]
+__all__ = ["BUILDERS", "CALLBACKS", "PREFERRED_DEFAULT_VALUE", "Metric", "QcContext", "build"]

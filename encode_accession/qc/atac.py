@@ -13,7 +13,7 @@ from .registry import Metric, QcContext, register
 REPLICATION_KEYS = ("rescue_ratio", "self_consistency_ratio", "reproducibility")
 
 
-def _qc(ctx: QcContext) -> dict[str, Any]:
+def qc_json(ctx: QcContext) -> dict[str, Any]:
     files = ctx.workflow_files("qc_json")
     if not files:
         raise LookupError("the run has no qc_json output (task qc_report)")
@@ -41,7 +41,7 @@ def _plot(ctx: QcContext, task: str, key: str) -> dict[str, str]:
 
 @register("atac_alignment")
 def alignment(ctx: QcContext) -> Metric:
-    qc, rep = _qc(ctx)["align"], pipeline_replicate(ctx)
+    qc, rep = qc_json(ctx)["align"], pipeline_replicate(ctx)
     unfiltered = "unfiltered" in ctx.planned.spec.output_type
     props: dict[str, Any] = {"processing_stage": "unfiltered" if unfiltered else "filtered"}
     props.update(qc["samstat" if unfiltered else "nodup_samstat"][rep])
@@ -53,7 +53,7 @@ def alignment(ctx: QcContext) -> Metric:
 
 @register("atac_align_enrich")
 def align_enrich(ctx: QcContext) -> Metric:
-    qc, rep = _qc(ctx), pipeline_replicate(ctx)
+    qc, rep = qc_json(ctx), pipeline_replicate(ctx)
     props: dict[str, Any] = {**qc["align_enrich"]["jsd"][rep],
                              **qc["align"]["frac_reads_in_annot"][rep],
                              "tss_enrichment": qc["align_enrich"]["tss_enrich"][rep]["tss_enrich"],
@@ -67,7 +67,7 @@ def align_enrich(ctx: QcContext) -> Metric:
 
 @register("atac_library")
 def library(ctx: QcContext) -> Metric:
-    qc, rep = _qc(ctx), pipeline_replicate(ctx)
+    qc, rep = qc_json(ctx), pipeline_replicate(ctx)
     props: dict[str, Any] = {**qc["align"]["dup"][rep],
                              **qc["lib_complexity"]["lib_complexity"][rep]}
     if _paired_end(ctx):
@@ -79,7 +79,7 @@ def library(ctx: QcContext) -> Metric:
 def _method_and_set(ctx: QcContext) -> tuple[str, dict[str, Any], str]:
     """``idr`` or ``overlap`` (from the task name), its reproducibility QC, the file's set."""
     method = ctx.call.task.split("_")[0]
-    return method, _qc(ctx)["replication"]["reproducibility"][method], ctx.call.inputs["prefix"]
+    return method, qc_json(ctx)["replication"]["reproducibility"][method], ctx.call.inputs["prefix"]
 
 
 @register("atac_replication")
@@ -105,7 +105,7 @@ def replication(ctx: QcContext) -> Metric:
 @register("atac_peak_enrichment")
 def peak_enrichment(ctx: QcContext) -> Metric:
     method, reproducibility, current = _method_and_set(ctx)
-    qc = _qc(ctx)
+    qc = qc_json(ctx)
     frip = qc["peak_enrich"]["frac_reads_in_peaks"][method][current]["frip"]
     props: dict[str, Any] = {"frip": frip}
     if current == reproducibility["opt_set"]:

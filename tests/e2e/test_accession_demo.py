@@ -57,7 +57,8 @@ def test_every_planned_file_is_posted_with_its_parents_and_step_run(accessioned)
     for f in plan.files.values():
         obj = portal.get(receipts[f.id]["@id"], database=True)
         assert obj["md5sum"] == receipts[f.id]["md5sum"]
-        assert obj["output_type"] == f.spec.output_type
+        applied = receipts[f.id]["callbacks_applied"]  # callbacks may override the template
+        assert obj["output_type"] == applied.get("output_type", f.spec.output_type)
         assert obj["dataset"] == "/experiments/TSTSR000001/"
         assert obj["submitted_file_name"] == f.uri
         expected = [by_uri[p.uri] if p.planned_id else inputs[p.uri]["@id"] for p in f.parents]
@@ -109,6 +110,12 @@ def test_the_analysis_is_linked_to_the_experiment_with_the_metadata_document(acc
     assert portal.get(doc_id, database=True)["document_type"] == "workflow metadata"
     experiment = portal.get("/experiments/TSTSR000001/", database=True)
     assert analysis["@id"] in experiment["analyses"]
+    preferred = [f for f in posted_files(portal, plan.workflow.id) if f.get("preferred_default")]
+    assert sorted(f["output_type"] for f in preferred) == [
+        "pseudoreplicated peaks", "pseudoreplicated peaks", "signal p-value"]
+    conservative = [f for f in posted_files(portal, plan.workflow.id)
+                    if f["output_type"] == "conservative IDR thresholded peaks"]
+    assert len(conservative) == 2  # the true-replicate IDR bed and its bigBed
 
 
 def test_the_summary_lists_every_object_and_the_run_is_recorded(accessioned):
