@@ -1,0 +1,74 @@
+"""Deterministic aliases and file payloads, including private (_pbam) runs."""
+
+from __future__ import annotations
+
+import pytest
+
+from encode_accession.cromwell import parse_metadata
+from encode_accession.payloads import Attribution, FileFacts, alias, file_alias, file_payload
+from encode_accession.plan import build_plan
+from encode_accession.steps import parse_steps
+from encode_accession.workflow import check_config
+
+WHO = Attribution(lab="demo-lab", award="DEMO-AWARD")
+
+
+def planned_bam():
+    wf = parse_metadata({"id": "wf-1", "calls": {"wf.align": [{
+        "shardIndex": 0, "attempt": 1, "executionStatus": "Done",
+        "inputs": {}, "outputs": {"bam": "gs://bucket/run/call-align/rep1.bam"}}]}})
+    steps = parse_steps({"accession.steps": [{
+        "dcc_step_run": "/analysis-steps/align-step-v-1/", "wdl_task_name": "align",
+        "wdl_files": [{"filekey": "bam", "file_format": "bam", "output_type": "alignments",
+                       "filter_type": "mapping quality", "filter_value": 30,
+                       "derived_from_files": []}]}]}, "s.json")
+    return build_plan(wf, steps).files["align.0.bam"]
+
+
+FACTS = FileFacts(md5="0" * 32, size=10, dataset="/experiments/ENCSR1/", assembly="GRCh38",
+                  genome_annotation=None, derived_from=("/files/ENCFF1/",),
+                  step_run="/analysis-step-runs/u/")
+
+
+def test_aliases_use_the_bucket_path_and_replace_characters_the_portal_refuses():
+    planned = planned_bam()
+    assert file_alias("demo-lab", "wf-1", planned.uri, md5="x", private=False) == \
+        "demo-lab:wf-1-bucket-run-call-align-rep1.bam"
+    assert alias("lab", "/analysis-steps/align-step-v-1/", "wf", "v1.2") == \
+        "lab:analysis-steps-align-step-v-1-wf-v1.2"
+    assert alias("lab", "a b#c") == "lab:a-b-c"
+
+
+def test_file_payload_carries_every_field_and_callbacks_override():
+    planned = planned_bam()
+    payload = file_payload(WHO, planned, FACTS, "demo-lab:a", private=False,
+                           extra={"output_type": "conservative IDR thresholded peaks"})
+    assert payload["submitted_file_name"] == planned.uri
+    assert payload["derived_from"] == ["/files/ENCFF1/"]
+    assert payload["filter_type"] == "mapping quality" and payload["filter_value"] == 30
+    assert payload["lab"] == "/labs/demo-lab/" and payload["award"] == "/awards/DEMO-AWARD/"
+    assert payload["output_type"] == "conservative IDR thresholded peaks"
+    assert "genome_annotation" not in payload  # unknown values are left out, not null
+
+
+def test_private_runs_leak_no_file_name():
+    planned = planned_bam()
+    private_alias = file_alias("demo-lab", "wf-1", planned.uri, md5=FACTS.md5, private=True)
+    assert private_alias == f"demo-lab:wf-1-{FACTS.md5}"
+    payload = file_payload(WHO, planned, FACTS, private_alias, private=True)
+    assert "submitted_file_name" not in payload
+    assert "rep1" not in str(payload)
+
+
+def test_lab_and_award_default_from_the_environment(monkeypatch):
+    monkeypatch.setenv("DCC_LAB", "env-lab")
+    monkeypatch.setenv("DCC_AWARD", "ENV-AWARD")
+    config = {"metadata": "m.json", "pipeline": "atac", "lab": "config-lab"}
+    check_config(config)
+    assert config["lab"] == "config-lab" and config["award"] == "ENV-AWARD"
+    assert config["server"] == "dev" and config["results"] == "results"
+
+
+def test_an_invalid_config_exits_with_the_key_named():
+    with pytest.raises(SystemExit, match="config: force: 'yes' is not of type 'boolean'"):
+        check_config({"metadata": "m.json", "pipeline": "atac", "force": "yes"})
