@@ -1,5 +1,6 @@
 """BibTeX that parses (unique keys, balanced braces, escaped specials), RIS that reference
-managers import (TY first, ER last, `XX  - ` lines), and CSL-JSON."""
+managers import (TY first, ER last, `XX  - ` lines), and CSL-JSON. pybtex and rispy, when
+installed, read the output as a reference manager would."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import re
 
 import pytest
 
-from encode_accession.tracker import citations
+from encode_accession.tracker import citations, synthetic
 from encode_accession.tracker.citations import Name, parse_name
 
 
@@ -119,3 +120,26 @@ def test_names(text: str, name: Name) -> None:
 def test_unknown_format_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown citation format"):
         citations.render([], "endnote")
+
+
+def sample_citations() -> list[citations.Citation]:
+    pubs = [pub(p["title"], p["authors"].split(", "), int(p["date_published"][:4]),
+                doi=p["identifiers"][-1].removeprefix("doi:"))
+            for p in synthetic.PUBLICATIONS]
+    return citations.build(pubs, [experiment("ENCSR000AAA"), experiment("ENCSR000AAB")])
+
+
+def test_pybtex_reads_the_bibtex(tmp_path) -> None:
+    pybtex_database = pytest.importorskip("pybtex.database")
+    cites = sample_citations()
+    path = tmp_path / "cites.bib"
+    path.write_text(citations.to_bibtex(cites), encoding="utf-8")
+    parsed = pybtex_database.parse_file(str(path))
+    assert list(parsed.entries) == [c.key for c in cites]
+
+
+def test_rispy_reads_the_ris() -> None:
+    rispy = pytest.importorskip("rispy")
+    records = rispy.loads(citations.to_ris(sample_citations()))
+    assert len(records) == len(synthetic.PUBLICATIONS) + 2
+    assert records[0]["type_of_reference"] == "JOUR" and records[-1]["type_of_reference"] == "DATA"
