@@ -19,6 +19,7 @@ check_config(config)
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/accession.smk"
+include: "workflow/rules/tracking.smk"
 
 
 rule all:

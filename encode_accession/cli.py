@@ -17,6 +17,7 @@ from .errors import InputError
 from .plan import Plan, PlanOptions, build_plan
 from .portal.cli import register as register_portal
 from .steps import load_steps, resolve_steps
+from .tracker.cli import register as register_tracker
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -64,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "~/.encode_accession/runs.db)")
     info.set_defaults(handler=_info)
 
+    register_tracker(commands)
     register_portal(commands)
     return parser
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -109,22 +107,3 @@ def load_command(args: argparse.Namespace) -> int:
     for path in args.files:
         print(f"{path}: {len(load_file(portal, path))} objects loaded")
     return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="encode-accession")
-    register(parser.add_subparsers(title="commands"))
-    args = parser.parse_args(argv)
-    handler = getattr(args, "handler", None)
-    if handler is None:
-        parser.print_help()
-        return 2
-    try:
-        return handler(args)
-    except InputError as e:
-        print(f"error: {e.message}", file=sys.stderr)
-        return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -17,7 +17,6 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
 from ..portal.client import PortalClient
 from ..portal.errors import PortalError
 from . import citations, export, render, search, service, store
@@ -38,12 +37,8 @@ _SEARCH_FILTERS = (("assay", "assay title, e.g. 'Histone ChIP-seq'"),
                    ("target", "e.g. H3K27ac"), ("status", "e.g. released"))
 
 
-def register(subparsers: Any) -> None:
-    tracker = subparsers.add_parser(
-        "tracker", help="track ENCODE experiments in a local SQLite database",
-        description="Track ENCODE experiments: metadata, publications, pipelines, QC, "
-                    "cross-references; cite, compare, summarize and export them.")
-    commands = tracker.add_subparsers(title="tracker commands", metavar="COMMAND")
+def register(commands: Any) -> None:
+    """Add the tracker commands (track, list, citations, ...) to the main command line."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--server", default="prod",
                         help="portal: prod, dev, an https URL, http://127.0.0.1:PORT or "
@@ -219,27 +214,3 @@ def _search(args: argparse.Namespace) -> int:
 def _facets(args: argparse.Namespace) -> int:
     result = search.facet_counts(PortalClient(args.server), args.field, _filters(args))
     return _out(args, result, render.facets_text(result))
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="encode-accession")
-    register(parser.add_subparsers(title="commands"))
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    handler: Handler | None = getattr(args, "handler", None)
-    if handler is None:
-        parser.print_help()
-        return 2
-    try:
-        return handler(args)
-    except InputError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

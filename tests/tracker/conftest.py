@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 
+from encode_accession import cli
 from encode_accession.portal.local import LocalPortal, PortalApp, load_objects
 from encode_accession.portal.local.server import create_server
-from encode_accession.tracker import cli, connect, synthetic
+from encode_accession.tracker import connect, synthetic
 
 REPO = Path(__file__).resolve().parents[2]
 REAL_EXPERIMENT = REPO.parent / "shared" / "fixtures" / "ENCSR416YFB_experiment_embedded.json"
@@ -97,7 +98,7 @@ def run_cli(portal: Portal, db_path: Path) -> Callable[..., CliResult]:
     and the test database."""
     def run(*args: str) -> CliResult:
         out, err = StringIO(), StringIO()
-        argv = ["tracker", *args, "--server", portal.url, "--db", str(db_path)]
+        argv = [*args, "--server", portal.url, "--db", str(db_path)]
         with redirect_stdout(out), redirect_stderr(err):
             code = cli.main(argv)
         return CliResult(code, out.getvalue(), err.getvalue())

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from encode_accession.tracker import cli
+from encode_accession import cli
+from encode_accession.tracker import cli as tracker_cli
 
 from .conftest import Portal
 
@@ -22,7 +23,7 @@ def mounted_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="encode-accession")
     commands = parser.add_subparsers(title="commands")
     commands.add_parser("plan")  # another group already there, as in the main CLI
-    cli.register(commands)
+    tracker_cli.register(commands)
     return parser
 
 
@@ -31,9 +32,9 @@ def test_every_command_takes_server_and_db(command: str) -> None:
     positional = {"track": ["ENCSR000AAA"], "compare": ["ENCSR000AAA", "ENCSR000AAB"],
                   "link": ["ENCSR000AAA", "pmid", "1"], "references": ["ENCSR000AAA"],
                   "facets": ["assay"]}.get(command, [])
-    args = mounted_parser().parse_args(["tracker", command, *positional])
+    args = mounted_parser().parse_args([command, *positional])
     assert args.server == "prod" and args.db is None and callable(args.handler)
-    args = mounted_parser().parse_args(["tracker", command, *positional, "--server", "dev",
+    args = mounted_parser().parse_args([command, *positional, "--server", "dev",
                                         "--db", "x.db"])
     assert args.server == "dev" and args.db == Path("x.db")
 
@@ -43,7 +44,7 @@ def test_the_db_defaults_to_the_environment_variable(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("ENCODE_TRACKER_DB", str(tmp_path / "env.db"))
     out = StringIO()
     with redirect_stdout(out):
-        assert cli.main(["tracker", "summarize", "--format", "json"]) == 0
+        assert cli.main(["summarize", "--format", "json"]) == 0
     assert json.loads(out.getvalue()) == {"total": 0, "by": {
         "assay": {}, "organism": {}, "organ": {}, "biosample_type": {}, "status": {},
         "lab": {}}}
@@ -93,7 +94,7 @@ def test_module_entry_point_prints_help_without_a_command() -> None:
     out, err = StringIO(), StringIO()
     with redirect_stdout(out), redirect_stderr(err):
         assert cli.main([]) == 2
-    assert "tracker" in out.getvalue()
+    assert "track" in out.getvalue() and "citations" in out.getvalue()
 
 
 def test_list_filters_by_biosample_exactly(run_cli, portal: Portal) -> None:
@@ -110,6 +111,6 @@ def test_a_damaged_database_is_a_one_line_error(tmp_path: Path) -> None:
     damaged.write_bytes(b"this is not a database" * 100)
     err = StringIO()
     with redirect_stderr(err):
-        assert cli.main(["tracker", "list", "--db", str(damaged)]) == 1
+        assert cli.main(["list", "--db", str(damaged)]) == 1
     assert err.getvalue().startswith(f"error: tracker database {damaged}: ")
     assert err.getvalue().count("\n") == 1
