@@ -17,7 +17,7 @@ import os
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import requests
@@ -31,10 +31,10 @@ from .errors import (
     PortalUnavailable,
     PortalValidationError,
 )
-from .local import PortalApp, shared_app
-from .local.adapter import WSGIAdapter
-from .local.demo import DEMO_KEY_ID, DEMO_SECRET
 from .servers import LOCAL_BASE_URL, resolve_server
+
+if TYPE_CHECKING:
+    from .local import PortalApp
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,8 @@ class PortalClient:
         key = key if key is not None else os.environ.get("DCC_API_KEY")
         secret = secret if secret is not None else os.environ.get("DCC_SECRET_KEY")
         if target.local_db is not None and key is None and secret is None:
+            from .local.demo import DEMO_KEY_ID, DEMO_SECRET
+
             key, secret = DEMO_KEY_ID, DEMO_SECRET
         if bool(key) != bool(secret):
             missing = "DCC_SECRET_KEY (secret)" if key else "DCC_API_KEY (key)"
@@ -74,6 +76,10 @@ class PortalClient:
             self._session.auth = (key, secret)
         self.local_app: PortalApp | None = None  # the in-process portal, for `local` servers
         if target.local_db is not None:
+            # imported here: remote servers need none of the local portal (~90 ms)
+            from .local import shared_app
+            from .local.adapter import WSGIAdapter
+
             self.local_app = shared_app(target.local_db)
             self._session.mount(LOCAL_BASE_URL + "/", WSGIAdapter(self.local_app))
 
