@@ -7,7 +7,17 @@ can feed them the real pipelines' QC files. One small module per pipeline family
 
 from __future__ import annotations
 
-from . import atac, mirna  # noqa: F401  (importing registers the builders)
+from . import (  # noqa: F401  (importing registers the builders)
+    atac,
+    chip,
+    dnase,
+    hic,
+    long_read,
+    mirna,
+    rna,
+    segway,
+    wgbs,
+)
 from .callbacks import CALLBACKS, PREFERRED_DEFAULT_VALUE
 from .registry import BUILDERS, Metric, QcContext, build
 

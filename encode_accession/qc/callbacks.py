@@ -9,7 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from . import long_read, rna, wgbs
+from .atac import qc_json  # ATAC and ChIP share this layout of qc_json
+from .chip import align_task, pipeline_replicate
+from .dnase import nuclear_mapped_reads
+from .hic import MAPQ_THRESHOLD
 from .registry import QcContext
+from .segway import always
 
 Callback = Callable[[QcContext], dict[str, Any]]
 CALLBACKS: dict[str, Callback] = {}
@@ -30,17 +36,38 @@ def pipeline_replicates(ctx: QcContext) -> int:
 
 
 @callback("maybe_preferred_default")
+def preferred_default(ctx: QcContext) -> dict[str, Any]:
+    """ATAC/ChIP peak calls compare two sets named by their ``prefix`` input; Hi-C calls
+    have none and are chosen by their MAPQ threshold."""
+    if "prefix" in ctx.call.inputs:
+        return peaks_preferred_default(ctx)
+    return hic_preferred_default(ctx)
+
+
 def peaks_preferred_default(ctx: QcContext) -> dict[str, Any]:
     """The peaks of the optimal set (from the qc_json), or of the pseudoreplicates of a
     single replicate, are the default the portal shows."""
-    from .atac import qc_json  # ATAC and ChIP share this layout of qc_json
-
     task = ctx.call.task
     method = task.split("_")[0]
     if pipeline_replicates(ctx) == 1:
         return {"preferred_default": True} if task == f"{method}_pr" else {}
     optimal = qc_json(ctx)["replication"]["reproducibility"][method]["opt_set"]
     return {"preferred_default": True} if ctx.call.inputs.get("prefix") == optimal else {}
+
+
+def _mapq(ctx: QcContext) -> Any:
+    if "quality" not in ctx.call.inputs:
+        raise LookupError(f"{ctx.call.label} has no 'quality' (MAPQ threshold) input")
+    return ctx.call.inputs["quality"]
+
+
+def hic_preferred_default(ctx: QcContext) -> dict[str, Any]:
+    """Hi-C: the outputs of the MAPQ 30 map; eigenvectors say it by their filename suffix."""
+    if ctx.call.task == "create_eigenvector":
+        chosen = ctx.call.inputs.get("output_filename_suffix") == f"_{MAPQ_THRESHOLD}"
+    else:
+        chosen = _mapq(ctx) == MAPQ_THRESHOLD
+    return {"preferred_default": True} if chosen else {}
 
 
 @callback("maybe_preferred_default_bigwig")
@@ -55,8 +82,7 @@ def bigwig_preferred_default(ctx: QcContext) -> dict[str, Any]:
 @callback("add_mapped_read_length")
 def mapped_read_length(ctx: QcContext) -> dict[str, Any]:
     """From the read length log of the upstream align (or align_ctl) task."""
-    task = "align_ctl" if ctx.call.task.endswith("ctl") else "align"
-    log = ctx.find_one(task, "read_len_log")
+    log = ctx.find_one(align_task(ctx), "read_len_log")
     text = ctx.read_bytes(log.uri).decode().strip()
     try:
         return {"mapped_read_length": int(text)}
@@ -66,8 +92,7 @@ def mapped_read_length(ctx: QcContext) -> dict[str, Any]:
 
 @callback("add_mapped_run_type")
 def mapped_run_type(ctx: QcContext) -> dict[str, Any]:
-    from .atac import pipeline_replicate, qc_json
-
+    """ChIP controls have their own entries (``ctl1``...) in the qc_json."""
     paired = qc_json(ctx)["general"]["seq_endedness"][pipeline_replicate(ctx)]["paired_end"]
     if not isinstance(paired, bool):
         raise TypeError(f"qc_json general.seq_endedness.*.paired_end is not a boolean: {paired!r}")
@@ -76,11 +101,46 @@ def mapped_run_type(ctx: QcContext) -> dict[str, Any]:
 
 @callback("maybe_conservative_set")
 def conservative_set(ctx: QcContext) -> dict[str, Any]:
-    from .atac import qc_json
-
     conservative = qc_json(ctx)["replication"]["reproducibility"]["idr"]["consv_set"]
     if ctx.call.inputs.get("prefix") == conservative:
         return {"output_type": "conservative IDR thresholded peaks"}
+    return {}
+
+
+def _crop_inputs(ctx: QcContext) -> dict[str, Any]:
+    """The first ``align`` call's inputs: the pipeline crops every replicate alike."""
+    aligns = ctx.workflow.tasks("align")
+    if not aligns:
+        raise LookupError("the run has no align task to read crop_length from")
+    return dict(aligns[0].inputs)
+
+
+@callback("maybe_add_cropped_read_length")
+def cropped_read_length(ctx: QcContext) -> dict[str, Any]:
+    """ChIP: reads cropped before mapping (``crop_length``; 0 or absent: not cropped)."""
+    crop = _crop_inputs(ctx).get("crop_length") or 0
+    return {"cropped_read_length": crop} if crop else {}
+
+
+@callback("maybe_add_cropped_read_length_tolerance")
+def cropped_read_length_tolerance(ctx: QcContext) -> dict[str, Any]:
+    inputs = _crop_inputs(ctx)
+    tolerance = inputs.get("crop_length_tol")
+    if not inputs.get("crop_length") or tolerance is None:
+        return {}
+    return {"cropped_read_length_tolerance": tolerance}
+
+
+@callback("add_filter_value")
+def filter_value(ctx: QcContext) -> dict[str, Any]:
+    """Hi-C: files of a thresholded map carry its MAPQ threshold (filter_type: mapping quality)."""
+    return {"filter_value": _mapq(ctx)}
+
+
+@callback("maybe_update_output_type")
+def thresholded_output_type(ctx: QcContext) -> dict[str, Any]:
+    if _mapq(ctx) == MAPQ_THRESHOLD:
+        return {"output_type": "mapping quality thresholded chromatin interactions"}
     return {}
 
 
@@ -90,5 +150,15 @@ def aligned_reads(ctx: QcContext) -> float:
     return float(ctx.read_json(star_qc.uri)["aligned_reads"]["aligned_reads"])
 
 
-# the QC value that ranks files flagged maybe_preferred_default, by pipeline family
-PREFERRED_DEFAULT_VALUE: dict[str, Callable[[QcContext], float]] = {"mirna": aligned_reads}
+# the QC value that ranks files flagged maybe_preferred_default, by pipeline family: the
+# steps file's stem without "_steps", so every variant of a family is listed
+PREFERRED_DEFAULT_VALUE: dict[str, Callable[[QcContext], float]] = {
+    "mirna": aligned_reads,
+    **dict.fromkeys(("bulk_rna", "bulk_rna_no_kallisto", "bulk_rna_pbam"),
+                    rna.uniquely_mapped_reads),
+    **dict.fromkeys(("long_read_rna_no_spikeins", "long_read_rna_one_spikein",
+                     "long_read_rna_two_or_more_spikeins"), long_read.full_length_reads),
+    **dict.fromkeys(("dnase", "dnase_no_footprints"), nuclear_mapped_reads),
+    "wgbs": wgbs.general_reads,
+    **dict.fromkeys(("segway", "diploidify"), always),
+}
