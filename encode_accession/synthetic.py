@@ -1,0 +1,212 @@
+"""A synthetic Cromwell run shaped by a steps file, to try the steps without running a pipeline.
+
+The run has exactly the tasks the steps name, each call writes a small real file (unique
+bytes) for every output the steps name, and inputs are wired so that every ``derived_from``
+rule finds its parent with the plan's search. The rules are deliberately simple:
+
+- **calls**: a task is one unsharded call when one of its steps requires replication (its
+  results are pooled or merged); every other task runs once per replicate (shards 0..n-1);
+- **outputs**: a call has one file per filekey the steps name for its task: the steps' own
+  files and the parents other files look for among its outputs; ``analysis.nuclear_bam``
+  becomes nested output objects. A task that the steps name no output of gets ``<task>_out``;
+- **edges**: a parent searched upward makes the file's task consume the parent task's first
+  output; a parent searched downward (``should_search_down``) makes the parent task consume
+  the file's task's first output. Shard i consumes shard i, an unsharded call consumes every
+  shard, and every shard consumes an unsharded call;
+- **inputs** a rule matches (``derived_from_inputs``) are files no call produced: one per
+  replicate for ``raw_fastqs_keys``, else one reference file shared by the shards (one per
+  ``workflow_inputs_to_match`` group, listed under those workflow inputs).
+
+``python -m encode_accession.synthetic STEPS_FILE OUTDIR`` writes ``OUTDIR/metadata.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import uuid
+from dataclasses import dataclass, field
+from graphlib import CycleError, TopologicalSorter
+from pathlib import Path
+from typing import Any
+
+from .steps import StepsFile, load_steps, resolve_steps
+
+NAMESPACE = uuid.UUID("4d9b7c2e-1f0a-4e55-9c1b-5a7d3c2e8f10")  # synthetic workflow ids
+VERSION = "v1.0.0"
+WDL = 'workflow {name} {{\n  meta {{ version: "{version}" }}\n}}\n'  # pipeline_version
+
+
+@dataclass(frozen=True)
+class Options:
+    replicates: int = 2
+    folder: Path = Path("synthetic-run")  # metadata.json and every file of the run go here
+
+
+@dataclass
+class TaskShape:
+    """What one task of the synthetic run needs, derived from the steps alone."""
+
+    name: str
+    sharded: bool = True
+    outputs: dict[str, str] = field(default_factory=dict)  # filekey -> file format or ""
+    # input files no call produces: (filekey, workflow inputs to match) -> None (ordered set)
+    references: dict[tuple[str, tuple[str, ...]], None] = field(default_factory=dict)
+    parents: dict[str, None] = field(default_factory=dict)  # tasks whose output it consumes
+
+
+def task_shapes(steps: StepsFile) -> dict[str, TaskShape]:
+    """Every task the steps name and what it reads and writes, in dependency order (pure)."""
+    tasks: dict[str, TaskShape] = {}
+
+    def shape(name: str) -> TaskShape:
+        return tasks.setdefault(name, TaskShape(name))
+
+    for step in steps.steps:
+        task = shape(step.task)
+        task.sharded = task.sharded and not step.requires_replication
+        for spec in step.files:
+            task.outputs.setdefault(spec.filekey, spec.file_format)
+            for rule in spec.derived_from:
+                parent = shape(rule.task)
+                if rule.inputs:
+                    parent.references.setdefault((rule.filekey, rule.workflow_inputs_to_match))
+                else:
+                    parent.outputs.setdefault(rule.filekey, "")
+                if rule.task == step.task:
+                    continue
+                if rule.search_down:
+                    parent.parents.setdefault(step.task)
+                else:
+                    task.parents.setdefault(rule.task)
+    for task in tasks.values():
+        if not task.outputs:
+            task.outputs[f"{task.name}_out"] = ""
+    try:
+        order = TopologicalSorter({n: t.parents for n, t in tasks.items()}).static_order()
+        return {name: tasks[name] for name in order}
+    except CycleError as e:
+        raise ValueError(f"{steps.path}: the derived_from rules make tasks depend on each "
+                         f"other in a cycle: {' -> '.join(e.args[1])}") from None
+
+
+def synthetic_metadata(steps: StepsFile, options: Options) -> dict[str, Any]:
+    """Write the run's files under ``options.folder`` and return its Cromwell metadata."""
+    name = Path(steps.path).stem.removesuffix("_steps")
+    workflow_id = str(uuid.uuid5(NAMESPACE, f"{name}/{options.replicates}"))
+    files = _Files(Path(options.folder).resolve(), name, workflow_id)
+    raw_keys = set(steps.raw_fastqs_keys)
+    replicates = range(options.replicates)
+    workflow_inputs: dict[str, list[str]] = {}
+    produced: dict[str, list[tuple[int, dict[str, str]]]] = {}  # task -> (shard, outputs)
+    calls: dict[str, list[dict[str, Any]]] = {}
+    tasks = task_shapes(steps)
+    for task in tasks.values():
+        for shard in replicates if task.sharded else [-1]:
+            inputs: dict[str, Any] = {}
+            for key, match in task.references:
+                reps = [shard] if shard >= 0 else list(replicates)
+                uris = ([files.input(task.name, key, match, rep) for rep in reps]
+                        if key in raw_keys else [files.input(task.name, key, match)])
+                _put(inputs, key, uris)
+                for workflow_key in match:
+                    workflow_inputs.setdefault(workflow_key, []).extend(uris)
+            for parent in task.parents:
+                key = next(iter(tasks[parent].outputs))
+                _put(inputs, key, [theirs[key] for s, theirs in produced[parent]
+                                   if shard < 0 or s in (shard, -1)])
+            made = {key: files.output(task.name, shard, key, fmt)
+                    for key, fmt in task.outputs.items()}
+            produced.setdefault(task.name, []).append((shard, made))
+            outputs: dict[str, Any] = {}
+            for key, uri in made.items():
+                _put(outputs, key, [uri])
+            calls.setdefault(f"{name}.{task.name}", []).append({
+                "shardIndex": shard, "attempt": 1, "executionStatus": "Done",
+                "dockerImageUsed": f"encodedcc/synthetic-{name}:{VERSION}",
+                "inputs": inputs, "outputs": outputs})
+    return {
+        "id": workflow_id,
+        "workflowName": name,
+        "status": "Succeeded",
+        "labels": {"caper-backend": "Local", "caper-str-label": f"synthetic-{name}"},
+        "inputs": {key: list(dict.fromkeys(uris)) for key, uris in workflow_inputs.items()},
+        "submittedFiles": {"workflow": WDL.format(name=name, version=VERSION),
+                           "inputs": "{}", "options": "{}", "labels": "{}"},
+        "calls": calls,
+    }
+
+
+def write_synthetic_run(steps: StepsFile, options: Options) -> Path:
+    """The run's files and ``metadata.json`` under ``options.folder``; returns its path."""
+    metadata = synthetic_metadata(steps, options)
+    path = Path(options.folder).resolve() / "metadata.json"
+    _write(path, json.dumps(metadata, indent=1).encode())
+    return path
+
+
+@dataclass(frozen=True)
+class _Files:
+    """Where the run's files live; each holds bytes no other file of the run has."""
+
+    folder: Path
+    workflow: str
+    workflow_id: str
+
+    def output(self, task: str, shard: int, key: str, file_format: str) -> str:
+        call = Path(self.workflow, self.workflow_id, f"call-{task}")
+        if shard >= 0:
+            call /= f"shard-{shard}"
+        leaf = key.rsplit(".", 1)[-1]
+        return self._file(call / "execution" / f"{leaf}.{file_format.lower() or 'txt'}")
+
+    def input(self, task: str, key: str, match: tuple[str, ...], rep: int | None = None
+              ) -> str:
+        parts = [task, key, *match, *([] if rep is None else [f"rep{rep + 1}"])]
+        return self._file(Path("inputs") / ".".join(parts))
+
+    def _file(self, relative: Path) -> str:
+        path = self.folder / relative
+        _write(path, f"synthetic {self.workflow} file {relative}\n".encode())
+        return str(path)
+
+
+def _write(path: Path, content: bytes) -> None:
+    """Rewriting the same bytes leaves the file alone, so re-runs change nothing."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists() or path.read_bytes() != content:
+        path.write_bytes(content)
+
+
+def _put(section: dict[str, Any], key: str, uris: list[str]) -> None:
+    """Set a dotted key as nested objects; a key given twice holds a list of all its files."""
+    *outer, leaf = key.split(".")
+    for part in outer:
+        section = section.setdefault(part, {})
+        if not isinstance(section, dict):
+            raise ValueError(f"filekey {key}: '{part}' is both a file and an object")
+    previous = section.get(leaf)
+    if isinstance(previous, dict):
+        raise ValueError(f"filekey {key}: '{leaf}' is both a file and an object")
+    every = ([] if previous is None else [previous] if isinstance(previous, str) else previous)
+    every = [*every, *uris]
+    section[leaf] = every[0] if len(every) == 1 else every
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m encode_accession.synthetic",
+        description="Write a synthetic Cromwell run (metadata.json and small files) that "
+                    "matches a steps file, to plan or accession it without a pipeline.")
+    parser.add_argument("steps", help="a steps file, or a pipeline name in accession_rules/")
+    parser.add_argument("outdir", type=Path)
+    parser.add_argument("--replicates", type=int, default=2)
+    args = parser.parse_args(argv)
+    steps_path = resolve_steps(args.steps)
+    path = write_synthetic_run(load_steps(steps_path),
+                               Options(replicates=args.replicates, folder=args.outdir))
+    print(f"{path}\ntry: encode-accession plan -m {path} -s {steps_path}")
+
+
+if __name__ == "__main__":
+    main()
