@@ -247,12 +247,21 @@ def upload_file(run: Run, file_receipt: dict[str, Any], *, timeout: float = 60.0
                 ) -> dict[str, Any]:
     """Upload when the portal still waits for the bytes, then check what it recorded."""
     portal = run.portal
-    current = portal.get(file_receipt["@id"], database=True) or {}
+    status = file_receipt.get("status")  # as the file job saw it; saves a GET per file
+    if status not in NEEDS_UPLOAD:
+        status = (portal.get(file_receipt["@id"], database=True) or {}).get("status")
     uploaded = False
-    if current.get("status") in NEEDS_UPLOAD:
-        credentials = portal.regenerate_upload_credentials(file_receipt["@id"])
-        upload(run.storage, file_receipt["uri"], file_receipt["file_size"], credentials)
-        uploaded = True
+    if status in NEEDS_UPLOAD:
+        try:
+            credentials = portal.regenerate_upload_credentials(file_receipt["@id"])
+        except PortalAuthError:
+            # refused when an earlier attempt's upload already moved the file on
+            current = portal.get(file_receipt["@id"], database=True) or {}
+            if current.get("status") in NEEDS_UPLOAD:
+                raise
+        else:
+            upload(run.storage, file_receipt["uri"], file_receipt["file_size"], credentials)
+            uploaded = True
     deadline = time.monotonic() + timeout
     while True:
         current = portal.get(file_receipt["@id"], database=True) or {}

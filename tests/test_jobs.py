@@ -105,3 +105,17 @@ def test_upload_part_size_keeps_under_ten_thousand_parts(size, mib):
 def test_pipeline_version_comes_from_the_wdl_meta_section():
     assert pipeline_version('meta {\n  version: "v2.1.3"\n}') == "2.1.3"
     assert pipeline_version("workflow x {}") is None
+
+
+def test_an_upload_rerun_after_a_crash_verifies_instead_of_uploading_again(run):
+    from encode_accession.jobs import accession_file, step_run, upload_file
+
+    receipt = preflight(run)
+    planned = run.plan.files["align.0.bam"]
+    step = step_run(run, planned.step.rule)
+    posted = accession_file(run, planned.id, receipt, step, {})
+    assert posted["status"] == "uploading"
+    first = upload_file(run, posted, timeout=5)
+    assert first["uploaded"] and first["verified"] and first["status"] == "in progress"
+    again = upload_file(run, posted, timeout=5)  # the receipt still says "uploading"
+    assert not again["uploaded"] and again["verified"] and again["status"] == "in progress"
