@@ -14,8 +14,9 @@ rule finds its parent with the plan's search. The rules are deliberately simple:
   the file's task's first output. Shard i consumes shard i, an unsharded call consumes every
   shard, and every shard consumes an unsharded call;
 - **inputs** a rule matches (``derived_from_inputs``) are files no call produced: one per
-  replicate for ``raw_fastqs_keys``, else one reference file shared by the shards (one per
-  ``workflow_inputs_to_match`` group, listed under those workflow inputs).
+  replicate for ``raw_fastqs_keys`` (as a list, like the pipelines' fastq arrays), else one
+  reference file shared by the shards (one per ``workflow_inputs_to_match`` group, listed
+  under those workflow inputs).
 
 ``python -m encode_accession.synthetic STEPS_FILE OUTDIR`` writes ``OUTDIR/metadata.json``.
 """
@@ -105,10 +106,11 @@ def synthetic_metadata(steps: StepsFile, options: Options) -> dict[str, Any]:
         for shard in replicates if task.sharded else [-1]:
             inputs: dict[str, Any] = {}
             for key, match in task.references:
+                raw = key in raw_keys
                 reps = [shard] if shard >= 0 else list(replicates)
                 uris = ([files.input(task.name, key, match, rep) for rep in reps]
-                        if key in raw_keys else [files.input(task.name, key, match)])
-                _put(inputs, key, uris)
+                        if raw else [files.input(task.name, key, match)])
+                _put(inputs, key, uris, as_list=raw)
                 for workflow_key in match:
                     workflow_inputs.setdefault(workflow_key, []).extend(uris)
             for parent in task.parents:
@@ -178,7 +180,7 @@ def _write(path: Path, content: bytes) -> None:
         path.write_bytes(content)
 
 
-def _put(section: dict[str, Any], key: str, uris: list[str]) -> None:
+def _put(section: dict[str, Any], key: str, uris: list[str], *, as_list: bool = False) -> None:
     """Set a dotted key as nested objects; a key given twice holds a list of all its files."""
     *outer, leaf = key.split(".")
     for part in outer:
@@ -190,7 +192,7 @@ def _put(section: dict[str, Any], key: str, uris: list[str]) -> None:
         raise ValueError(f"filekey {key}: '{leaf}' is both a file and an object")
     every = ([] if previous is None else [previous] if isinstance(previous, str) else previous)
     every = [*every, *uris]
-    section[leaf] = every[0] if len(every) == 1 else every
+    section[leaf] = every[0] if len(every) == 1 and not as_list else every
 
 
 def main(argv: list[str] | None = None) -> None:
