@@ -150,6 +150,71 @@ MIGRATIONS: tuple[Migration, ...] = (
             UNIQUE (experiment_accession, reference_type, reference_id)
         )""",
     )),
+    Migration(2, "provenance: file versions with checksums, their sources as join rows, and "
+                 "the activities (user tools, accessioning step runs) that made them", (
+        # derived_files stays the one row per location (absolute path or pipeline URI), its
+        # tool/parameters/source_accessions a summary of the current version. The history is
+        # here: every content change is a new version; sources are join rows naming either
+        # an accession or an earlier version, so lineage is exact and many steps deep.
+        """CREATE TABLE provenance_activities (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('tool', 'accessioning')),
+            tool TEXT,
+            tool_version TEXT,
+            parameters TEXT CHECK (parameters IS NULL OR json_valid(parameters)),
+            description TEXT,
+            rule TEXT,
+            step_run TEXT,
+            workflow_id TEXT,
+            docker_image TEXT,
+            server TEXT,
+            lab TEXT,
+            recorded_at TEXT NOT NULL,
+            CHECK (kind = 'tool' OR (step_run IS NOT NULL AND server IS NOT NULL))
+        )""",
+        "CREATE UNIQUE INDEX ux_activities_step_run ON provenance_activities(server, step_run) "
+        "WHERE kind = 'accessioning'",
+        """CREATE TABLE file_versions (
+            id INTEGER PRIMARY KEY,
+            file_id INTEGER NOT NULL REFERENCES derived_files(id) ON DELETE CASCADE,
+            version INTEGER NOT NULL CHECK (version >= 1),
+            sha256 TEXT,
+            md5 TEXT,
+            size INTEGER,
+            mtime_ns INTEGER,
+            accession TEXT,
+            portal_id TEXT,
+            activity_id INTEGER REFERENCES provenance_activities(id),
+            recorded_at TEXT NOT NULL,
+            UNIQUE (file_id, version)
+        )""",
+        "CREATE INDEX ix_file_versions_accession ON file_versions(accession) "
+        "WHERE accession IS NOT NULL",
+        "CREATE INDEX ix_file_versions_activity ON file_versions(activity_id)",
+        """CREATE TABLE version_sources (
+            version_id INTEGER NOT NULL REFERENCES file_versions(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            accession TEXT,
+            source_version_id INTEGER REFERENCES file_versions(id),
+            CHECK ((accession IS NULL) <> (source_version_id IS NULL)),
+            PRIMARY KEY (version_id, position)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX ix_version_sources_accession ON version_sources(accession) "
+        "WHERE accession IS NOT NULL",
+        "CREATE INDEX ix_version_sources_source ON version_sources(source_version_id) "
+        "WHERE source_version_id IS NOT NULL",
+        # Rows noted before this migration become version 1 (no checksum: never read), with
+        # their tool as an activity (ids reused: both tables are empty here) and their
+        # source accessions as join rows; free-text parameters are kept as a JSON string.
+        "INSERT INTO provenance_activities (id, kind, tool, parameters, description, "
+        "recorded_at) SELECT id, 'tool', tool, CASE WHEN parameters IS NULL OR "
+        "json_valid(parameters) THEN parameters ELSE json_quote(parameters) END, description, "
+        "updated_at FROM derived_files",
+        "INSERT INTO file_versions (id, file_id, version, activity_id, recorded_at) "
+        "SELECT id, id, 1, id, updated_at FROM derived_files",
+        "INSERT INTO version_sources (version_id, position, accession) "
+        "SELECT d.id, s.key, s.value FROM derived_files d, json_each(d.source_accessions) s",
+    )),
 )
 
 

@@ -163,17 +163,13 @@ def link_reference(conn: sqlite3.Connection, accession: str, reference_type: str
 def record_derived_file(conn: sqlite3.Connection, file_path: str, source_accessions: Iterable[str],
                         *, tool: str | None = None, parameters: str | None = None,
                         description: str | None = None) -> None:
-    """Note a file made from ENCODE data; logging the same path again updates its row."""
-    stamp = now()
-    sources = sorted(set(source_accessions))
-    with write(conn):
-        conn.execute(
-            "INSERT INTO derived_files (file_path, source_accessions, tool, parameters, "
-            "description, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (file_path) DO UPDATE SET source_accessions = excluded.source_accessions, "
-            "tool = excluded.tool, parameters = excluded.parameters, "
-            "description = excluded.description, updated_at = excluded.updated_at",
-            (file_path, json.dumps(sources), tool, parameters, description, stamp, stamp))
+    """Note a file made from ENCODE data without reading it (no checksum); noting the same
+    path again updates its record. `encode_accession.provenance.log_derived` records
+    checksums, versions and multi-step lineage."""
+    from ..provenance.record import note_derived_file  # provenance builds on this module
+
+    note_derived_file(conn, file_path, source_accessions, tool=tool, parameters=parameters,
+                      description=description)
 
 
 # -- reads ---------------------------------------------------------------------------------
@@ -327,10 +323,11 @@ def quality_metrics_of(conn: sqlite3.Connection, accession: str) -> list[dict[st
 
 
 def derived_files_from(conn: sqlite3.Connection, accession: str) -> list[dict[str, Any]]:
-    """Derived files made from `accession`: an exact match on one element of the source
-    list (json_each), never a substring of the JSON text."""
+    """Files whose current version was made from `accession`: an exact, indexed match on the
+    version_sources join rows, never a substring of JSON text."""
     rows = conn.execute(
-        "SELECT d.* FROM derived_files d WHERE EXISTS (SELECT 1 FROM "
-        "json_each(d.source_accessions) s WHERE s.value = ?) ORDER BY d.file_path",
-        (accession,)).fetchall()
+        "SELECT d.* FROM derived_files d WHERE d.id IN (SELECT v.file_id FROM version_sources s "
+        "JOIN file_versions v ON v.id = s.version_id WHERE s.accession = ? AND v.version = "
+        "(SELECT max(version) FROM file_versions WHERE file_id = v.file_id)) "
+        "ORDER BY d.file_path", (accession,)).fetchall()
     return [{**dict(r), "source_accessions": json.loads(r["source_accessions"])} for r in rows]

@@ -1,0 +1,48 @@
+"""What a source or target names: an ENCODE accession, a local path, or a remote URI.
+
+Everything is compared exactly once normalised: accessions upper-cased (ENCFF001AAA never
+matches ENCFF001AAAB), local paths made absolute and resolved (/a/b.txt never matches
+/a/b.txt.gz, and ./b.txt matches /a/b.txt only when it is that file).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+# Any ENCODE object (files ENCFF, experiments ENCSR, ...) and the local portal's TST ones.
+ACCESSION = re.compile(r"^(ENC|TST)[A-Z]{2}[0-9]{3}([0-9]{3}|[A-Z]{3})$")
+# A portal @id (/files/ENCFF001AAA/: the trailing slash tells it from a local path) or URL.
+_PORTAL_REF = re.compile(r"^(?:https?://[^/]+/(?:[a-z0-9-]+/)?([A-Za-z0-9]+)/?"
+                         r"|/(?:[a-z0-9-]+/)?([A-Za-z0-9]+)/)$")
+
+
+def accession_of(text: str) -> str | None:
+    """The accession `text` names (bare, as a portal @id or as a portal URL), else None."""
+    candidate = text.strip()
+    match = _PORTAL_REF.match(candidate)
+    if match:
+        candidate = match.group(1) or match.group(2)
+    candidate = candidate.upper()
+    return candidate if ACCESSION.match(candidate) else None
+
+
+def canonical_path(path: str | Path) -> str:
+    """Absolute, symlinks resolved, `~` expanded: the one spelling a local file is stored by."""
+    return str(Path(path).expanduser().resolve())
+
+
+def is_remote(location: str) -> bool:
+    """True for URIs such as gs://, s3://, https:// (not re-hashed; file:// is local)."""
+    scheme = urlsplit(location).scheme
+    return len(scheme) > 1 and scheme != "file"
+
+
+def canonical_location(location: str) -> str:
+    """A pipeline file's location: remote URIs unchanged, local paths canonical."""
+    if is_remote(location):
+        return location
+    if location.startswith("file://"):
+        location = urlsplit(location).path
+    return canonical_path(location)
