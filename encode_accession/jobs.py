@@ -38,7 +38,7 @@ from .qc import BUILDERS, CALLBACKS, PREFERRED_DEFAULT_VALUE, Metric, QcContext,
 from .receipts import read_receipt, write_receipt
 from .storage import Storage, get_storage
 from .upload import upload
-from .workflow import plan_from_config
+from .workflow import Setup, setup_from_config
 
 IGNORED_STATUSES = {"replaced", "revoked", "deleted"}
 COUNTED_REPLICATE_STATUSES = {"released", "in progress"}
@@ -52,8 +52,12 @@ class Run:
     config: dict[str, Any]
 
     @cached_property
+    def setup(self) -> Setup:
+        return setup_from_config(self.config)
+
+    @property
     def plan(self) -> Plan:
-        return plan_from_config(self.config)
+        return self.setup.plan
 
     @cached_property
     def who(self) -> Attribution:
@@ -73,7 +77,9 @@ class Run:
 
     @property
     def private(self) -> bool:
-        return bool(self.config.get("private"))
+        """Asked for in the config, or implied by a redacted-BAM (_pbam) variant."""
+        variant = self.setup.variant
+        return bool(self.config.get("private")) or bool(variant and variant.private)
 
     def qc_context(self, planned: PlannedFile, preflight_receipt: dict[str, Any]) -> QcContext:
         return QcContext(self.plan.workflow, planned, self.storage.read_bytes,
@@ -151,7 +157,16 @@ def _find_input(portal: PortalClient, uri: str, md5: str) -> dict[str, Any] | No
 
 
 def _dataset(run: Run, inputs: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The dataset of the first raw fastq, as the reference tool finds it."""
+    """The Annotation named in the config for the variants that need one; otherwise the
+    dataset of the first raw fastq, as the reference tool finds it."""
+    variant = run.setup.variant
+    if variant and variant.needs_annotation:
+        annotation = run.portal.get(run.config["annotation"], frame="embedded")
+        if annotation is None:
+            raise InputError("config", "annotation",
+                             f"{run.config['annotation']} is not on the portal",
+                             "set annotation: to an existing Annotation accession")
+        return annotation
     steps = run.plan.steps_file
     keys = set(steps.raw_fastqs_keys)
     for f in run.plan.workflow.files.values():

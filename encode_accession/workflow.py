@@ -6,11 +6,14 @@ Kept out of the .smk files so the rules stay thin and this logic is unit-tested.
 from __future__ import annotations
 
 import os
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .cromwell import load_metadata
 from .errors import InputError
+from .pipelines import Variant, choose_variant
 from .plan import Plan, PlannedFile, PlanOptions, build_plan
 from .schemas import load_schema, validate
 from .steps import load_steps, resolve_steps
@@ -32,19 +35,48 @@ def check_config(config: dict[str, Any]) -> None:
             config[key] = os.environ[f"DCC_{key.upper()}"]
 
 
-def plan_from_config(config: dict[str, Any]) -> Plan:
-    """The plan for a validated workflow config; bad input exits with one clear message."""
+@dataclass(frozen=True)
+class Setup:
+    """The plan of a run and, when the config named a pipeline, the variant chosen for it."""
+
+    plan: Plan
+    variant: Variant | None
+
+
+def setup_from_config(config: dict[str, Any], *, announce: bool = False) -> Setup:
+    """Plan a validated config; bad input exits with one clear message.
+
+    A ``pipeline`` family picks its variant from the run's inputs (``announce`` prints which);
+    a ``steps`` path is used as given.
+    """
     try:
         metadata = config.get("metadata")
         if not metadata:
             from .demo import write_demo_run
 
             metadata = write_demo_run(Path(config["results"]) / "demo")
-        steps = resolve_steps(config.get("steps") or config["pipeline"])
-        return build_plan(load_metadata(metadata), load_steps(steps),
+        workflow = load_metadata(metadata)
+        variant = None
+        if config.get("steps"):
+            steps = resolve_steps(config["steps"])
+        else:
+            variant = choose_variant(config["pipeline"], workflow)
+            if variant.needs_annotation and not config.get("annotation"):
+                raise InputError("config", "annotation",
+                                 f"{variant.steps_name} accessions its files to an Annotation",
+                                 "set annotation: to the Annotation's accession (ENCSR...)")
+            if announce:
+                print(f"encode-accession: {variant.reason}", file=sys.stderr)
+            steps = resolve_steps(variant.steps_name)
+        plan = build_plan(workflow, load_steps(steps),
                           PlanOptions(replicated=config.get("replicated")))
+        return Setup(plan, variant)
     except InputError as e:
         raise SystemExit(f"encode-accession: cannot plan this run:\n{e.message}") from None
+
+
+def plan_from_config(config: dict[str, Any], *, announce: bool = False) -> Plan:
+    return setup_from_config(config, announce=announce).plan
 
 
 def receipt_path(results: str, planned: PlannedFile) -> str:

@@ -2,7 +2,7 @@
 
 from encode_accession.workflow import plan_from_config, receipt_path
 
-PLAN = plan_from_config(config)
+PLAN = plan_from_config(config, announce=True)
 RESULTS = config["results"]
 
 
