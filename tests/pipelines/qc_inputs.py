@@ -1,0 +1,449 @@
+"""The QC outputs ENCODE pipelines write, added to synthetic runs where the reference tool's
+quality-metric code reads them (tasks, filekeys and JSON keys of ``accession`` 4.8.4).
+
+A steps file names no QC outputs, so a run made from it has none. Per family, these functions
+add realistic ones: JSON reports, the text formats of samtools, Picard and hotspot, PNG and
+PDF plots, the QC tasks that write them (``qc_report``, ``mad_qc``, ``segtools``...) where
+the reference looks for them, and the non-file inputs it reads (``prefix``, ``quality``...).
+Numbers differ per replicate, so per-replicate metrics are distinct objects.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from encode_accession.cromwell import flatten_files
+from encode_accession.demo import PNG
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+Content = bytes | dict[str, Any] | str
+
+
+class RunEditor:
+    """Adds calls, outputs and inputs to a synthetic run's metadata, writing the files."""
+
+    def __init__(self, metadata: dict[str, Any], folder: Path) -> None:
+        self.metadata = metadata
+        self.folder = folder
+
+    def calls(self, task: str) -> list[dict[str, Any]]:
+        return self.metadata["calls"].get(f"{self.metadata['workflowName']}.{task}", [])
+
+    def write(self, task: str, shard: int, name: str, content: Content) -> str:
+        path = self.folder / "qc" / task / f"shard-{shard}" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, dict):
+            content = json.dumps(content, indent=1)
+        path.write_bytes(content.encode() if isinstance(content, str) else content)
+        return str(path)
+
+    def add_outputs(self, task: str, files: Callable[[int], dict[str, tuple[str, Content]]]
+                    ) -> None:
+        """``files(shard)`` gives {filekey: (file name, content)} for each call of ``task``."""
+        for call in self.calls(task):
+            shard = call["shardIndex"]
+            for key, (name, content) in files(shard).items():
+                call["outputs"][key] = self.write(task, shard, name, content)
+
+    def add_call(self, task: str, parents: list[dict[str, Any]], shard: int,
+                 files: dict[str, tuple[str, Content]], **inputs: Any) -> dict[str, Any]:
+        """A new call of ``task`` that reads the first output file of every parent call."""
+        for parent in parents:
+            key, uri = next(flatten_files(parent["outputs"]))
+            inputs.setdefault(key, []).append(uri)
+        call = {"shardIndex": shard, "attempt": 1, "executionStatus": "Done",
+                "inputs": inputs, "dockerImageUsed": "encodedcc/qc:v1.0.0",
+                "outputs": {key: self.write(task, shard, name, content)
+                            for key, (name, content) in files.items()}}
+        self.metadata["calls"].setdefault(f"{self.metadata['workflowName']}.{task}",
+                                          []).append(call)
+        return call
+
+    def per_call(self, task: str, after: str, files: Callable[[int], dict[str, tuple[str, Content]]]
+                 ) -> None:
+        """One ``task`` call below each call of ``after``, same shard."""
+        for parent in self.calls(after):
+            self.add_call(task, [parent], parent["shardIndex"], files(parent["shardIndex"]))
+
+    def pooled(self, task: str, after: str, files: dict[str, tuple[str, Content]]) -> None:
+        """One unsharded ``task`` call below every call of ``after`` (replicate comparisons)."""
+        self.add_call(task, self.calls(after), -1, files)
+
+    def set_inputs(self, task: str, values: Callable[[int], dict[str, Any]]) -> None:
+        for call in self.calls(task):
+            call["inputs"].update(values(call["shardIndex"]))
+
+    def raw_inputs(self, task: str, key: str) -> Iterator[tuple[int, list[str]]]:
+        for call in self.calls(task):
+            yield call["shardIndex"], call["inputs"][key]
+
+
+def rep(shard: int) -> int:
+    """Replicate number of a shard: every number below is scaled by it to differ per replicate."""
+    return max(shard, 0) + 1
+
+
+# --- ATAC-seq and ChIP-seq: one qc_json for the run, plots below the filtered bams ---------
+
+SETS = ("rep1-pr1_vs_rep1-pr2", "rep2-pr1_vs_rep2-pr2", "pooled-pr1_vs_pooled-pr2",
+        "rep1_vs_rep2")
+
+
+def peak_set(task: str, shard: int) -> str:
+    """The ``prefix`` input of an IDR/overlap call: which two peak sets it compared."""
+    if task.endswith("_ppr"):
+        return "pooled-pr1_vs_pooled-pr2"
+    if task.endswith("_pr"):
+        return f"rep{rep(shard)}-pr1_vs_rep{rep(shard)}-pr2"
+    return "rep1_vs_rep2"
+
+
+def encode_qc_json(replicates: int, peak_caller: str) -> dict[str, Any]:
+    """The sections of the ATAC/ChIP pipelines' qc_json (task qc_report) that QC reads."""
+    reps = [f"rep{n}" for n in range(1, replicates + 1)]
+
+    def per_rep(values: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        return {r: {k: v * n if isinstance(v, int) and not isinstance(v, bool) else v
+                    for k, v in values.items()} for n, r in enumerate(reps, 1)}
+
+    samstat = {"total_reads": 40_000_000, "mapped_reads": 39_000_000, "pct_mapped_reads": 97.5,
+               "paired_reads": 40_000_000, "read1": 20_000_000, "read2": 20_000_000,
+               "properly_paired_reads": 38_000_000, "pct_properly_paired_reads": 95.0,
+               "with_itself": 38_800_000, "singletons": 200_000, "pct_singletons": 0.5,
+               "diff_chroms": 100_000, "duplicate_reads": 0}
+    reproducibility = {"Nt": 80_000, "N1": 90_000, "N2": 85_000, "Np": 95_000, "N_opt": 95_000,
+                       "N_consv": 80_000, "opt_set": "pooled-pr1_vs_pooled-pr2",
+                       "consv_set": "rep1_vs_rep2", "rescue_ratio": 1.19,
+                       "self_consistency_ratio": 1.06, "reproducibility": "pass"}
+    return {
+        "general": {"pipeline_ver": "v2.2.2", "peak_caller": peak_caller, "paired_end": True,
+                    "genome": "GRCh38", "seq_endedness": {r: {"paired_end": True} for r in reps}},
+        "align": {
+            "samstat": per_rep(samstat),
+            "nodup_samstat": per_rep({**samstat, "total_reads": 30_000_000,
+                                      "mapped_reads": 30_000_000, "pct_mapped_reads": 100.0}),
+            "frac_mito": per_rep({"non_mito_reads": 36_000_000, "mito_reads": 3_000_000,
+                                  "frac_mito_reads": 0.077}),
+            "frag_len_stat": per_rep({"frac_reads_in_nfr": 0.42, "nfr_peak_exists": True,
+                                      "mono_nuc_peak_exists": True}),
+            "dup": per_rep({"unpaired_reads": 0, "paired_reads": 19_000_000,
+                            "unmapped_reads": 500_000, "unpaired_duplicate_reads": 0,
+                            "paired_duplicate_reads": 1_600_000,
+                            "paired_optical_duplicate_reads": 20_000,
+                            "pct_duplicate_reads": 8.3}),
+            "frac_reads_in_annot": per_rep({"fri_dhs": 0.61, "fri_blacklist": 0.002,
+                                            "fri_prom": 0.2, "fri_enh": 0.35}),
+        },
+        "lib_complexity": {"lib_complexity": per_rep({
+            "total_fragments": 20_000_000, "distinct_fragments": 18_000_000,
+            "positions_with_one_read": 16_500_000, "positions_with_two_reads": 1_300_000,
+            "NRF": 0.9, "PBC1": 0.92, "PBC2": 11.2})},
+        "align_enrich": {
+            "xcor_score": per_rep({"subsampled_reads": 15_000_000, "estimated_fragment_len": 215,
+                                   "corr_estimated_fragment_len": 0.21, "phantom_peak": 35,
+                                   "corr_phantom_peak": 0.19, "argmin_corr": 1500,
+                                   "min_corr": 0.17, "NSC": 1.24, "RSC": 1.1}),
+            "jsd": per_rep({"pct_gen_enrich": 18.0, "auc": 0.31, "syn_auc": 0.48,
+                            "x_intercept": 0.02, "syn_x_intercept": 0.0, "elbow_pt": 0.6,
+                            "syn_elbow_pt": 0.5, "jsd": 0.38, "syn_jsd": 0.42, "ch_div": 0.12}),
+            "tss_enrich": per_rep({"tss_enrich": 17.5}),
+        },
+        "replication": {"reproducibility": {"idr": reproducibility,
+                                            "overlap": {**reproducibility, "Nt": 120_000}}},
+        "peak_enrich": {"frac_reads_in_peaks": {
+            method: {s: {"frip": 0.3 + i / 100} for i, s in enumerate(SETS)}
+            for method in ("idr", "overlap")}},
+        "peak_stat": {"peak_region_size": {
+            f"{m}_opt": {"min_size": 150, "25_pct": 300, "50_pct": 450, "75_pct": 700,
+                         "max_size": 4000, "mean": 520.5} for m in ("idr", "overlap")}},
+    }
+
+
+def atac_chip(run: RunEditor, peak_caller: str) -> None:
+    """Shared by ATAC and ChIP: replicate fastqs as workflow inputs (how QC finds a file's
+    replicate), read lengths, the qc_json, plots below the filtered bams, peak-call inputs."""
+    aligns = run.calls("align")
+    for shard, fastqs in run.raw_inputs("align", "fastqs_R1"):
+        run.metadata["inputs"][f"fastqs_rep{rep(shard)}_R1"] = fastqs
+    run.set_inputs("align", lambda _: {"paired_end": True, "crop_length": 0,
+                                       "crop_length_tol": 2})
+    run.set_inputs("filter", lambda _: {"paired_end": True})
+    run.add_outputs("align", lambda s: {"read_len_log": ("read_length.txt", f"{70 + s}\n")})
+    run.add_call("qc_report", [], -1, {"qc_json": (
+        "qc.json", encode_qc_json(len(aligns), peak_caller))})
+    run.pooled("jsd", "filter", {"plot": ("jsd.png", PNG)})
+    run.per_call("gc_bias", "filter", lambda _: {"gc_plot": ("gc.png", PNG)})
+    for method in ("idr", "overlap"):
+        for task in (f"{method}_pr", f"{method}_ppr", method):
+            run.set_inputs(task, lambda s, task=task: {"prefix": peak_set(task, s),
+                                                        **({"idr_thresh": 0.05}
+                                                           if task.startswith("idr") else {})})
+            if method == "idr":
+                run.add_outputs(task, lambda s, task=task: {
+                    "idr_plot": (f"{peak_set(task, s)}.idr.png", PNG),
+                    "idr_log": (f"{peak_set(task, s)}.idr.log", "IDR parameters: 0.05\n")})
+
+
+def atac(run: RunEditor) -> None:
+    atac_chip(run, peak_caller="macs2")
+    run.add_outputs("tss_enrich", lambda _: {"tss_large_plot": ("tss.png", PNG)})
+    run.per_call("fraglen_stat_pe", "filter", lambda _: {"fraglen_dist_plot": ("frag.png", PNG)})
+
+
+def chip(run: RunEditor, peak_caller: str) -> None:
+    """ChIP adds the cross-correlation plot below an ``align_R1`` of the same R1 fastqs."""
+    atac_chip(run, peak_caller)
+    for shard, fastqs in run.raw_inputs("align", "fastqs_R1"):
+        start = run.add_call("align_R1", [], shard, {"bam": ("R1.bam", f"R1 bam {shard}")},
+                             fastqs_R1=fastqs)
+        run.add_call("xcor", [start], shard, {"plot_pdf": ("xcor.pdf", PDF)})
+
+
+# --- microRNA-seq, bulk RNA-seq, long-read RNA-seq ----------------------------------------
+
+def star_log(shard: int) -> dict[str, str]:
+    """STAR's Log.final.out as the pipelines' JSON (every value a string)."""
+    n = rep(shard)
+    return {
+        "Started job on": "Jul 14 05:17:35", "Started mapping on": "Jul 14 05:19:28",
+        "Finished on": "Jul 14 05:22:36", "Mapping speed, Million of reads per hour": "138.23",
+        "Number of input reads": str(7_218_612 * n), "Average input read length": "101",
+        "Uniquely mapped reads number": str(4_042_534 * n), "Uniquely mapped reads %": "56.00%",
+        "Average mapped length": "100.51", "Number of splices: Total": str(1_200_000 * n),
+        "Number of splices: Annotated (sjdb)": str(1_150_000 * n),
+        "Number of splices: GT/AG": str(1_180_000 * n), "Number of splices: GC/AG": "9000",
+        "Number of splices: AT/AC": "1100", "Number of splices: Non-canonical": "900",
+        "Mismatch rate per base, %": "0.72%", "Deletion rate per base": "0.01%",
+        "Deletion average length": "1.70", "Insertion rate per base": "0.01%",
+        "Insertion average length": "1.40", "Number of reads mapped to multiple loci": "1831036",
+        "% of reads mapped to multiple loci": "25.37%",
+        "Number of reads mapped to too many loci": "99819",
+        "% of reads mapped to too many loci": "1.38%",
+        "% of reads unmapped: too many mismatches": "14.52%",
+        "% of reads unmapped: too short": "1.12%", "% of reads unmapped: other": "1.61%",
+        "Number of chimeric reads": "0", "% of chimeric reads": "0.00%",
+    }
+
+
+def mirna(run: RunEditor) -> None:
+    run.add_outputs("star", lambda s: {"star_qc_json": ("star_qc.json", {
+        "aligned_reads": {"aligned_reads": 5_873_570 * rep(s)},
+        "expressed_mirnas": {"expressed_mirnas": 390 + s},
+        "star_qc_metric": star_log(s)})})
+    run.pooled("spearman_correlation", "star", {"spearman_json": ("spearman.json", {
+        "spearman_correlation": {"spearman_correlation": 0.8885}})})
+
+
+def flagstat_json(shard: int) -> dict[str, Any]:
+    n = rep(shard)
+    return {"total": 40_000_000 * n, "total_qc_failed": 0, "duplicates": 0,
+            "duplicates_qc_failed": 0, "mapped": 39_000_000 * n, "mapped_qc_failed": 0,
+            "mapped_pct": 97.5, "paired": 40_000_000 * n, "paired_qc_failed": 0,
+            "read1": 20_000_000 * n, "read1_qc_failed": 0, "read2": 20_000_000 * n,
+            "read2_qc_failed": 0, "paired_properly": 38_000_000 * n,
+            "paired_properly_qc_failed": 0, "paired_properly_pct": 95.0,
+            "with_itself": 38_800_000 * n, "with_itself_qc_failed": 0, "singletons": 200_000,
+            "singletons_qc_failed": 0, "singletons_pct": 0.5, "diff_chroms": 100_000,
+            "diff_chroms_qc_failed": 0}
+
+
+GENE_TYPE_COUNTS = {"spikein": 120_000, "rRNA": 40_000, "Mt_rRNA": 90_000, "miRNA": 3_000,
+                    "protein_coding": 25_000_000, "processed_transcript": 400_000,
+                    "ribozyme": 200, "sRNA": 10, "scaRNA": 900, "snRNA": 15_000,
+                    "snoRNA": 12_000, "antisense": 350_000, "sense_overlapping": 2_000,
+                    "sense_intronic": 9_000, "lincRNA": 800_000, "misc_RNA": 30_000}
+
+
+def bulk_rna(run: RunEditor) -> None:
+    run.add_outputs("align", lambda s: {
+        "log_json": ("Log.final.out.json", {"star_log_qc": star_log(s)}),
+        "genome_flagstat_json": ("genome_flagstat.json",
+                                 {"samtools_genome_flagstat": flagstat_json(s)}),
+        "anno_flagstat_json": ("anno_flagstat.json",
+                               {"samtools_anno_flagstat": flagstat_json(s)})})
+    run.add_outputs("rsem_quant", lambda s: {"number_of_genes": ("number_of_genes.json", {
+        "number_of_genes_detected": {"number_of_genes_detected": 14_012 + s}})})
+    run.pooled("mad_qc", "rsem_quant", {
+        "madQCmetrics": ("mad_qc.json", {"MAD.R": {
+            "MAD of log ratios": 0.231, "Pearson correlation": 0.97,
+            "Spearman correlation": 0.93, "SD of log ratios": 0.39}}),
+        "madQCplot": ("mad_qc.png", PNG)})
+    run.per_call("rna_qc", "align", lambda s: {"rnaQC": ("rna_qc.json", {
+        "gene_type_count": {k: v * rep(s) for k, v in GENE_TYPE_COUNTS.items()}})})
+
+
+def long_read_rna(run: RunEditor) -> None:
+    run.add_outputs("minimap2", lambda s: {"mapping_qc": ("mapping_qc.json", {
+        "full_length_non_chimeric_reads": {"flnc": str(452_812 * rep(s))},
+        "mapping_rate": {"mapping_rate": "0.9231"}})})
+    run.add_outputs("create_abundance_from_talon_db", lambda s: {
+        "number_of_genes_detected": ("genes_detected.json", {
+            "number_of_genes_detected": {"number_of_genes_detected": str(12_345 + s)}})})
+    run.pooled("calculate_spearman", "create_abundance_from_talon_db", {
+        "spearman": ("spearman.json", {"replicates_correlation": {"spearman_correlation": 0.91}})})
+
+
+# --- DNase-seq: text QC files and counts in the dnase_replicate analysis struct ------------
+
+def flagstat_text(shard: int) -> str:
+    n = rep(shard)
+    return (f"{40_000_000 * n} + 0 in total (QC-passed reads + QC-failed reads)\n"
+            "0 + 0 secondary\n0 + 0 supplementary\n"
+            f"{1_200_000 * n} + 0 duplicates\n"
+            f"{39_000_000 * n} + 0 mapped (97.50% : N/A)\n"
+            f"{40_000_000 * n} + 0 paired in sequencing\n"
+            f"{20_000_000 * n} + 0 read1\n{20_000_000 * n} + 0 read2\n"
+            f"{38_000_000 * n} + 0 properly paired (95.00% : N/A)\n"
+            f"{38_800_000 * n} + 0 with itself and mate mapped\n"
+            "200000 + 0 singletons (0.50% : N/A)\n"
+            "100000 + 0 with mate mapped to a different chr\n"
+            "50000 + 0 with mate mapped to a different chr (mapQ>=5)\n")
+
+
+def samtools_stats_text(shard: int) -> str:
+    n = rep(shard)
+    summary = [("raw total sequences", 40_000_000 * n), ("filtered sequences", 0),
+               ("sequences", 40_000_000 * n), ("is sorted", 1), ("1st fragments", 20_000_000 * n),
+               ("last fragments", 20_000_000 * n), ("reads mapped", 39_000_000 * n),
+               ("reads mapped and paired", 38_800_000 * n), ("reads unmapped", 1_000_000),
+               ("reads properly paired", 38_000_000 * n), ("reads paired", 40_000_000 * n),
+               ("reads duplicated", 1_200_000), ("reads MQ0", 500_000), ("reads QC failed", 0),
+               ("non-primary alignments", 0), ("total length", 3_040_000_000 * n),
+               ("total first fragment length", 1_520_000_000 * n),
+               ("total last fragment length", 1_520_000_000 * n),
+               ("bases mapped", 2_964_000_000 * n), ("bases mapped (cigar)", 2_950_000_000 * n),
+               ("bases trimmed", 0), ("bases duplicated", 91_200_000), ("mismatches", 9_000_000),
+               ("error rate", "3.050847e-03"), ("average length", 76),
+               ("average first fragment length", 76), ("average last fragment length", 76),
+               ("maximum length", 76), ("maximum first fragment length", 76),
+               ("maximum last fragment length", 76), ("average quality", 35.2),
+               ("insert size average", 180.5), ("insert size standard deviation", 60.2),
+               ("inward oriented pairs", 19_000_000), ("outward oriented pairs", 100_000),
+               ("pairs with other orientation", 5_000), ("pairs on different chromosomes", 100_000),
+               ("percentage of properly paired reads (%)", 95.0)]
+    return ("# This file was produced by samtools stats (1.9+htslib-1.9)\n"
+            "# Summary Numbers. Use `grep ^SN | cut -f 2-` to extract this part.\n"
+            + "".join(f"SN\t{label}:\t{value}\n" for label, value in summary)
+            + "# First Fragment Qualitites.\nFFQ\t1\t0\t0\n")
+
+
+def picard_duplication_text(shard: int) -> str:
+    columns = ("LIBRARY", "UNPAIRED_READS_EXAMINED", "READ_PAIRS_EXAMINED",
+               "SECONDARY_OR_SUPPLEMENTARY_RDS", "UNMAPPED_READS", "UNPAIRED_READ_DUPLICATES",
+               "READ_PAIR_DUPLICATES", "READ_PAIR_OPTICAL_DUPLICATES", "PERCENT_DUPLICATION",
+               "ESTIMATED_LIBRARY_SIZE")
+    row = ("lib1", 200_000, 19_400_000 * rep(shard), 0, 1_000_000, 10_000, 600_000, 20_000,
+           0.031, 310_000_000)
+    return ("## htsjdk.samtools.metrics.StringHeader\n# MarkDuplicates INPUT=[nuclear.bam]\n\n"
+            "## METRICS CLASS\tpicard.sam.DuplicationMetrics\n"
+            + "\t".join(columns) + "\n" + "\t".join(map(str, row)) + "\n\n"
+            "## HISTOGRAM\tjava.lang.Double\nBIN\tVALUE\n1.0\t1.0\n")
+
+
+def dnase(run: RunEditor) -> None:
+    def qc(shard: int) -> dict[str, Any]:
+        def file(name: str, content: Content) -> str:
+            return run.write("dnase_replicate", shard, name, content)
+
+        n = rep(shard)
+        return {
+            "unfiltered_bam_qc": {
+                "flagstats": file("unfiltered.flagstat.qc", flagstat_text(shard)),
+                "trimstats": file("trimstats.txt", f"trimmed {1000 * n} of {40_000_000 * n}\n"),
+                "stats": file("unfiltered.stats.txt", samtools_stats_text(shard))},
+            "nuclear_bam_qc": {
+                "flagstats": file("nuclear.flagstat.qc", flagstat_text(shard)),
+                "duplication_metrics": file("nuclear.dup.qc", picard_duplication_text(shard)),
+                "hotspot1": file("nuclear.spot.out", "tags  hotspot tags  SPOT\n"
+                                 f"{10_000_000 * n} {4_500_000 * n} 0.45\n"),
+                "stats": file("nuclear.stats.txt", samtools_stats_text(shard)),
+                "insert_size_info": file("insert_size.info", "Insert sizes: median 180\n"),
+                "insert_size_metrics": file(
+                    "insert_size.metrics", "## METRICS CLASS\tpicard.analysis.InsertSizeMetrics\n"),
+                "insert_size_histogram_pdf": file("insert_size.hist.pdf", PDF),
+                "preseq": file("preseq.txt", "TOTAL_READS\tEXPECTED_DISTINCT\n0\t0\n"),
+                "preseq_targets": file("preseq_targets.txt", "TOTAL_READS\t1e8\n")},
+            "peaks_qc": {
+                "tenth_of_one_percent_narrowpeaks_count": 60_000 * n,
+                "five_percent_allcalls_count": 900_000 * n,
+                "five_percent_narrowpeaks_count": 200_000 * n,
+                "five_percent_hotspots_count": 150_000 * n,
+                "hotspot2": file("hotspot2.SPOT.txt", f"0.{38 + shard}\n")},
+            "footprints_qc": {
+                "one_percent_footprints_count": 120_000 * n,
+                "dispersion_model": file("dispersion_model.json", {"mu": [1.0, 2.0], "r": n})}}
+
+    for call in run.calls("dnase_replicate"):
+        call["outputs"]["analysis"]["qc"] = qc(call["shardIndex"])
+
+
+# --- WGBS, Hi-C and megamap, Segway -------------------------------------------------------
+
+def wgbs(run: RunEditor) -> None:
+    run.metadata["inputs"]["fastqs"] = [fastqs for _, fastqs in run.raw_inputs("map", "fastqs")]
+    stats = dict(line.split(":\t") for line in samtools_stats_text(0).replace("SN\t", "")
+                 .splitlines() if ":\t" in line)
+    run.per_call("qc_report", "map", lambda s: {
+        "portal_map_qc_json": ("map_qc.json", {
+            "general_reads": 200_000_000 * rep(s), "general_fragments": 100_000_000,
+            "sequenced_reads": 200_000_000, "pct_sequenced_reads": 1.0,
+            "reads_in_control_sequences": 0, "pct_reads_in_control_sequences": 0.0,
+            "unique_fragments": 90_000_000, "pct_unique_fragments": 0.9,
+            "correct_pairs": 88_000_000, "pct_correct_pairs": 0.88,
+            "bisulfite_conversion_rate": 0.996}),
+        "map_qc_mapq_plot_png": ("mapq.png", PNG),
+        "map_qc_insert_size_plot_png": ("insert_size.png", PNG)})
+    run.per_call("calculate_average_coverage", "map", lambda s: {
+        "average_coverage_qc": ("average_coverage.json", {
+            "average_coverage": {"average_coverage": 12.4 + s},
+            "samtools_stats": {k: float(v) if "." in v or "e" in v else int(v)
+                               for k, v in stats.items()}})})
+    run.pooled("calculate_bed_pearson_correlation", "extract", {
+        "bed_pearson_correlation_qc": ("pearson.json",
+                                       {"pearson_correlation": {"pearson_correlation": 0.89}})})
+
+
+def hic_stats(shard: int) -> dict[str, Any]:
+    n = rep(shard)
+    return {"total": 1_000_000_000 * n, "total_unmapped": 20_000_000, "pct_unmapped": 2.0,
+            "total_single_alignment": 50_000_000, "pct_single_alignment": 5.0,
+            "total_ligations": 400_000_000, "pct_ligations": 40.0, "hic_contacts": 700_000_000 * n,
+            "inter_chromosomal": 150_000_000, "intra_chromosomal": 550_000_000,
+            "long_range_greater_than_20kb": 300_000_000, "short_range_less_than_20kb": 250_000_000}
+
+
+HIC_STATS_TEXT = "Sequenced Read Pairs:  1,000,000,000\nNormal Paired: 700,000,000 (70.00%)\n"
+MAPQ = (1, 30)  # the Hi-C pipeline makes one map per MAPQ threshold
+
+
+def hic(run: RunEditor) -> None:
+    """Library statistics below each deduplicated bam; a map's statistics above it; one map
+    per MAPQ threshold (here: shard 0 is MAPQ 1, shard 1 is MAPQ 30)."""
+    run.per_call("calculate_stats_on_library", "dedup", lambda s: {
+        "stats_json": ("library_stats.json", hic_stats(s)),
+        "stats": ("library_stats.txt", HIC_STATS_TEXT)})
+    for call in run.calls("add_norm"):
+        dedup = next(c for c in run.calls("dedup") if c["shardIndex"] == call["shardIndex"])
+        stats = run.add_call("calculate_stats", [dedup], call["shardIndex"], {
+            "stats_json": ("stats.json", hic_stats(call["shardIndex"])),
+            "stats": ("stats.txt", HIC_STATS_TEXT)})
+        call["inputs"]["stats_json"] = stats["outputs"]["stats_json"]
+    for task in ("add_norm", "arrowhead", "hiccups", "localizer_intact"):
+        run.set_inputs(task, lambda s: {"quality": MAPQ[s % 2]})
+    run.set_inputs("create_eigenvector", lambda s: {"output_filename_suffix": f"_{MAPQ[s % 2]}"})
+
+
+def megamap(run: RunEditor) -> None:
+    """A megamap's statistics are merged from its maps': one pair of files for the run."""
+    run.pooled("merge_stats", "add_norm", {"stats_json": ("merged_stats.json", hic_stats(0)),
+                                           "merged_stats": ("merged_stats.txt", HIC_STATS_TEXT)})
+
+
+def segway(run: RunEditor) -> None:
+    tables = ("feature_aggregation_tab", "length_distribution_tab", "segment_sizes_tab",
+              "signal_distribution_tab")
+    run.per_call("segtools", "segway_annotate", lambda s: {
+        key: (f"{key}.tab", f"label\tcount\n0\t{100 * rep(s)}\n") for key in tables})

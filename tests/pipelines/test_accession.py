@@ -1,0 +1,235 @@
+"""One family at a time, end to end in-process: a synthetic run of a representative variant,
+with the QC outputs its pipeline writes, is accessioned into a fresh local portal by the
+package's job functions in DAG order (no Snakemake, to stay fast).
+
+QC assertions follow ``encode_accession.qc.BUILDERS``: every QC the steps name and a builder
+exists for must be posted and accepted, so the test tightens as builders are added.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from graphlib import TopologicalSorter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from encode_accession.cromwell import parse_metadata
+from encode_accession.errors import InputError
+from encode_accession.jobs import (
+    Run,
+    accession_file,
+    analysis,
+    preflight,
+    quality_metrics,
+    step_run,
+)
+from encode_accession.pipelines import Variant, choose_variant
+from encode_accession.plan import Plan
+from encode_accession.portal.errors import PortalValidationError
+from encode_accession.portal.local import LocalPortal, load_objects
+from encode_accession.portal.local.demo import DEMO_AWARD, DEMO_LAB, DEMO_REFERENCE
+from encode_accession.portal.local.types import registry
+from encode_accession.qc import BUILDERS, build
+from encode_accession.steps import RULES_DIR, load_steps
+from encode_accession.synthetic import Options, synthetic_metadata
+
+from . import qc_inputs
+from .qc_inputs import RunEditor
+
+EXPERIMENT = "/experiments/TSTSR100001/"
+ANNOTATION = "TSTSR100002"
+BIOSAMPLE_TYPE = "/biosample-types/tissue_UBERON_0002107/"
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str  # what the user names: choose_variant must pick `steps` for the synthetic run
+    steps: str
+    assay: str
+    add_qc: Callable[[RunEditor], None] | None = None
+
+
+FAMILIES = [
+    Family("tf_chip", "tf_chip", "ChIP-seq", partial(qc_inputs.chip, peak_caller="spp")),
+    Family("histone_chip", "histone_chip", "ChIP-seq",
+           partial(qc_inputs.chip, peak_caller="macs2")),
+    Family("control_chip", "control_chip", "ChIP-seq",
+           partial(qc_inputs.chip, peak_caller="spp")),
+    Family("mint_chip", "mint_chip", "Mint-ChIP-seq",
+           partial(qc_inputs.chip, peak_caller="macs2")),
+    Family("bulk_rna", "bulk_rna", "RNA-seq", qc_inputs.bulk_rna),
+    Family("long_read_rna", "long_read_rna_one_spikein", "long read RNA-seq",
+           qc_inputs.long_read_rna),
+    Family("dnase", "dnase", "DNase-seq", qc_inputs.dnase),
+    Family("wgbs", "wgbs", "whole-genome shotgun bisulfite sequencing", qc_inputs.wgbs),
+    Family("hic", "hic", "in situ Hi-C", qc_inputs.hic),
+    Family("megamap", "megamap", "in situ Hi-C", qc_inputs.megamap),
+    Family("diploidify", "diploidify", "in situ Hi-C"),
+    Family("genophase", "genophase", "in situ Hi-C"),
+    Family("segway", "segway", "DNase-seq", qc_inputs.segway),
+    Family("mirna", "mirna", "microRNA-seq", qc_inputs.mirna),
+    Family("atac", "atac", "ATAC-seq", qc_inputs.atac),
+]
+
+
+@pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f.name)
+def test_family_accessions_into_the_local_portal(family, tmp_path):
+    run, variant = prepare(family, tmp_path)
+    plan = run.plan
+    pre = checked_preflight(run, variant)
+
+    step_runs = {step.rule: step_run(run, step.rule) for step in plan.steps}
+    receipts = accession_files(run, pre, step_runs)
+    qc = quality_metrics(run, pre, receipts)
+    result = analysis(run, pre, list(receipts.values()),
+                      Path(run.config["metadata"]).read_text())
+
+    assert_files_posted(run, pre, step_runs, receipts)
+    assert_quality_metrics_posted(run, pre, receipts, qc)
+    assert set(result["files"]) == {r["@id"] for r in receipts.values()}
+    assert result["@id"] in run.portal.get(pre["dataset"], database=True)["analyses"]
+
+
+def prepare(family: Family, tmp_path: Path) -> tuple[Run, Variant]:
+    """The synthetic run with its QC outputs, a portal that has its inputs, and the config."""
+    steps_path = RULES_DIR / f"{family.steps}.yaml"
+    steps = load_steps(steps_path)
+    folder = tmp_path / "run"
+    metadata = synthetic_metadata(steps, Options(replicates=2, folder=folder))
+    if family.add_qc:
+        family.add_qc(RunEditor(metadata, folder))
+    metadata_path = folder / "metadata.json"
+    metadata_path.write_text(json.dumps(metadata, indent=1))
+    variant = choose_variant(family.name, parse_metadata(metadata, str(metadata_path)))
+    assert variant.steps_name == family.steps, variant.reason
+
+    db = tmp_path / "portal.sqlite"
+    config: dict[str, Any] = {
+        "metadata": str(metadata_path), "steps": str(steps_path), "server": f"local:{db}",
+        "lab": "demo-lab", "award": "DEMO-AWARD", "results": str(tmp_path / "results"),
+        "force": False, "private": variant.private}
+    if variant.needs_annotation:
+        config["annotation"] = ANNOTATION
+    run = Run(config)
+    load_objects(LocalPortal(db), portal_objects(run.plan, family.assay))
+    return run, variant
+
+
+def checked_preflight(run: Run, variant: Variant) -> dict[str, Any]:
+    """The preflight; Annotation variants need their dataset from the config (not wired yet)."""
+    annotation = f"/annotations/{ANNOTATION}/"
+    try:
+        receipt = preflight(run)
+    except InputError as e:
+        if variant.needs_annotation:
+            pytest.xfail(f"preflight does not take the dataset from config `annotation`: "
+                         f"{e.message}")
+        raise
+    if variant.needs_annotation and receipt["dataset"] != annotation:
+        pytest.xfail(f"preflight took the dataset {receipt['dataset']} from the raw inputs, "
+                     f"not {annotation} from config `annotation`")
+    return receipt
+
+
+# File properties whose 4.8.4 values the local portal's file schema does not know yet
+SCHEMA_GAPS = ("output_type", "filter_type", "pseudo_haplotype")
+
+
+def accession_files(run: Run, pre: dict[str, Any], step_runs: dict[str, dict[str, Any]]
+                    ) -> dict[str, dict[str, Any]]:
+    """Every planned file, parents first; a refusal for a known schema gap is an xfail."""
+    plan, receipts = run.plan, {}
+    order = TopologicalSorter({f: plan.planned_parents(f) for f in plan.files}).static_order()
+    for file_id in order:
+        parents = {p: receipts[p] for p in plan.planned_parents(file_id)}
+        try:
+            receipts[file_id] = accession_file(run, file_id, pre,
+                                               step_runs[plan.files[file_id].step.rule], parents)
+        except PortalValidationError as e:
+            problems = [f"{path}: {message}" for path, message in e.errors]
+            if all(any(gap in problem for gap in SCHEMA_GAPS) for problem in problems):
+                pytest.xfail(f"the local portal's file schema refuses {file_id}: "
+                             f"{'; '.join(problems)}")
+            raise
+    return receipts
+
+
+def portal_objects(plan: Plan, assay: str) -> list[dict[str, Any]]:
+    """An experiment with two replicates (and an Annotation), the analysis steps of the
+    steps file, and every input the run's files derive from, found by md5."""
+    common = {"lab": DEMO_LAB, "award": DEMO_AWARD, "date_created": "2024-01-01T00:00:00+00:00"}
+    objects: list[dict[str, Any]] = [
+        {"@id": EXPERIMENT, "@type": ["Experiment", "Dataset", "Item"], "accession": "TSTSR100001",
+         "assay_term_name": assay, "biosample_ontology": BIOSAMPLE_TYPE,
+         "status": "in progress", **common},
+        {"@id": f"/annotations/{ANNOTATION}/",
+         "@type": ["Annotation", "FileSet", "Dataset", "Item"], "accession": ANNOTATION,
+         "annotation_type": "chromatin state", "status": "in progress", **common}]
+    objects += [{"@id": f"/replicates/{uuid.uuid5(uuid.NAMESPACE_URL, f'{EXPERIMENT}{n}')}/",
+                 "@type": ["Replicate", "Item"], "experiment": EXPERIMENT,
+                 "biological_replicate_number": n, "technical_replicate_number": 1,
+                 "status": "released"} for n in (1, 2)]
+    for version in {s.dcc_step_version for s in plan.steps if s.dcc_step_version}:
+        name = version.strip("/").rsplit("/", 1)[-1]  # e.g. chip-seq-alignment-step-v-2-0
+        step_name, minor = name.rsplit("-", 1)
+        label, major = step_name.rsplit("-v-", 1)
+        objects += [
+            {"@id": f"/analysis-steps/{step_name}/", "@type": ["AnalysisStep", "Item"],
+             "step_label": label, "major_version": int(major), "title": label,
+             "status": "released"},
+            {"@id": version, "@type": ["AnalysisStepVersion", "Item"],
+             "analysis_step": f"/analysis-steps/{step_name}/", "minor_version": int(minor),
+             "status": "released"}]
+    objects += [input_file(plan, uri, n) for n, uri in enumerate(plan.portal_inputs)]
+    return objects
+
+
+def input_file(plan: Plan, uri: str, n: int) -> dict[str, Any]:
+    """Raw data on the experiment, references (with an assembly) on the demo Reference."""
+    content = Path(uri).read_bytes()
+    raw = bool(set(plan.workflow.files[uri].keys) & set(plan.steps_file.raw_fastqs_keys))
+    kind = ({"dataset": EXPERIMENT, "file_format": "fastq", "output_type": "reads"} if raw else
+            {"dataset": DEMO_REFERENCE, "file_format": "tar", "output_type": "genome index",
+             "assembly": "GRCh38"})
+    accession = f"TSTFF{900000 + n}"
+    return {"@id": f"/files/{accession}/", "@type": ["File", "Item"], "accession": accession,
+            "md5sum": hashlib.md5(content).hexdigest(), "file_size": len(content),
+            "submitted_file_name": Path(uri).name, "status": "released",
+            "lab": DEMO_LAB, "award": DEMO_AWARD, **kind}
+
+
+def assert_files_posted(run: Run, pre: dict[str, Any], step_runs: dict[str, dict[str, Any]],
+                        receipts: dict[str, dict[str, Any]]) -> None:
+    for file_id, planned in run.plan.files.items():
+        posted = run.portal.get(receipts[file_id]["@id"], database=True)
+        assert posted is not None, file_id
+        expected = {receipts[p.planned_id]["@id"] if p.planned_id else pre["inputs"][p.uri]["@id"]
+                    for p in planned.parents}
+        assert set(posted.get("derived_from", [])) == expected, file_id
+        if not all(rule.allow_empty for rule in planned.spec.derived_from):
+            assert expected, file_id
+        assert posted["step_run"] == step_runs[planned.step.rule]["@id"], file_id
+
+
+def assert_quality_metrics_posted(run: Run, pre: dict[str, Any],
+                                  receipts: dict[str, dict[str, Any]], qc: dict[str, Any]) -> None:
+    """Each QC the steps name and a builder exists for is on the portal, of the builder's type
+    and describing the file (with two replicates and every QC output, all of them apply)."""
+    for file_id, planned in run.plan.files.items():
+        posted = [run.portal.get(q, database=True)
+                  for q in qc["quality_metrics"].get(file_id, [])]
+        for name in planned.spec.quality_metrics:
+            if name not in BUILDERS:
+                continue
+            metric = build(name, run.qc_context(planned, pre))
+            assert metric is not None, f"{file_id}: {name} built nothing"
+            type_name = registry().lookup(metric.profile).name
+            assert any(type_name in q["@type"] and receipts[file_id]["@id"] in
+                       q["quality_metric_of"] for q in posted), f"{file_id}: {name}"
