@@ -46,3 +46,13 @@ def canonical_location(location: str) -> str:
     if location.startswith("file://"):
         location = urlsplit(location).path
     return canonical_path(location)
+
+
+def location_uri(location: str) -> str:
+    """A stored location as an absolute URI (file:///... for local paths), for reports."""
+    return location if is_remote(location) else Path(location).as_uri()
+
+
+def slug(text: str) -> str:
+    """`text` reduced to letters, digits, dots and dashes, for readable deterministic ids."""
+    return re.sub(r"[^A-Za-z0-9.]+", "-", text).strip("-") or "x"
