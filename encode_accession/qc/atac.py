@@ -8,27 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from .atac_chip import pipeline_replicate, qc_json
 from .registry import Metric, QcContext, register
 
 REPLICATION_KEYS = ("rescue_ratio", "self_consistency_ratio", "reproducibility")
-
-
-def qc_json(ctx: QcContext) -> dict[str, Any]:
-    files = ctx.workflow_files("qc_json")
-    if not files:
-        raise LookupError("the run has no qc_json output (task qc_report)")
-    return ctx.read_json(files[0].uri)
-
-
-def pipeline_replicate(ctx: QcContext) -> str:
-    """``rep1``... : which ``fastqs_repN_R1`` workflow input holds this file's fastqs."""
-    fastqs = sorted(f.uri for f in ctx.find("align", "fastqs_R1", inputs=True))
-    for key, value in ctx.workflow.inputs.items():
-        name = key.rsplit(".", 1)[-1]
-        if name.startswith("fastqs_rep") and name.endswith("_R1") and isinstance(value, list) \
-                and sorted(value) == fastqs:
-            return name.split("_")[1]
-    raise LookupError(f"no fastqs_repN_R1 workflow input matches the fastqs of {ctx.call.label}")
 
 
 def _paired_end(ctx: QcContext) -> bool:

@@ -10,8 +10,11 @@ from collections.abc import Callable
 from typing import Any
 
 from . import long_read, rna, wgbs
-from .atac import qc_json  # ATAC and ChIP share this layout of qc_json
-from .chip import align_task, pipeline_replicate
+from .atac_chip import (
+    align_task,
+    pipeline_replicate,
+    qc_json,  # ATAC and ChIP share this layout of qc_json
+)
 from .dnase import nuclear_mapped_reads
 from .hic import MAPQ_THRESHOLD
 from .registry import QcContext
