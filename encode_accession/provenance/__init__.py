@@ -1,0 +1,34 @@
+"""Provenance of files made from ENCODE data: recording, lineage queries and reports.
+
+    from encode_accession.tracker import connect
+    from encode_accession.provenance import log_derived, lineage, write_report
+
+    conn = connect()                                   # the tracker database
+    log_derived(conn, "peaks.filtered.bed", ["ENCFF001AAA"], tool="bedtools",
+                tool_version="2.31.0", parameters={"min_score": 5})
+    log_derived(conn, "peaks.merged.bed", ["peaks.filtered.bed", "ENCFF002BBB"])
+    found = lineage(conn, "peaks.merged.bed")          # up to ENCODE and down, any depth
+    write_report(conn, "provenance-report")            # HTML, PROV-JSON, RO-Crate
+
+From a Snakemake rule's script: `log_outputs(snakemake, sources=["ENCFF001AAA"])`. From the
+accessioning run: `record_accessioned_file(conn, uri=..., md5=..., ...)`. See
+docs/provenance.md.
+"""
+
+from .checks import Checked, Finding, check
+from .query import Lineage, lineage, load_graph
+from .record import (
+    Logged,
+    log_derived,
+    log_files,
+    record_accessioned_file,
+    record_accessioned_files,
+)
+from .report import write_report
+from .workflow import log_outputs
+
+__all__ = [
+    "Checked", "Finding", "Lineage", "Logged", "check", "lineage", "load_graph", "log_derived",
+    "log_files", "log_outputs", "record_accessioned_file", "record_accessioned_files",
+    "write_report",
+]

@@ -1,0 +1,107 @@
+"""Provenance test fixtures: a tracker database, the provenance commands run in-process
+through a parser built with `register()`, and a three-step lineage logged through them."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable, Iterator
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from encode_accession.errors import InputError
+from encode_accession.provenance.cli import register
+from encode_accession.tracker import connect, extract, store, synthetic
+
+TRACKED_EXPERIMENT = synthetic.sample_experiments(1, seed=3)[0]
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+@dataclass
+class ThreeSteps:
+    """ENCODE files -> filtered peaks (two replicates) -> merged peaks -> a figure table."""
+
+    folder: Path
+    filtered: tuple[Path, Path]
+    merged: Path
+    table: Path
+    experiment: str  # tracked in the database
+    qc_file: str  # a file with QC in the tracked experiment
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "tracker.db"
+
+
+@pytest.fixture
+def conn(db_path: Path) -> Iterator[Any]:
+    connection = connect(db_path)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def run_cli(db_path: Path) -> Callable[..., CliResult]:
+    """`<command> <args> --db <test db>` through a parser made the way the main CLI will
+    make it (register on its subparsers), with InputError printed as one line."""
+    parser = argparse.ArgumentParser(prog="encode-accession")
+    register(parser.add_subparsers())
+
+    def run(*args: str) -> CliResult:
+        out, err = StringIO(), StringIO()
+        with redirect_stdout(out), redirect_stderr(err):
+            parsed = parser.parse_args([*args, "--db", str(db_path)])
+            try:
+                code = parsed.handler(parsed)
+            except InputError as exc:
+                print(f"error: {exc.message}", file=err)
+                code = 1
+        return CliResult(code, out.getvalue(), err.getvalue())
+    return run
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture
+def three_steps(tmp_path: Path, conn: Any, run_cli: Callable[..., CliResult]) -> ThreeSteps:
+    record = extract.tracked_experiment(TRACKED_EXPERIMENT,
+                                        portal_url="https://www.encodeproject.org")
+    store.save_tracked(conn, record)
+    experiment = record.experiment.accession
+    work = tmp_path / "analysis"
+    rep1 = write(work / "peaks" / "rep1.filtered.bed", "chr1\t10\t20\tp1\t900\n")
+    rep2 = write(work / "peaks" / "rep2.filtered.bed", "chr1\t15\t25\tp2\t800\n")
+    merged = write(work / "peaks" / "merged.bed", "chr1\t10\t25\n")
+    table = write(work / "figures" / "figure2_table.tsv", "region\tscore\nchr1:10-25\t850\n")
+    steps = [
+        (rep1, ["ENCFF001AAA"], "bedtools", "2.31.0", '{"min_score": 500}'),
+        (rep2, ["ENCFF002BBB"], "bedtools", "2.31.0", '{"min_score": 500}'),
+        (merged, [str(rep1), str(rep2)], "bedtools merge", "2.31.0", '{"d": 0}'),
+        (table, [str(merged), experiment, record.quality_metrics[0].file_accession],
+         "make_table.py", "1.0", '{"columns": ["region", "score"]}'),
+    ]
+    for path, sources, tool, version, parameters in steps:
+        result = run_cli("log-derived", str(path), "--sources", *sources, "--tool", tool,
+                         "--tool-version", version, "--parameters", parameters)
+        assert result.code == 0, result.err
+    return ThreeSteps(work, (rep1, rep2), merged, table, experiment,
+                      record.quality_metrics[0].file_accession)

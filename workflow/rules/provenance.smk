@@ -1,0 +1,58 @@
+# Record files made outside the accessioning run (config `provenance:`, a list of
+# {path, sources, tool, tool_version, parameters, description}) into the tracker database
+# (config `tracker_db`, default $ENCODE_TRACKER_DB or ~/.encode_connector/tracker.db), and
+# write the provenance report of everything recorded. The including Snakefile defines
+# `config` and `RESULTS`.
+#
+# One local job per entry writes {RESULTS}/provenance/logged/<file>-<hash>.json after its
+# file exists and after the entries logging its path sources; `log_derived_all` asks for all
+# of them; `report` writes report.html, provenance.json (W3C PROV) and an RO-Crate into
+# {RESULTS}/provenance/report/ once they are done. Your own rules can record their outputs
+# from their scripts instead: `from encode_accession.provenance import log_outputs`.
+
+from encode_accession.provenance.workflow import RECEIPTS, provenance_entries
+
+PROVENANCE = provenance_entries(config)  # bad entries stop the run here, before any job
+
+
+def provenance_receipt(key):
+    return f"{RESULTS}/{RECEIPTS}/{key}.json"
+
+
+localrules:
+    log_derived,
+    log_derived_all,
+    report,
+
+
+rule log_derived:
+    input:
+        lambda wc: [PROVENANCE[wc.entry]["path"],
+                    *[provenance_receipt(k) for k in PROVENANCE[wc.entry]["after"]]],
+    output:
+        provenance_receipt("{entry}"),
+    wildcard_constraints:
+        entry=r"[A-Za-z0-9.-]+",
+    params:
+        entry=lambda wc: PROVENANCE[wc.entry],
+        db=config.get("tracker_db"),
+    script:
+        "../../scripts/log_derived.py"
+
+
+rule log_derived_all:
+    input:
+        [provenance_receipt(key) for key in PROVENANCE],
+
+
+rule report:
+    input:
+        [provenance_receipt(key) for key in PROVENANCE],
+    output:
+        f"{RESULTS}/provenance/report/report.html",
+        f"{RESULTS}/provenance/report/provenance.json",
+        f"{RESULTS}/provenance/report/ro-crate-metadata.json",
+    params:
+        db=config.get("tracker_db"),
+    script:
+        "../../scripts/provenance_report.py"
