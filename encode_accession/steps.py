@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from .errors import InputError
+from .errors import InputError, InputErrors
 from .schemas import validate
 
 DEFAULT_RAW_FASTQS_KEYS = ("fastq", "fastqs")
@@ -105,13 +105,33 @@ def read_steps_document(path: str | Path) -> Any:
 def parse_steps(data: Any, source: str) -> StepsFile:
     """Validate decoded steps data against the schema, then build the model (pure)."""
     validate(data, SCHEMA, source)
-    return StepsFile(
+    steps = StepsFile(
         path=source,
         steps=tuple(_step(i, s) for i, s in enumerate(data["accession.steps"])),
         raw_fastqs_keys=tuple(data.get("raw_fastqs_keys") or DEFAULT_RAW_FASTQS_KEYS),
         quality_standard=data.get("quality_standard"),
         raw_fastqs_can_have_task=_flag(data.get("raw_fastqs_can_have_task")),
     )
+    _check_names(steps)
+    return steps
+
+
+def _check_names(steps: StepsFile) -> None:
+    """QC and callback names must be ones the package builds, so a typo fails here and not
+    halfway through a run."""
+    from .qc import BUILDERS, CALLBACKS  # the registries import the planner, which needs us
+
+    errors = []
+    for step in steps.steps:
+        for j, spec in enumerate(step.files):
+            where = f"accession.steps[{step.index}].wdl_files[{j}]"
+            for kind, names, known in (("quality_metrics", spec.quality_metrics, BUILDERS),
+                                       ("callbacks", spec.callbacks, CALLBACKS)):
+                errors += [InputError(steps.path, f"{where}.{kind}", f"unknown name '{name}'",
+                                      f"use one of: {', '.join(sorted(known))}")
+                           for name in names if name not in known]
+    if errors:
+        raise InputErrors(errors)
 
 
 def _flag(value: Any) -> bool:

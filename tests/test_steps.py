@@ -88,3 +88,17 @@ def test_reference_steps_files_validate_unchanged():
     # 218 in the 4.8.4 wheel (the research report's 216 counts git HEAD, where megamap
     # lost its two delta steps after the release)
     assert total == 218
+
+
+def test_unknown_quality_metric_and_callback_names_are_errors_naming_the_known_ones():
+    bad = json.loads(json.dumps(MINIMAL))
+    bad["accession.steps"][0]["wdl_files"][0]["quality_metrics"] = ["star", "stra"]
+    bad["accession.steps"][0]["wdl_files"][0]["callbacks"] = ["add_mapped_read_lenght"]
+    with pytest.raises(InputError) as err:
+        parse_steps(bad, "s.yaml")
+    qc_line, callback_line = err.value.message.splitlines()
+    assert qc_line.startswith("s.yaml: accession.steps[0].wdl_files[0].quality_metrics: "
+                              "unknown name 'stra' (fix: use one of: ")
+    assert "mirna_mapping" in qc_line and "star," in qc_line
+    assert "unknown name 'add_mapped_read_lenght'" in callback_line
+    assert "add_mapped_read_length" in callback_line
