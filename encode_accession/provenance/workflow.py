@@ -18,7 +18,7 @@ from typing import Any
 from ..errors import InputError, InputErrors
 from ..receipts import write_receipt
 from ..tracker.db import connect, default_db_path
-from .identity import canonical_location, slug
+from .identity import accession_of, canonical_location, slug
 from .record import Logged, ToolRun, canonical_json, log_derived, log_files
 from .report import write_report
 
@@ -47,8 +47,9 @@ def log_outputs(snakemake: Any, sources: Sequence[str] = (), *,
 def provenance_entries(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """Config `provenance:` as {receipt key: entry}; every bad entry is reported at once.
 
-    Each entry gains `key` (its receipt name: file name and a hash of the resolved path) and
-    `after` (keys of the entries logging its path sources, which must be logged first).
+    Each entry gains `key` (its receipt name: file name and a hash of the resolved path),
+    `after` (keys of the entries logging its path sources, which must be logged first) and
+    `inputs` (its file and its path sources as written, so the rules making them run first).
     """
     entries: dict[str, dict[str, Any]] = {}
     errors: list[InputError] = []
@@ -67,9 +68,10 @@ def provenance_entries(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         raise InputErrors(errors)
     by_location = {e["location"]: key for key, e in entries.items()}
     for entry in entries.values():
-        entry["after"] = sorted({by_location[loc] for loc in
-                                 (canonical_location(s) for s in entry["sources"])
+        paths = [s for s in entry["sources"] if accession_of(s) is None]
+        entry["after"] = sorted({by_location[loc] for loc in map(canonical_location, paths)
                                  if loc in by_location})
+        entry["inputs"] = [entry["path"], *paths]
     return entries
 
 

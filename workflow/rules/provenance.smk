@@ -4,11 +4,12 @@
 # write the provenance report of everything recorded. The including Snakefile defines
 # `config` and `RESULTS`.
 #
-# One local job per entry writes {RESULTS}/provenance/logged/<file>-<hash>.json after its
-# file exists and after the entries logging its path sources; `log_derived_all` asks for all
-# of them; `report` writes report.html, provenance.json (W3C PROV) and an RO-Crate into
-# {RESULTS}/provenance/report/ once they are done. Your own rules can record their outputs
-# from their scripts instead: `from encode_accession.provenance import log_outputs`.
+# One local job per entry writes {RESULTS}/provenance/logged/<file>-<hash>.json once its file
+# and its path sources exist (the rules making them run first, and log their outputs if they
+# call log_outputs) and the entries logging its path sources are done. `log_derived_all`
+# asks for every entry; `report` writes report.html, provenance.json (W3C PROV) and an
+# RO-Crate into {RESULTS}/provenance/report/ after them. Your own rules can record their
+# outputs from their scripts: `from encode_accession.provenance import log_outputs`.
 
 from encode_accession.provenance.workflow import RECEIPTS, provenance_entries
 
@@ -27,7 +28,7 @@ localrules:
 
 rule log_derived:
     input:
-        lambda wc: [PROVENANCE[wc.entry]["path"],
+        lambda wc: [*PROVENANCE[wc.entry]["inputs"],
                     *[provenance_receipt(k) for k in PROVENANCE[wc.entry]["after"]]],
     output:
         provenance_receipt("{entry}"),
