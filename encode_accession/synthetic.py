@@ -31,6 +31,7 @@ from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import Any
 
+from .errors import InputError
 from .steps import StepsFile, load_steps, resolve_steps
 
 NAMESPACE = uuid.UUID("4d9b7c2e-1f0a-4e55-9c1b-5a7d3c2e8f10")  # synthetic workflow ids
@@ -93,6 +94,8 @@ def task_shapes(steps: StepsFile) -> dict[str, TaskShape]:
 
 def synthetic_metadata(steps: StepsFile, options: Options) -> dict[str, Any]:
     """Write the run's files under ``options.folder`` and return its Cromwell metadata."""
+    if options.replicates < 1:
+        raise ValueError(f"replicates must be at least 1, not {options.replicates}")
     name = Path(steps.path).stem.removesuffix("_steps")
     workflow_id = str(uuid.uuid5(NAMESPACE, f"{name}/{options.replicates}"))
     files = _Files(Path(options.folder).resolve(), name, workflow_id)
@@ -204,9 +207,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("outdir", type=Path)
     parser.add_argument("--replicates", type=int, default=2)
     args = parser.parse_args(argv)
-    steps_path = resolve_steps(args.steps)
-    path = write_synthetic_run(load_steps(steps_path),
-                               Options(replicates=args.replicates, folder=args.outdir))
+    try:
+        steps_path = resolve_steps(args.steps)
+        path = write_synthetic_run(load_steps(steps_path),
+                                   Options(replicates=args.replicates, folder=args.outdir))
+    except InputError as e:
+        raise SystemExit(f"synthetic: {e.message}") from None
+    except ValueError as e:
+        raise SystemExit(f"synthetic: {e}") from None
     print(f"{path}\ntry: encode-accession plan -m {path} -s {steps_path}")
 
 

@@ -113,3 +113,10 @@ def test_command_line_writes_metadata_that_plans(tmp_path, capsys):
     metadata = json.loads((tmp_path / "metadata.json").read_text())
     assert [c["shardIndex"] for c in metadata["calls"]["mirna.star"]] == [0]
     assert "encode-accession plan -m" in capsys.readouterr().out
+
+
+def test_command_line_errors_are_one_message(tmp_path):
+    with pytest.raises(SystemExit, match="synthetic: .*no such steps file"):
+        main(["no_such_pipeline", str(tmp_path)])
+    with pytest.raises(SystemExit, match="replicates must be at least 1"):
+        main(["mirna", str(tmp_path), "--replicates", "0"])
