@@ -23,6 +23,9 @@ _STYLES = {  # state class -> (fill, stroke)
 }
 
 
+_SHORT = {"not checked (remote)": "remote", "not checked (no checksum recorded)": "no checksum"}
+
+
 @dataclass(frozen=True)
 class Placed:
     key: str
@@ -39,7 +42,8 @@ class Placed:
 
 
 def layout(graph: Graph) -> dict[str, Placed]:
-    """Column = longest path from a source; row = order within the column."""
+    """Column = longest path from a source; row = order within the column, by the mean row
+    of the node's parents (sources: of their children, once the rest is placed)."""
     parents = {v.key: graph.parents(v) for v in graph.ordered_versions()}
     depth: dict[str, int] = {}
 
@@ -54,15 +58,26 @@ def layout(graph: Graph) -> dict[str, Placed]:
     columns: dict[int, list[str]] = {}
     for key in keys:
         columns.setdefault(depth_of(key), []).append(key)
+    children: dict[str, list[str]] = {}
+    for child, parent in graph.edges():
+        children.setdefault(parent, []).append(child)
     placed: dict[str, Placed] = {}
 
-    def barycenter(key: str) -> float:
-        rows = [placed[p].row for p in parents.get(key, []) if p in placed]
+    def mean_row(neighbours: list[str]) -> float:
+        rows = [placed[n].row for n in neighbours if n in placed]
         return sum(rows) / len(rows) if rows else -1.0
 
-    for column in sorted(columns):
-        ordered = sorted(columns[column], key=lambda k: (barycenter(k), position[k]))
+    def place(column: int, neighbours: dict[str, list[str]]) -> None:
+        ordered = sorted(columns[column],
+                         key=lambda k: (mean_row(neighbours.get(k, [])), position[k]))
         placed.update((k, Placed(k, column, row)) for row, k in enumerate(ordered))
+
+    for column in sorted(columns):
+        place(column, parents)
+    if len(columns) > 1:  # sources follow their children, then the rest follows again
+        place(0, children)
+        for column in sorted(columns)[1:]:
+            place(column, parents)
     return placed
 
 
@@ -92,12 +107,12 @@ def render(graph: Graph, checked: Checked) -> str:
 
 
 def _edge(start: Placed, end: Placed, kind: str) -> str:
-    """A curve from the right side of `start` to the left side of `end` (or, within one
-    column, between their bottom and top)."""
+    """A curve from the right side of `start` to the left side of `end` (within one column,
+    a bracket on their right sides)."""
     if start.column == end.column:
-        x1, y1 = start.x + WIDTH // 2, start.y + HEIGHT
-        x2, y2 = end.x + WIDTH // 2, end.y
-        path = f"M{x1},{y1} C{x1 + 40},{y1 + 20} {x2 + 40},{y2 - 20} {x2},{y2}"
+        x, bulge = start.x + WIDTH, start.x + WIDTH + COLUMN_GAP // 3
+        y1, y2 = start.y + HEIGHT // 2, end.y + HEIGHT // 2
+        path = f"M{x},{y1} C{bulge},{y1} {bulge},{y2} {x},{y2}"
     else:
         x1, y1 = start.x + WIDTH, start.y + HEIGHT // 2
         x2, y2 = end.x, end.y + HEIGHT // 2
@@ -113,7 +128,8 @@ def _box(node: Version | AccessionNode, where: Placed, state: str, problem: bool
         anchor = f"a-{node.accession}"
     else:
         title, first = node.label, node.name
-        second = f"v{node.version} · {node.accession + ' · ' if node.accession else ''}{state}"
+        second = f"v{node.version} · {node.accession + ' · ' if node.accession else ''}" \
+                 + _SHORT.get(state, state)
         style = ("problem" if problem else "old" if not node.current
                  else "ok" if state == "ok" else "unchecked")
         anchor = f"v-{node.id}"
