@@ -21,7 +21,6 @@ from typing import Any
 import pytest
 
 from encode_accession.cromwell import parse_metadata
-from encode_accession.errors import InputError
 from encode_accession.jobs import (
     Run,
     accession_file,
@@ -83,7 +82,9 @@ FAMILIES = [
 def test_family_accessions_into_the_local_portal(family, tmp_path):
     run, variant = prepare(family, tmp_path)
     plan = run.plan
-    pre = checked_preflight(run, variant)
+    pre = preflight(run)
+    assert pre["dataset"] == (f"/annotations/{ANNOTATION}/" if variant.needs_annotation
+                              else EXPERIMENT)
 
     step_runs = {step.rule: step_run(run, step.rule) for step in plan.steps}
     receipts = accession_files(run, pre, step_runs)
@@ -98,9 +99,9 @@ def test_family_accessions_into_the_local_portal(family, tmp_path):
 
 
 def prepare(family: Family, tmp_path: Path) -> tuple[Run, Variant]:
-    """The synthetic run with its QC outputs, a portal that has its inputs, and the config."""
-    steps_path = RULES_DIR / f"{family.steps}.yaml"
-    steps = load_steps(steps_path)
+    """The synthetic run with its QC outputs, a portal that has its inputs, and a config that
+    names the family, so the run itself picks the variant (and privacy, and the dataset)."""
+    steps = load_steps(RULES_DIR / f"{family.steps}.yaml")
     folder = tmp_path / "run"
     metadata = synthetic_metadata(steps, Options(replicates=2, folder=folder))
     if family.add_qc:
@@ -111,31 +112,13 @@ def prepare(family: Family, tmp_path: Path) -> tuple[Run, Variant]:
     assert variant.steps_name == family.steps, variant.reason
 
     db = tmp_path / "portal.sqlite"
-    config: dict[str, Any] = {
-        "metadata": str(metadata_path), "steps": str(steps_path), "server": f"local:{db}",
-        "lab": "demo-lab", "award": "DEMO-AWARD", "results": str(tmp_path / "results"),
-        "force": False, "private": variant.private}
-    if variant.needs_annotation:
-        config["annotation"] = ANNOTATION
-    run = Run(config)
+    run = Run({"metadata": str(metadata_path), "pipeline": family.name,
+               "server": f"local:{db}", "lab": "demo-lab", "award": "DEMO-AWARD",
+               "results": str(tmp_path / "results"), "force": False,
+               **({"annotation": ANNOTATION} if variant.needs_annotation else {})})
+    assert run.private is variant.private
     load_objects(LocalPortal(db), portal_objects(run.plan, family.assay))
     return run, variant
-
-
-def checked_preflight(run: Run, variant: Variant) -> dict[str, Any]:
-    """The preflight; Annotation variants need their dataset from the config (not wired yet)."""
-    annotation = f"/annotations/{ANNOTATION}/"
-    try:
-        receipt = preflight(run)
-    except InputError as e:
-        if variant.needs_annotation:
-            pytest.xfail(f"preflight does not take the dataset from config `annotation`: "
-                         f"{e.message}")
-        raise
-    if variant.needs_annotation and receipt["dataset"] != annotation:
-        pytest.xfail(f"preflight took the dataset {receipt['dataset']} from the raw inputs, "
-                     f"not {annotation} from config `annotation`")
-    return receipt
 
 
 # File properties whose 4.8.4 values the local portal's file schema does not know yet
