@@ -58,9 +58,7 @@ def layout(graph: Graph) -> dict[str, Placed]:
     columns: dict[int, list[str]] = {}
     for key in keys:
         columns.setdefault(depth_of(key), []).append(key)
-    children: dict[str, list[str]] = {}
-    for child, parent in graph.edges():
-        children.setdefault(parent, []).append(child)
+    children = {parent: [v.key for v in made] for parent, made in graph.children().items()}
     placed: dict[str, Placed] = {}
 
     def mean_row(neighbours: list[str]) -> float:

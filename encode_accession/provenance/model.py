@@ -162,5 +162,18 @@ class Graph:
     def ordered_activities(self) -> list[Activity]:
         return [self.activities[i] for i in sorted(self.activities)]
 
-    def generated_by(self, activity_id: int) -> list[Version]:
-        return [v for v in self.ordered_versions() if v.activity_id == activity_id]
+    def children(self) -> dict[str, list[Version]]:
+        """Parent key -> the loaded versions made from it, in a stable order."""
+        made: dict[str, list[Version]] = {}
+        for version in self.ordered_versions():
+            for parent in self.parents(version):
+                made.setdefault(parent, []).append(version)
+        return made
+
+    def generated(self) -> dict[int, list[Version]]:
+        """Activity id -> the versions it made, in a stable order."""
+        made: dict[int, list[Version]] = {}
+        for version in self.ordered_versions():
+            if version.activity_id is not None:
+                made.setdefault(version.activity_id, []).append(version)
+        return made

@@ -41,13 +41,9 @@ def build(graph: Graph) -> ProvDocument:
             doc.wasGeneratedBy(ids[version.key], activity, version.recorded_at)
         for parent in graph.parents(version):
             doc.wasDerivedFrom(ids[version.key], ids[parent], activity)
-    used: set[tuple[str, str]] = set()
-    for child, parent in graph.edges():
-        version = graph.versions[int(child.partition(":")[2])]
-        pair = (f"ea:activity/{version.activity_id}", ids[parent])
-        if version.activity_id and pair not in used:
-            used.add(pair)
-            doc.used(*pair)
+    for activity_id, made in graph.generated().items():
+        for parent in dict.fromkeys(p for v in made for p in graph.parents(v)):
+            doc.used(f"ea:activity/{activity_id}", ids[parent])
     for newer, previous in graph.revisions():
         doc.revision(ids[newer], ids[previous])
     return doc

@@ -359,7 +359,7 @@ def _save(conn: sqlite3.Connection, location: str, content: Content, sources: li
         _write_sources(conn, version_id, sources)
     if status != "unchanged":
         _refresh_summary(conn, file_id, sources, activity.spec, stamp)
-    return Logged(location, version, status, content.sha256 or None, content.md5, content.size,
+    return Logged(location, version, status, content.sha256, content.md5, content.size,
                   tuple(s.label for s in sources), recorded_at)
 
 
@@ -388,8 +388,8 @@ def _amend(conn: sqlite3.Connection, current: sqlite3.Row, content: Content,
            sources: list[Source], activity_id: int, accession: str | None,
            portal_id: str | None) -> None:
     """Same content, other record: replace sources and activity, fill in what was unknown
-    (a noted file logged with checksums, an accession learnt later); drop the old activity
-    when nothing else points to it."""
+    (the sha256 of a pipeline file known by md5, a portal accession learnt later); drop the
+    old activity when nothing else points to it."""
     conn.execute(
         "UPDATE file_versions SET activity_id = ?, sha256 = coalesce(?, sha256), "
         "md5 = coalesce(?, md5), size = coalesce(?, size), mtime_ns = coalesce(?, mtime_ns), "
@@ -405,7 +405,8 @@ def _amend(conn: sqlite3.Connection, current: sqlite3.Row, content: Content,
 
 def _refresh_summary(conn: sqlite3.Connection, file_id: int, sources: list[Source],
                      spec: ToolRun | StepRun, stamp: str) -> None:
-    """derived_files keeps the current version's summary for readers of whole rows."""
+    """derived_files keeps the current version's summary for readers of whole rows (for an
+    accessioned file, `tool` is the pipeline's docker image)."""
     tool = spec.tool if isinstance(spec, ToolRun) else spec.docker_image
     parameters = spec.fields()["parameters"] if isinstance(spec, ToolRun) else None
     description = spec.description if isinstance(spec, ToolRun) else None

@@ -58,7 +58,9 @@ def lineage_text(found: Lineage, checked: Checked) -> str:
         if found.upstream else ["  nothing recorded"]
     lines.append("")
     lines.append(f"derived from it ({len(found.downstream)} downstream):")
-    children = _children(graph, set(found.downstream))
+    below = set(found.downstream)
+    children = {parent: [v.key for v in made if v.key in below]
+                for parent, made in graph.children().items()}
     lines += _tree(found.roots, lambda key: children.get(key, []), graph, checked) \
         if found.downstream else ["  nothing recorded"]
     lines.append("")
@@ -119,14 +121,6 @@ def _node_line(graph: Graph, key: str, checked: Checked) -> str:
 def _parents_of(graph: Graph, key: str) -> list[str]:
     node = graph.node(key)
     return graph.parents(node) if isinstance(node, Version) else []
-
-
-def _children(graph: Graph, downstream: set[str]) -> dict[str, list[str]]:
-    children: dict[str, list[str]] = {}
-    for child, parent in graph.edges():
-        if child in downstream:
-            children.setdefault(parent, []).append(child)
-    return children
 
 
 def _tree(roots: list[str], next_of: Callable[[str], list[str]], graph: Graph,

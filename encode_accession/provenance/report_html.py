@@ -38,9 +38,7 @@ svg.lineage .edge.revision { stroke: #999; stroke-dasharray: 4 3; }
 def render(graph: Graph, checked: Checked, *, recorded_until: str) -> str:
     versions = graph.ordered_versions()
     locations = len({v.location for v in versions})
-    used_by: dict[str, list[Version]] = {}
-    for child, parent in graph.edges():
-        used_by.setdefault(parent, []).append(graph.versions[int(child[2:])])
+    used_by, made_by = graph.children(), graph.generated()
     problems = "".join(f'<li class="problem">{escape(f.code)}: {escape(f.message)}</li>'
                        for f in checked.findings)
     body = [
@@ -63,12 +61,12 @@ def render(graph: Graph, checked: Checked, *, recorded_until: str) -> str:
         "<h2>Runs</h2>",
         _table(("Run", "Kind", "Tool / step", "Parameters", "Workflow", "Docker image", "Lab",
                 "Made", "Recorded"),
-               [_run_row(graph, a) for a in graph.ordered_activities()],
+               [_run_row(a, made_by.get(a.id, [])) for a in graph.ordered_activities()],
                [f"activity-{a.id}" for a in graph.ordered_activities()]),
         "<h2>Source accessions</h2>",
         _table(("Accession", "In the tracker", "Used by"),
                [[_code(a.accession), _state(a.status, not a.tracked),
-                 _links(graph, used_by.get(a.key, []))]
+                 _links(used_by.get(a.key, []))]
                 for a in graph.ordered_accessions()],
                [f"a-{a.accession}" for a in graph.ordered_accessions()]),
     ]
@@ -87,13 +85,13 @@ def _file_row(graph: Graph, checked: Checked, version: Version) -> list[str]:
                old=not version.current),
         "" if version.size is None else str(version.size),
         _code(version.sha256 or ""), _code(version.md5 or ""), escape(portal),
-        _links(graph, [graph.node(k) for k in graph.parents(version)]),
+        _links([graph.node(k) for k in graph.parents(version)]),
         f'<a href="#activity-{activity.id}">{escape(activity.label)}</a>' if activity else "",
         escape(version.recorded_at),
     ]
 
 
-def _run_row(graph: Graph, activity: Activity) -> list[str]:
+def _run_row(activity: Activity, made: list[Version]) -> list[str]:
     if activity.kind == "accessioning":
         what = f"step run {_code(activity.step_run or '')} on {escape(activity.server or '')}"
     else:
@@ -105,12 +103,12 @@ def _run_row(graph: Graph, activity: Activity) -> list[str]:
         f"#{activity.id}", escape(activity.kind), what,
         _code(canonical_json(activity.parameters) or ""),
         _code(activity.workflow_id or ""), _code(activity.docker_image or ""),
-        escape(activity.lab or ""), _links(graph, graph.generated_by(activity.id)),
+        escape(activity.lab or ""), _links(made),
         escape(activity.recorded_at),
     ]
 
 
-def _links(graph: Graph, nodes: Sequence[object]) -> str:
+def _links(nodes: Sequence[object]) -> str:
     links = []
     for node in nodes:
         if isinstance(node, Version):

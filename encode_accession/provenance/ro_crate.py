@@ -66,14 +66,16 @@ def write(graph: Graph, output: Path, *, html: str, prov: str) -> Path:
             "@type": "CreativeWork", "name": "PROV-JSON"}))})
     entities = {v.key: _add_version(crate, v) for v in graph.ordered_versions()}
     entities |= {a.key: _add_accession(crate, a) for a in graph.ordered_accessions()}
-    actions = [_add_action(crate, graph, a, entities) for a in graph.ordered_activities()]
+    made_by = graph.generated()
+    actions = [_add_action(crate, graph, a, made_by.get(a.id, []), entities)
+               for a in graph.ordered_activities()]
     workflow = crate.add(ContextEntity(crate, MAIN_WORKFLOW, {
         "@type": ["SoftwareSourceCode", "ComputationalWorkflow"],
         "name": "Recorded lineage of ENCODE-derived files",
         "description": "The steps encode-accession recorded; each step's execution is one "
                        "of the CreateActions this crate mentions."}))
     crate.mainEntity = workflow
-    children = {parent for _, parent in graph.edges()}
+    children = graph.children()
     run = crate.add(ContextEntity(crate, "#recorded-lineage-run", {
         "@type": "CreateAction", "name": "Recorded lineage, all steps",
         "endTime": published, "instrument": workflow,
@@ -118,9 +120,8 @@ def _add_accession(crate: ROCrate, node: AccessionNode) -> Entity:
                                    {"@type": "Thing", **properties}))
 
 
-def _add_action(crate: ROCrate, graph: Graph, activity: Activity,
+def _add_action(crate: ROCrate, graph: Graph, activity: Activity, made: list[Version],
                 entities: dict[str, Entity]) -> Entity:
-    made = graph.generated_by(activity.id)
     sources = list(dict.fromkeys(p for v in made for p in graph.parents(v)))
     identifier = f"#activity-{activity.id}"
     properties: dict[str, Any] = _present({
