@@ -20,6 +20,7 @@ check_config(config)
 include: "workflow/rules/common.smk"
 include: "workflow/rules/accession.smk"
 include: "workflow/rules/tracking.smk"
+include: "workflow/rules/provenance.smk"
 
 
 rule all:

@@ -16,6 +16,7 @@ from .cromwell import load_metadata
 from .errors import InputError
 from .plan import Plan, PlanOptions, build_plan
 from .portal.cli import register as register_portal
+from .provenance.cli import register as register_provenance
 from .steps import load_steps, resolve_steps
 from .tracker.cli import register as register_tracker
 
@@ -66,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     info.set_defaults(handler=_info)
 
     register_tracker(commands)
+    register_provenance(commands)
     register_portal(commands)
     return parser
 

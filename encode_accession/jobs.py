@@ -14,6 +14,7 @@ import re
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -34,9 +35,11 @@ from .payloads import (
 from .plan import Plan, PlannedFile
 from .portal.client import PortalClient
 from .portal.errors import PortalAuthError, PortalValidationError
+from .provenance import record_accessioned_files
 from .qc import BUILDERS, CALLBACKS, PREFERRED_DEFAULT_VALUE, Metric, QcContext, build
 from .receipts import read_receipt, write_receipt
 from .storage import Storage, get_storage
+from .tracker import connect as connect_tracker
 from .upload import upload
 from .workflow import Setup, setup_from_config
 
@@ -427,6 +430,12 @@ def summary(run: Run, preflight_receipt: dict[str, Any], step_runs: list[dict[st
                 for d in analysis_receipt["documents"]]
     objects.append({"kind": "analysis", "@id": analysis_receipt["@id"],
                     "created": analysis_receipt["created"], "status": None})
+    with closing(connect_tracker(run.config.get("tracker_db"))) as conn:
+        record_accessioned_files(conn, [dict(
+            uri=f["uri"], md5=f["md5sum"], size=f["file_size"], accession=f["accession"],
+            portal_id=f["@id"], derived_from=f["derived_from"], step_run=f["step_run"],
+            workflow_id=run.workflow_id, docker_image=run.plan.files[f["id"]].call.docker,
+            server=run.config["server"], lab=run.who.lab) for f in files])
     with runs.connect(run.config.get("runs_db")) as db:
         runs.record_run(db, experiment=preflight_receipt["dataset"], workflow_id=run.workflow_id,
                         labels=run.plan.workflow.labels, status="succeeded",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -22,7 +24,8 @@ from .conftest import REPO, snakemake, start_snakemake, write_config
 def demo_config(workdir: Path, **extra) -> Path:
     return write_config(workdir, demo=True, pipeline="atac", lab="demo-lab", award="DEMO-AWARD",
                         server=f"local:{workdir / 'portal.sqlite'}", results="results",
-                        upload_timeout=5, runs_db=str(workdir / "runs.db"), **extra)
+                        upload_timeout=5, runs_db=str(workdir / "runs.db"),
+                        tracker_db=str(workdir / "tracker.db"), **extra)
 
 
 def posted_files(portal: PortalClient, workflow_id: str) -> list[dict]:
@@ -131,6 +134,22 @@ def test_the_summary_lists_every_object_and_the_run_is_recorded(accessioned):
     with runs.connect(workdir / "runs.db") as db:
         table = runs.query(db, [plan.workflow.id[:8]])
     assert len(table) == len(plan.files) and table[0][0] == "/experiments/TSTSR000001/"
+
+
+def test_provenance_shows_a_posted_files_pipeline_file_parents_and_step(accessioned):
+    workdir, _config, _result = accessioned
+    receipt = json.loads((workdir / "results/files/step01_filter/filter.0.nodup_bam.json")
+                         .read_text())
+    result = subprocess.run(
+        [sys.executable, "-m", "encode_accession.cli", "provenance", receipt["accession"],
+         "--db", str(workdir / "tracker.db"), "--format", "json"],
+        capture_output=True, text=True, check=True)
+    text = result.stdout
+    assert receipt["uri"] in text  # the pipeline output it was accessioned from
+    assert receipt["step_run"] in text
+    for parent in receipt["derived_from"]:
+        accession = parent.strip("/").rsplit("/", 1)[-1]
+        assert accession in text
 
 
 def test_running_again_creates_nothing_new(accessioned):
