@@ -27,3 +27,4 @@ rule all:
     default_target: True
     input:
         f"{RESULTS}/summary.json",
+        f"{RESULTS}/provenance/report/report.html",

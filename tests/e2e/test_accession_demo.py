@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 from collections import Counter
 from pathlib import Path
 
@@ -150,6 +151,20 @@ def test_provenance_shows_a_posted_files_pipeline_file_parents_and_step(accessio
     for parent in receipt["derived_from"]:
         accession = parent.strip("/").rsplit("/", 1)[-1]
         assert accession in text
+
+
+def test_snakemake_report_of_the_run_includes_the_provenance_report(accessioned):
+    workdir, config, _result = accessioned
+    report = workdir / "snakemake-report.zip"
+    result = snakemake(workdir, config, "--report", str(report))
+    assert result.returncode == 0, result.stderr[-2000:]
+    names = {Path(n).name for n in zipfile.ZipFile(report).namelist()}
+    assert {"report.html", "provenance.json", "ro-crate-metadata.json"} <= names
+    prov = json.loads((workdir / "results/provenance/report/provenance.json").read_text())
+    posted = json.loads((workdir / "results/summary.json").read_text())
+    accessions = {o["@id"].strip("/").rsplit("/", 1)[-1] for o in posted["objects"]
+                  if o["kind"] == "file"}
+    assert all(a in json.dumps(prov) for a in accessions)
 
 
 def test_running_again_creates_nothing_new(accessioned):

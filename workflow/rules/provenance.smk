@@ -8,7 +8,8 @@
 # and its path sources exist (the rules making them run first, and log their outputs if they
 # call log_outputs) and the entries logging its path sources are done. `log_derived_all`
 # asks for every entry; `report` writes report.html, provenance.json (W3C PROV) and an
-# RO-Crate into {RESULTS}/provenance/report/ after them. Your own rules can record their
+# RO-Crate into {RESULTS}/provenance/report/ after them and after the accessioning run's
+# summary (which records the posted files); its outputs are part of `snakemake --report`. Your own rules can record their
 # outputs from their scripts: `from encode_accession.provenance import log_outputs`.
 
 from encode_accession.provenance.workflow import RECEIPTS, provenance_entries
@@ -49,10 +50,11 @@ rule log_derived_all:
 rule report:
     input:
         [provenance_receipt(key) for key in PROVENANCE],
+        f"{RESULTS}/summary.json",  # the accessioning run records its files before this
     output:
-        f"{RESULTS}/provenance/report/report.html",
-        f"{RESULTS}/provenance/report/provenance.json",
-        f"{RESULTS}/provenance/report/ro-crate-metadata.json",
+        report(f"{RESULTS}/provenance/report/report.html", category="Provenance"),
+        report(f"{RESULTS}/provenance/report/provenance.json", category="Provenance"),
+        report(f"{RESULTS}/provenance/report/ro-crate-metadata.json", category="Provenance"),
     params:
         db=config.get("tracker_db"),
     script:
