@@ -20,6 +20,11 @@ check_config(config)
 include: "workflow/rules/common.smk"
 include: "workflow/rules/accession.smk"
 include: "workflow/rules/tracking.smk"
+
+
+REPORT_AFTER = [f"{RESULTS}/summary.json"]  # the provenance report includes this run
+
+
 include: "workflow/rules/provenance.smk"
 
 

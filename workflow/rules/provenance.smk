@@ -8,13 +8,16 @@
 # and its path sources exist (the rules making them run first, and log their outputs if they
 # call log_outputs) and the entries logging its path sources are done. `log_derived_all`
 # asks for every entry; `report` writes report.html, provenance.json (W3C PROV) and an
-# RO-Crate into {RESULTS}/provenance/report/ after them and after the accessioning run's
-# summary (which records the posted files); its outputs are part of `snakemake --report`. Your own rules can record their
+# RO-Crate into {RESULTS}/provenance/report/ after them and after the files listed in
+# REPORT_AFTER (the main Snakefile: the accessioning run's summary, which records the posted
+# files); its outputs are part of `snakemake --report`. Your own rules can record their
 # outputs from their scripts: `from encode_accession.provenance import log_outputs`.
 
 from encode_accession.provenance.workflow import RECEIPTS, provenance_entries
 
 PROVENANCE = provenance_entries(config)  # bad entries stop the run here, before any job
+# files the report waits for; the main Snakefile sets it to the accessioning run's summary
+REPORT_AFTER = globals().get("REPORT_AFTER", [])
 
 
 def provenance_receipt(key):
@@ -50,7 +53,7 @@ rule log_derived_all:
 rule report:
     input:
         [provenance_receipt(key) for key in PROVENANCE],
-        f"{RESULTS}/summary.json",  # the accessioning run records its files before this
+        REPORT_AFTER,
     output:
         report(f"{RESULTS}/provenance/report/report.html", category="Provenance"),
         report(f"{RESULTS}/provenance/report/provenance.json", category="Provenance"),
