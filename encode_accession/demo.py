@@ -13,6 +13,8 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+from .synthetic import encode_qc_json
+
 WORKFLOW_ID = "6f1c2d3e-4a5b-4c6d-8e7f-0123456789ab"
 DOCKER = "encodedcc/atac-seq-pipeline:v2.2.2"
 INPUT_NAMES = ("rep1_R1.fastq.gz", "rep1_R2.fastq.gz", "rep2_R1.fastq.gz", "rep2_R2.fastq.gz",
@@ -80,7 +82,7 @@ def _calls(folder: Path) -> dict[str, list[dict[str, Any]]]:
         elif name.endswith("read_length.txt"):
             content = b"76\n"
         elif name == "qc.json":
-            content = json.dumps(_qc_json(), indent=1).encode()
+            content = json.dumps(encode_qc_json(2, "macs2"), indent=1).encode()
         else:
             content = f"demo output of {task} shard {shard}: {name}\n".encode()
         _write(path, content)
@@ -158,49 +160,3 @@ def _png() -> bytes:
 
 
 PNG = _png()
-SETS = ("rep1-pr1_vs_rep1-pr2", "rep2-pr1_vs_rep2-pr2", "pooled-pr1_vs_pooled-pr2",
-        "rep1_vs_rep2")
-
-
-def _qc_json() -> dict[str, Any]:
-    """The sections of the ATAC pipeline's qc.json that the QC builders read."""
-    def per_rep(values: dict[str, Any]) -> dict[str, dict[str, Any]]:
-        return {f"rep{n}": {k: v * n if isinstance(v, int) else v for k, v in values.items()}
-                for n in (1, 2)}
-
-    reproducibility = {"Nt": 80000, "N1": 90000, "N2": 85000, "Np": 95000, "N_opt": 95000,
-                       "N_consv": 80000, "opt_set": "pooled-pr1_vs_pooled-pr2",
-                       "consv_set": "rep1_vs_rep2", "rescue_ratio": 1.19,
-                       "self_consistency_ratio": 1.06, "reproducibility": "pass"}
-    return {
-        "general": {"pipeline_ver": "v2.2.2", "paired_end": True, "genome": "GRCh38",
-                    "seq_endedness": {"rep1": {"paired_end": True},
-                                      "rep2": {"paired_end": True}}},
-        "align": {
-            "samstat": per_rep({"total_reads": 40000000, "mapped_reads": 39000000,
-                                "pct_mapped_reads": 97.5, "paired_reads": 40000000}),
-            "nodup_samstat": per_rep({"total_reads": 30000000, "mapped_reads": 30000000,
-                                      "pct_mapped_reads": 100.0, "paired_reads": 30000000}),
-            "frac_mito": per_rep({"non_mito_reads": 36000000, "mito_reads": 3000000,
-                                  "frac_mito_reads": 0.077}),
-            "frag_len_stat": per_rep({"frac_reads_in_nfr": 0.42, "nfr_peak_exists": True,
-                                      "mono_nuc_peak_exists": True}),
-            "dup": per_rep({"unpaired_reads": 0, "paired_reads": 19000000,
-                            "pct_duplicate_reads": 8.3}),
-            "frac_reads_in_annot": per_rep({"fri_dhs": 0.61, "fri_blacklist": 0.002,
-                                            "fri_prom": 0.2, "fri_enh": 0.35}),
-        },
-        "align_enrich": {"jsd": per_rep({"pct_gen_enrich": 18.0, "auc": 0.31, "jsd": 0.38}),
-                         "tss_enrich": per_rep({"tss_enrich": 17.5})},
-        "lib_complexity": {"lib_complexity": per_rep({
-            "total_fragments": 20000000, "distinct_fragments": 18000000, "NRF": 0.9,
-            "PBC1": 0.92, "PBC2": 11.2})},
-        "replication": {"reproducibility": {"idr": reproducibility,
-                                            "overlap": {**reproducibility, "Nt": 120000}}},
-        "peak_enrich": {"frac_reads_in_peaks": {
-            method: {s: {"frip": 0.3 + i / 100} for i, s in enumerate(SETS)}
-            for method in ("idr", "overlap")}},
-        "peak_stat": {"peak_region_size": {
-            f"{m}_opt": {"min_size": 150, "25_pct": 300, "50_pct": 450, "75_pct": 700,
-                         "max_size": 4000, "mean": 520.5} for m in ("idr", "overlap")}},
-    }

@@ -17,6 +17,7 @@ from typing import Any
 
 from encode_accession.cromwell import flatten_files
 from encode_accession.demo import PNG
+from encode_accession.synthetic import encode_qc_json
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 Content = bytes | dict[str, Any] | str
@@ -88,8 +89,6 @@ def rep(shard: int) -> int:
 
 # --- ATAC-seq and ChIP-seq: one qc_json for the run, plots below the filtered bams ---------
 
-SETS = ("rep1-pr1_vs_rep1-pr2", "rep2-pr1_vs_rep2-pr2", "pooled-pr1_vs_pooled-pr2",
-        "rep1_vs_rep2")
 
 
 def peak_set(task: str, shard: int) -> str:
@@ -99,67 +98,6 @@ def peak_set(task: str, shard: int) -> str:
     if task.endswith("_pr"):
         return f"rep{rep(shard)}-pr1_vs_rep{rep(shard)}-pr2"
     return "rep1_vs_rep2"
-
-
-def encode_qc_json(replicates: int, peak_caller: str) -> dict[str, Any]:
-    """The sections of the ATAC/ChIP pipelines' qc_json (task qc_report) that QC reads."""
-    reps = [f"rep{n}" for n in range(1, replicates + 1)]
-
-    def per_rep(values: dict[str, Any]) -> dict[str, dict[str, Any]]:
-        return {r: {k: v * n if isinstance(v, int) and not isinstance(v, bool) else v
-                    for k, v in values.items()} for n, r in enumerate(reps, 1)}
-
-    samstat = {"total_reads": 40_000_000, "mapped_reads": 39_000_000, "pct_mapped_reads": 97.5,
-               "paired_reads": 40_000_000, "read1": 20_000_000, "read2": 20_000_000,
-               "properly_paired_reads": 38_000_000, "pct_properly_paired_reads": 95.0,
-               "with_itself": 38_800_000, "singletons": 200_000, "pct_singletons": 0.5,
-               "diff_chroms": 100_000, "duplicate_reads": 0}
-    reproducibility = {"Nt": 80_000, "N1": 90_000, "N2": 85_000, "Np": 95_000, "N_opt": 95_000,
-                       "N_consv": 80_000, "opt_set": "pooled-pr1_vs_pooled-pr2",
-                       "consv_set": "rep1_vs_rep2", "rescue_ratio": 1.19,
-                       "self_consistency_ratio": 1.06, "reproducibility": "pass"}
-    return {
-        "general": {"pipeline_ver": "v2.2.2", "peak_caller": peak_caller, "paired_end": True,
-                    "genome": "GRCh38", "seq_endedness": {r: {"paired_end": True} for r in reps}},
-        "align": {
-            "samstat": per_rep(samstat),
-            "nodup_samstat": per_rep({**samstat, "total_reads": 30_000_000,
-                                      "mapped_reads": 30_000_000, "pct_mapped_reads": 100.0}),
-            "frac_mito": per_rep({"non_mito_reads": 36_000_000, "mito_reads": 3_000_000,
-                                  "frac_mito_reads": 0.077}),
-            "frag_len_stat": per_rep({"frac_reads_in_nfr": 0.42, "nfr_peak_exists": True,
-                                      "mono_nuc_peak_exists": True}),
-            "dup": per_rep({"unpaired_reads": 0, "paired_reads": 19_000_000,
-                            "unmapped_reads": 500_000, "unpaired_duplicate_reads": 0,
-                            "paired_duplicate_reads": 1_600_000,
-                            "paired_optical_duplicate_reads": 20_000,
-                            "pct_duplicate_reads": 8.3}),
-            "frac_reads_in_annot": per_rep({"fri_dhs": 0.61, "fri_blacklist": 0.002,
-                                            "fri_prom": 0.2, "fri_enh": 0.35}),
-        },
-        "lib_complexity": {"lib_complexity": per_rep({
-            "total_fragments": 20_000_000, "distinct_fragments": 18_000_000,
-            "positions_with_one_read": 16_500_000, "positions_with_two_reads": 1_300_000,
-            "NRF": 0.9, "PBC1": 0.92, "PBC2": 11.2})},
-        "align_enrich": {
-            "xcor_score": per_rep({"subsampled_reads": 15_000_000, "estimated_fragment_len": 215,
-                                   "corr_estimated_fragment_len": 0.21, "phantom_peak": 35,
-                                   "corr_phantom_peak": 0.19, "argmin_corr": 1500,
-                                   "min_corr": 0.17, "NSC": 1.24, "RSC": 1.1}),
-            "jsd": per_rep({"pct_gen_enrich": 18.0, "auc": 0.31, "syn_auc": 0.48,
-                            "x_intercept": 0.02, "syn_x_intercept": 0.0, "elbow_pt": 0.6,
-                            "syn_elbow_pt": 0.5, "jsd": 0.38, "syn_jsd": 0.42, "ch_div": 0.12}),
-            "tss_enrich": per_rep({"tss_enrich": 17.5}),
-        },
-        "replication": {"reproducibility": {"idr": reproducibility,
-                                            "overlap": {**reproducibility, "Nt": 120_000}}},
-        "peak_enrich": {"frac_reads_in_peaks": {
-            method: {s: {"frip": 0.3 + i / 100} for i, s in enumerate(SETS)}
-            for method in ("idr", "overlap")}},
-        "peak_stat": {"peak_region_size": {
-            f"{m}_opt": {"min_size": 150, "25_pct": 300, "50_pct": 450, "75_pct": 700,
-                         "max_size": 4000, "mean": 520.5} for m in ("idr", "overlap")}},
-    }
 
 
 def atac_chip(run: RunEditor, peak_caller: str) -> None:

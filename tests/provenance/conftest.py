@@ -3,32 +3,19 @@ through a parser built with `register()`, and a three-step lineage logged throug
 
 from __future__ import annotations
 
-import argparse
-import json
 from collections.abc import Callable, Iterator
-from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
-from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_run import CliResult, run_main
 
-from encode_accession.errors import InputError
-from encode_accession.provenance.cli import register
 from encode_accession.tracker import connect, extract, store, synthetic
 
 TRACKED_EXPERIMENT = synthetic.sample_experiments(1, seed=3)[0]
 
 
-@dataclass
-class CliResult:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
 
 
 @dataclass
@@ -57,21 +44,9 @@ def conn(db_path: Path) -> Iterator[Any]:
 
 @pytest.fixture
 def run_cli(db_path: Path) -> Callable[..., CliResult]:
-    """`<command> <args> --db <test db>` through a parser made the way the main CLI will
-    make it (register on its subparsers), with InputError printed as one line."""
-    parser = argparse.ArgumentParser(prog="encode-accession")
-    register(parser.add_subparsers())
-
+    """`encode-accession <command> <args> --db <test db>` through the main command line."""
     def run(*args: str) -> CliResult:
-        out, err = StringIO(), StringIO()
-        with redirect_stdout(out), redirect_stderr(err):
-            parsed = parser.parse_args([*args, "--db", str(db_path)])
-            try:
-                code = parsed.handler(parsed)
-            except InputError as exc:
-                print(f"error: {exc.message}", file=err)
-                code = 1
-        return CliResult(code, out.getvalue(), err.getvalue())
+        return run_main(*args, "--db", str(db_path))
     return run
 
 

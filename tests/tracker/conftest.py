@@ -7,15 +7,13 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
-from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_run import CliResult, run_main
 
-from encode_accession import cli
 from encode_accession.portal.local import LocalPortal, PortalApp, load_objects
 from encode_accession.portal.local.server import create_server
 from encode_accession.tracker import connect, synthetic
@@ -35,14 +33,6 @@ class Portal:
         load_objects(self.portal, objects)
 
 
-@dataclass
-class CliResult:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
 
 
 def serve(db_path: Path, objects: list[dict[str, Any]]
@@ -94,12 +84,8 @@ def conn(db_path: Path):
 
 @pytest.fixture
 def run_cli(portal: Portal, db_path: Path) -> Callable[..., CliResult]:
-    """Run `tracker <args>` through the tracker's own parser against the loopback portal
+    """`encode-accession <args>` through the main command line, against the loopback portal
     and the test database."""
     def run(*args: str) -> CliResult:
-        out, err = StringIO(), StringIO()
-        argv = [*args, "--server", portal.url, "--db", str(db_path)]
-        with redirect_stdout(out), redirect_stderr(err):
-            code = cli.main(argv)
-        return CliResult(code, out.getvalue(), err.getvalue())
+        return run_main(*args, "--server", portal.url, "--db", str(db_path))
     return run
