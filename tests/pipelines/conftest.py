@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from conftest import reference_steps_dir
 
 from encode_accession.steps import RULES_DIR
 
-# `tests/fetch_reference_steps.sh` unpacks them; ACCESSION_STEPS_DIR points elsewhere
-REFERENCE_DIR = Path(os.environ.get("ACCESSION_STEPS_DIR") or "/tmp/acc/accession_steps")
+REFERENCE_DIR = reference_steps_dir()
 REFERENCE_FILES = sorted(REFERENCE_DIR.glob("*_steps.json"))
 RULE_FILES = sorted(RULES_DIR.glob("*.yaml"))
 

@@ -1,23 +1,22 @@
 """Every QC and callback name the reference tool's steps files use has a builder/callback.
 
-Reads the reference ``accession_steps/*.json`` from ``ACCESSION_STEPS_DIR`` (see
-tests/fetch_reference_steps.sh) or /tmp/acc/accession_steps, and the bundled
-accession_rules/*.yaml; the reference checks skip when its files are absent.
+Reads the reference ``accession_steps/*.json`` (tests/conftest.py ``reference_steps_dir``) and
+the bundled accession_rules/*.yaml; the reference checks skip when its files are absent.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 import yaml
+from conftest import reference_steps_dir
 
 from encode_accession.qc import BUILDERS, CALLBACKS
 
 REPO = Path(__file__).resolve().parents[2]
-STEPS_DIR = Path(os.environ.get("ACCESSION_STEPS_DIR", "/tmp/acc/accession_steps"))
+STEPS_DIR = reference_steps_dir()
 
 
 def names_used(steps: dict, field: str) -> set[str]:
