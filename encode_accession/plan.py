@@ -10,7 +10,7 @@ references) must already be on the portal and is found there by md5 when the run
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
 from typing import Any
@@ -233,30 +233,29 @@ def find_parents(workflow: Workflow, start: Call, rule: DerivedFrom) -> list[Wor
 
 def _search_up(workflow: Workflow, start: Call, disallow: set[str]) -> Iterator[Call]:
     """``start`` and every call upstream of it, not entering disallowed tasks; each once."""
-    seen = {start}
-    stack = [start]
-    while stack:
-        call = stack.pop()
-        yield call
-        for f in reversed(workflow.input_files(call)):
-            producer = f.producer
-            if producer is not None and producer not in seen and producer.task not in disallow:
-                seen.add(producer)
-                stack.append(producer)
+    return _walk(start, lambda call: [
+        f.producer for f in workflow.input_files(call)
+        if f.producer is not None and f.producer.task not in disallow])
 
 
 def _search_down(workflow: Workflow, start: Call) -> Iterator[Call]:
     """``start`` and every call downstream of it; each once."""
+    return _walk(start, lambda call: [
+        consumer for f in workflow.output_files(call) for consumer in f.consumers])
+
+
+def _walk(start: Call, neighbours: Callable[[Call], list[Call]]) -> Iterator[Call]:
+    """Depth first, each call once: the reference's recursive search, without its
+    exponential revisits of diamond-shaped graphs."""
     seen = {start}
     stack = [start]
     while stack:
         call = stack.pop()
         yield call
-        for f in reversed(workflow.output_files(call)):
-            for consumer in reversed(f.consumers):
-                if consumer not in seen:
-                    seen.add(consumer)
-                    stack.append(consumer)
+        for neighbour in reversed(neighbours(call)):
+            if neighbour not in seen:
+                seen.add(neighbour)
+                stack.append(neighbour)
 
 
 def _leaf_strings(value: Any) -> Iterator[str]:
