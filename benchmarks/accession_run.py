@@ -24,9 +24,8 @@ from typing import Any
 
 import yaml
 
-from encode_accession.demo import input_content
 from encode_accession.portal.local import FaultConfig, Faults, LocalPortal, PortalApp
-from encode_accession.portal.local.demo import DEMO_KEY_ID, DEMO_SECRET
+from encode_accession.portal.local.demo import DEMO_KEY_ID, DEMO_SECRET, demo_content
 from encode_accession.portal.local.server import create_server
 
 REPO = Path(__file__).resolve().parents[1]
@@ -53,7 +52,7 @@ def synthetic_run(folder: Path, files: int) -> tuple[Path, Path]:
     inputs.mkdir(parents=True)
     names = ("rep1_R1.fastq.gz", "rep1_R2.fastq.gz", "GRCh38_bowtie2_index.tar")
     for name in names:
-        (inputs / name).write_bytes(input_content(name))
+        (inputs / name).write_bytes(demo_content(name))
     calls: dict[str, list] = {"bench.align": [], "bench.filter": []}
     for shard in range(files // 2):
         outs = {}

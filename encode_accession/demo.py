@@ -13,6 +13,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+from .portal.local.demo import demo_content
 from .synthetic import encode_qc_json
 
 WORKFLOW_ID = "6f1c2d3e-4a5b-4c6d-8e7f-0123456789ab"
@@ -21,11 +22,6 @@ INPUT_NAMES = ("rep1_R1.fastq.gz", "rep1_R2.fastq.gz", "rep2_R1.fastq.gz", "rep2
                "GRCh38_bowtie2_index.tar", "GRCh38_blacklist.bed.gz", "GRCh38.chrom.sizes")
 ANNOTATIONS = ("GRCh38_dnase.bed.gz", "GRCh38_enhancers.bed.gz", "GRCh38_promoters.bed.gz",
                "GRCh38_tss.bed.gz")
-
-
-def input_content(name: str) -> bytes:
-    """Bytes of a demo input file; the local portal's demo data records their md5."""
-    return f"demo-content:{name}\n".encode()
 
 
 def write_demo_run(folder: Path) -> Path:
@@ -37,7 +33,7 @@ def write_demo_run(folder: Path) -> Path:
     inputs = folder / "inputs"
     inputs.mkdir(parents=True, exist_ok=True)
     for name in (*INPUT_NAMES, *ANNOTATIONS):
-        _write(inputs / name, input_content(name))
+        _write(inputs / name, demo_content(name))
     calls = _calls(folder)
     metadata = {
         "id": WORKFLOW_ID,
