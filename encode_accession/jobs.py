@@ -15,7 +15,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,7 @@ class Run:
     """Everything a job needs, rebuilt in each job process from the validated config."""
 
     config: dict[str, Any]
+    qc_cache: dict[str, Any] = field(default_factory=dict)  # QC files read once per job
 
     @cached_property
     def setup(self) -> Setup:
@@ -87,10 +88,6 @@ class Run:
     def qc_context(self, planned: PlannedFile, preflight_receipt: dict[str, Any]) -> QcContext:
         return QcContext(self.plan.workflow, planned, self.storage.read_bytes,
                          preflight_receipt["biological_replicates"], self.qc_cache)
-
-    @cached_property
-    def qc_cache(self) -> dict[str, Any]:
-        return {}
 
     def file_alias(self, planned: PlannedFile, md5: str) -> str:
         return file_alias(self.who.lab, self.workflow_id, planned.uri, md5=md5,
