@@ -21,7 +21,7 @@ DOCKER = "encodedcc/atac-seq-pipeline:v2.2.2"
 INPUT_NAMES = ("rep1_R1.fastq.gz", "rep1_R2.fastq.gz", "rep2_R1.fastq.gz", "rep2_R2.fastq.gz",
                "GRCh38_bowtie2_index.tar", "GRCh38_blacklist.bed.gz", "GRCh38.chrom.sizes")
 ANNOTATIONS = ("GRCh38_dnase.bed.gz", "GRCh38_enhancers.bed.gz", "GRCh38_promoters.bed.gz",
-               "GRCh38_tss.bed.gz")
+               "GRCh38_tss.bed.gz", "GRCh38_no_alt_analysis_set.fasta.gz")
 
 
 def write_demo_run(folder: Path) -> Path:
@@ -110,7 +110,9 @@ def _calls(folder: Path) -> dict[str, list[dict[str, Any]]]:
             {"annot_enrich_qc": f"rep{n}.annot_enrich.qc"})
         add("tss_enrich", rep, {"nodup_bam": nodup, "tss": ref["GRCh38_tss.bed.gz"]},
             {"tss_enrich_qc": f"rep{n}.tss_enrich.qc", "tss_large_plot": f"rep{n}.tss.png"})
-        add("gc_bias", rep, {"nodup_bam": nodup}, {"gc_plot": f"rep{n}.gc.png"})
+        add("gc_bias", rep, {"nodup_bam": nodup,
+                             "ref_fa": ref["GRCh38_no_alt_analysis_set.fasta.gz"]},
+            {"gc_plot": f"rep{n}.gc.png"})
         add("fraglen_stat_pe", rep, {"nodup_bam": nodup},
             {"fraglen_dist_plot": f"rep{n}.fraglen.png"})
         add("macs2_signal_track", rep, {"ta": ta},

@@ -32,7 +32,7 @@ from .payloads import (
     step_run_alias,
     step_run_payload,
 )
-from .plan import Plan, PlannedFile
+from .plan import Plan, PlannedFile, leaf_strings
 from .portal.client import PortalClient
 from .portal.errors import PortalAuthError, PortalValidationError
 from .provenance import record_accessioned_files
@@ -137,8 +137,7 @@ def preflight(run: Run) -> dict[str, Any]:
         "workflow_id": run.workflow_id,
         "dataset": dataset["@id"],
         "assay_term_name": dataset.get("assay_term_name"),
-        "assembly": _first(inputs.values(), "assembly"),
-        "genome_annotation": _first(inputs.values(), "genome_annotation"),
+        **_genome(run, inputs),
         "biological_replicates": _replicate_count(dataset),
         "inputs": inputs,
         "checksums": {u: {"md5": m, "size": s} for u, (m, s) in checksums.items()},
@@ -180,9 +179,34 @@ def _dataset(run: Run, inputs: dict[str, dict[str, Any]]) -> dict[str, Any]:
                      "post the fastqs first, or check raw_fastqs_keys in the steps file")
 
 
-def _first(items: Any, key: str) -> Any:
-    return next((i[key] for i in items if i.get(key)), None)
+def _genome(run: Run, inputs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Assembly and genome annotation of the portal file behind the pipeline's reference input
+    (``ref_fa`` for ATAC/ChIP, ``index`` for bulk RNA, ...), as the reference tool reads them;
+    steps files of unknown families fall back to the first parent input that has them."""
+    key = reference_filekey(Path(run.plan.steps_file.path).stem.removesuffix("_steps"))
+    candidates = list(inputs.values())
+    if key:
+        wf = run.plan.workflow
+        uris = [f.uri for f in wf.files.values() if key in f.keys and f.producer is None]
+        if key == "annotation" and not uris:  # long-read RNA: a workflow input
+            uris = list(leaf_strings(wf.workflow_input(key)))
+        found = [_find_input(run.portal, u, run.storage.md5(u)) for u in uris[:1]]
+        candidates = [f for f in found if f] + candidates
+    return {k: next((c[k] for c in candidates if c.get(k)), None)
+            for k in ("assembly", "genome_annotation")}
 
+
+def reference_filekey(family: str) -> str | None:
+    """The input whose portal file gives a run its assembly (encode-accession-tool.md 1.12)."""
+    prefixes = (("atac", "ref_fa"), ("tf_chip", "ref_fa"), ("histone_chip", "ref_fa"),
+                ("mint_chip", "ref_fa"), ("control_chip", "ref_fa"), ("chip_map", "ref_fa"),
+                ("bulk_rna", "index"), ("mirna", "annotation"),
+                ("long_read_rna", "annotation"), ("dnase_starch", "hotspot2_tar_gz"),
+                ("dnase", "references.nuclear_chroms_gz"), ("wgbs", "reference"),
+                ("hic", "reference_index"), ("megamap", "chrom_sizes"),
+                ("diploidify", "chrom_sizes"), ("segway", "chrom_sizes"),
+                ("genophase", "reference_fasta"))
+    return next((key for prefix, key in prefixes if family.startswith(prefix)), None)
 
 def _replicate_count(dataset: dict[str, Any]) -> int:
     return len({r.get("biological_replicate_number") for r in dataset.get("replicates", [])

@@ -226,7 +226,7 @@ def find_parents(workflow: Workflow, start: Call, rule: DerivedFrom) -> list[Wor
     files = list(found.values())
     if rule.workflow_inputs_to_match:
         allowed = {uri for key in rule.workflow_inputs_to_match
-                   for uri in _leaf_strings(workflow.workflow_input(key))}
+                   for uri in leaf_strings(workflow.workflow_input(key))}
         files = [f for f in files if f.uri in allowed]
     return files
 
@@ -258,12 +258,12 @@ def _walk(start: Call, neighbours: Callable[[Call], list[Call]]) -> Iterator[Cal
                 stack.append(neighbour)
 
 
-def _leaf_strings(value: Any) -> Iterator[str]:
+def leaf_strings(value: Any) -> Iterator[str]:
     if isinstance(value, str):
         yield value
     elif isinstance(value, list | tuple):
         for item in value:
-            yield from _leaf_strings(item)
+            yield from leaf_strings(item)
 
 
 def _file_ids(selected: list[tuple[Step, FileSpec, int, Call, WorkflowFile]]) -> list[str]:

@@ -38,6 +38,8 @@ def test_preflight_resolves_inputs_dataset_assembly_and_replicates(run):
     receipt = preflight(run)
     assert receipt["dataset"] == "/experiments/TSTSR000001/"
     assert receipt["assembly"] == "GRCh38"
+    # from the portal file of the ATAC reference input ref_fa, as the reference tool reads it
+    assert receipt["genome_annotation"] == "V29"
     assert receipt["biological_replicates"] == 2
     assert set(receipt["inputs"]) == set(run.plan.portal_inputs)
     assert all(i["@id"].startswith("/files/TSTFF") for i in receipt["inputs"].values())
@@ -119,3 +121,14 @@ def test_an_upload_rerun_after_a_crash_verifies_instead_of_uploading_again(run):
     assert first["uploaded"] and first["verified"] and first["status"] == "in progress"
     again = upload_file(run, posted, timeout=5)  # the receipt still says "uploading"
     assert not again["uploaded"] and again["verified"] and again["status"] == "in progress"
+
+
+def test_each_pipeline_family_reads_its_genome_from_its_own_reference_input():
+    from encode_accession.jobs import reference_filekey
+
+    assert reference_filekey("atac") == reference_filekey("tf_chip_pbam") == "ref_fa"
+    assert reference_filekey("bulk_rna_no_kallisto") == "index"
+    assert reference_filekey("dnase_starch_from_bam") == "hotspot2_tar_gz"
+    assert reference_filekey("dnase_no_footprints") == "references.nuclear_chroms_gz"
+    assert reference_filekey("hic_intact_low_contact") == "reference_index"
+    assert reference_filekey("my_own_pipeline") is None
