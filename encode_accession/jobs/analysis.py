@@ -1,0 +1,76 @@
+"""The workflow-metadata document, the analysis, its dataset link, and preferred defaults."""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+from typing import Any
+
+from ..payloads import (
+    alias,
+)
+from ..qc import PREFERRED_DEFAULT_VALUE
+from .context import Run, get_or_create
+
+
+def analysis(run: Run, preflight_receipt: dict[str, Any], file_receipts: list[dict[str, Any]],
+             metadata_text: str) -> dict[str, Any]:
+    """Workflow-metadata document, the analysis object, and the dataset's link to it."""
+    portal, who, wf_id = run.portal, run.who, run.workflow_id
+    documents = []
+    if not run.private:
+        accession = preflight_receipt["dataset"].strip("/").rsplit("/", 1)[-1]
+        encoded = base64.b64encode(metadata_text.encode()).decode()
+        doc, _ = get_or_create(portal, "document", {
+            "aliases": [alias(who.lab, "cromwell-metadata", wf_id)],
+            "document_type": "workflow metadata",
+            "attachment": {"download": f"{accession}_{wf_id}_metadata.json",
+                           "type": "application/json",
+                           "href": f"data:application/json;base64,{encoded}"},
+            **who.fields()})
+        documents.append(doc["@id"])
+    payload: dict[str, Any] = {"aliases": [alias(who.lab, wf_id)],
+                               "files": [r["@id"] for r in file_receipts],
+                               "documents": documents, **who.fields()}
+    version = pipeline_version(run.plan.workflow.submitted.get("workflow", ""))
+    if version:
+        payload["pipeline_version"] = version
+    if run.plan.steps_file.quality_standard:
+        payload["quality_standard"] = run.plan.steps_file.quality_standard
+    obj, created = get_or_create(portal, "analysis", payload)
+    portal.patch(preflight_receipt["dataset"], {"analyses": [obj["@id"]]}, extend_arrays=True)
+    preferred = preferred_defaults(run, preflight_receipt, file_receipts)
+    for file_id in preferred:
+        portal.patch(file_id, {"preferred_default": True})
+    return {"@id": obj["@id"], "created": created, "documents": documents,
+            "dataset": preflight_receipt["dataset"], "files": payload["files"],
+            "preferred_default": preferred}
+
+
+def preferred_defaults(run: Run, preflight_receipt: dict[str, Any],
+                       file_receipts: list[dict[str, Any]]) -> list[str]:
+    """Among files flagged ``maybe_preferred_default``, the best of each format/type/output
+    type by the pipeline's QC value (e.g. aligned reads for microRNA-seq)."""
+    flagged = [f for f in run.plan.files.values() if f.spec.maybe_preferred_default]
+    if not flagged:
+        return []
+    family = Path(run.plan.steps_file.path).stem.removesuffix("_steps")
+    value = PREFERRED_DEFAULT_VALUE.get(family)
+    if value is None:
+        print(f"preferred_default: no QC value for pipeline '{family}' yet; none chosen")
+        return []
+    ids = {r["id"]: r["@id"] for r in file_receipts}
+    best: dict[tuple[Any, ...], tuple[float, str]] = {}
+    for f in flagged:
+        key = (f.spec.file_format, f.spec.file_format_type, f.spec.output_type)
+        score = value(run.qc_context(f, preflight_receipt))
+        if key not in best or score > best[key][0]:
+            best[key] = (score, ids[f.id])
+    return [file_id for _score, file_id in best.values()]
+
+
+def pipeline_version(wdl: str) -> str | None:
+    """``version`` from the WDL's meta section (``v2.2.2`` -> ``2.2.2``)."""
+    match = re.search(r"""version\s*:\s*["']v?(\d+\.\d+\.\d+)["']""", wdl)
+    return match.group(1) if match else None

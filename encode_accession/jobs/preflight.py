@@ -1,0 +1,142 @@
+"""Before anything is posted: inputs found on the portal by md5, checksums, the dataset and
+genome, and the md5-duplicate check."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError, InputErrors
+from ..plan import leaf_strings
+from ..portal.client import PortalClient
+from .context import Run
+
+IGNORED_STATUSES = {"replaced", "revoked", "deleted"}
+COUNTED_REPLICATE_STATUSES = {"released", "in progress"}
+
+
+def preflight(run: Run) -> dict[str, Any]:
+    """Before anything is posted: find inputs on the portal, checksum every planned file,
+    and refuse to go on when a planned file's md5 is already on the portal (unless forced
+    or it was posted by an earlier run of this workflow)."""
+    plan, portal = run.plan, run.portal
+    problems: list[InputError] = []
+    for kind, ident in (("lab", run.who.lab_id), ("award", run.who.award_id)):
+        if portal.get(ident) is None:
+            problems.append(InputError("config", kind, f"{ident} is not on the portal "
+                                       f"{run.config['server']}",
+                                       f"set `{kind}` (or DCC_{kind.upper()}) to one it knows"))
+    if problems:
+        raise InputErrors(problems)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        uris = [*plan.portal_inputs, *(f.uri for f in plan.files.values())]
+        checksums = dict(zip(uris, pool.map(lambda u: (run.storage.md5(u), run.storage.size(u)),
+                                            uris), strict=True))
+    inputs = {uri: _find_input(portal, uri, checksums[uri][0]) for uri in plan.portal_inputs}
+    missing = [InputError(uri, "derived_from", f"no portal file has md5 {checksums[uri][0]}",
+                          "post the pipeline inputs and references to the portal first")
+               for uri, found in inputs.items() if found is None]
+    if missing:
+        raise InputErrors(missing)
+    dataset = _dataset(run, inputs)
+    duplicates = []
+    for f in plan.files.values():
+        md5 = checksums[f.uri][0]
+        mine = run.file_alias(f, md5)
+        for match in portal.search("File", {"md5sum": md5}, frame="object"):
+            if match.get("status") not in IGNORED_STATUSES and mine not in match.get("aliases", []):
+                duplicates.append({"file": f.uri, "portal_file": match["@id"],
+                                   "status": match.get("status"),
+                                   "dataset": match.get("dataset")})
+    if duplicates and not run.config.get("force"):
+        raise InputError("preflight", "md5sum",
+                         "planned files are already on the portal:\n" + duplicate_table(duplicates),
+                         "set force: true to post them anyway")
+    return {
+        "workflow_id": run.workflow_id,
+        "dataset": dataset["@id"],
+        "assay_term_name": dataset.get("assay_term_name"),
+        **_genome(run, inputs),
+        "biological_replicates": _replicate_count(dataset),
+        "inputs": inputs,
+        "checksums": {u: {"md5": m, "size": s} for u, (m, s) in checksums.items()},
+        "duplicates": duplicates,
+    }
+
+
+def _find_input(portal: PortalClient, uri: str, md5: str) -> dict[str, Any] | None:
+    matches = [m for m in portal.search("File", {"md5sum": md5}, frame="object")
+               if m.get("status") not in IGNORED_STATUSES]
+    if not matches:
+        return None
+    m = matches[0]
+    return {k: m.get(k) for k in ("@id", "accession", "dataset", "assembly", "genome_annotation",
+                                  "output_type", "status")}
+
+
+def _dataset(run: Run, inputs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The Annotation named in the config for the variants that need one; otherwise the
+    dataset of the first raw fastq, as the reference tool finds it."""
+    variant = run.setup.variant
+    if variant and variant.needs_annotation:
+        annotation = run.portal.get(run.config["annotation"], frame="embedded")
+        if annotation is None:
+            raise InputError("config", "annotation",
+                             f"{run.config['annotation']} is not on the portal",
+                             "set annotation: to an existing Annotation accession")
+        return annotation
+    steps = run.plan.steps_file
+    keys = set(steps.raw_fastqs_keys)
+    for f in run.plan.workflow.files.values():
+        raw = keys & set(f.keys) and (f.producer is None or steps.raw_fastqs_can_have_task)
+        if raw and f.uri in inputs:
+            dataset = run.portal.get(inputs[f.uri]["dataset"], frame="embedded")
+            if dataset:
+                return dataset
+    raise InputError(run.plan.workflow.source, "raw_fastqs_keys",
+                     f"no raw fastq (keys {sorted(keys)}) of this run is on the portal",
+                     "post the fastqs first, or check raw_fastqs_keys in the steps file")
+
+
+def _genome(run: Run, inputs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Assembly and genome annotation of the portal file behind the pipeline's reference input
+    (``ref_fa`` for ATAC/ChIP, ``index`` for bulk RNA, ...), as the reference tool reads them;
+    steps files of unknown families fall back to the first parent input that has them."""
+    key = reference_filekey(Path(run.plan.steps_file.path).stem.removesuffix("_steps"))
+    candidates = list(inputs.values())
+    if key:
+        wf = run.plan.workflow
+        uris = [f.uri for f in wf.files.values() if key in f.keys and f.producer is None]
+        if key == "annotation" and not uris:  # long-read RNA: a workflow input
+            uris = list(leaf_strings(wf.workflow_input(key)))
+        found = [_find_input(run.portal, u, run.storage.md5(u)) for u in uris[:1]]
+        candidates = [f for f in found if f] + candidates
+    return {k: next((c[k] for c in candidates if c.get(k)), None)
+            for k in ("assembly", "genome_annotation")}
+
+
+def reference_filekey(family: str) -> str | None:
+    """The input whose portal file gives a run its assembly (encode-accession-tool.md 1.12)."""
+    prefixes = (("atac", "ref_fa"), ("tf_chip", "ref_fa"), ("histone_chip", "ref_fa"),
+                ("mint_chip", "ref_fa"), ("control_chip", "ref_fa"), ("chip_map", "ref_fa"),
+                ("bulk_rna", "index"), ("mirna", "annotation"),
+                ("long_read_rna", "annotation"), ("dnase_starch", "hotspot2_tar_gz"),
+                ("dnase", "references.nuclear_chroms_gz"), ("wgbs", "reference"),
+                ("hic", "reference_index"), ("megamap", "chrom_sizes"),
+                ("diploidify", "chrom_sizes"), ("segway", "chrom_sizes"),
+                ("genophase", "reference_fasta"))
+    return next((key for prefix, key in prefixes if family.startswith(prefix)), None)
+
+def _replicate_count(dataset: dict[str, Any]) -> int:
+    return len({r.get("biological_replicate_number") for r in dataset.get("replicates", [])
+                if isinstance(r, dict) and r.get("status") in COUNTED_REPLICATE_STATUSES})
+
+
+def duplicate_table(rows: list[dict[str, Any]]) -> str:
+    header = ("File Path", "Matching Portal Files", "Portal Status", "Portal File Dataset")
+    lines = [header] + [(r["file"], r["portal_file"], str(r["status"]), str(r["dataset"]))
+                        for r in rows]
+    widths = [max(len(line[i]) for line in lines) for i in range(4)]
+    return "\n".join(" | ".join(c.ljust(w) for c, w in zip(line, widths, strict=True))
+                     for line in lines)
