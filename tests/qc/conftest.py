@@ -18,7 +18,7 @@ DEMO_FILE = "/files/TSTFF000001/"
 @pytest.fixture(scope="session")
 def portal_accepts(tmp_path_factory: pytest.TempPathFactory
                    ) -> Callable[[Metric], dict[str, Any]]:
-    """Post a metric as jobs.py does (profile -> collection) and return the stored object;
+    """Post a metric as the quality job does (profile -> collection) and return the stored object;
     the client raises on a 422, naming the property the portal refused."""
     client = PortalClient(f"local:{tmp_path_factory.mktemp('portal') / 'p.sqlite'}")
     step_run = client.post("analysis_step_run", {
