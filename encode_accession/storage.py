@@ -29,7 +29,7 @@ import re
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
@@ -184,6 +184,7 @@ class _GcsStore:
     def __init__(self) -> None:
         self._client: gcs.Client | None = None
         self._lock = threading.Lock()
+        self._blobs: dict[str, gcs.Blob] = {}  # md5 and size need one metadata request
 
     @contextmanager
     def errors(self, uri: str) -> Iterator[None]:
@@ -214,12 +215,15 @@ class _GcsStore:
             return self._client
 
     def _blob(self, uri: str) -> gcs.Blob:
-        """Metadata in one request; the blob pins its generation, so later reads match it."""
-        bucket, key = _bucket_and_key(uri)
-        blob = self.client().bucket(bucket).get_blob(key)
-        if blob is None:
-            raise _not_found(uri)
-        return blob
+        """Metadata in one request per object; the blob pins its generation, so later reads
+        match it."""
+        if uri not in self._blobs:
+            bucket, key = _bucket_and_key(uri)
+            blob = self.client().bucket(bucket).get_blob(key)
+            if blob is None:
+                raise _not_found(uri)
+            self._blobs[uri] = blob
+        return self._blobs[uri]
 
     def md5(self, uri: str) -> str:
         blob = self._blob(uri)
@@ -244,6 +248,7 @@ class _S3Store:
         self._endpoint_url = endpoint_url
         self._client = None
         self._lock = threading.Lock()
+        self._heads: dict[str, dict[str, Any]] = {}  # md5 and size need one head_object
 
     @contextmanager
     def errors(self, uri: str) -> Iterator[None]:
@@ -290,7 +295,7 @@ class _S3Store:
         tagged = self._md5_tag(uri, bucket, key)
         if tagged:
             return tagged
-        head = self.client().head_object(Bucket=bucket, Key=key)
+        head = self._head(uri)
         etag = head["ETag"].strip('"')
         # SSE-KMS and SSE-C objects have a non-md5 ETag even when uploaded in one part.
         encrypted_with_key = head.get("ServerSideEncryption", "").startswith("aws:kms") or (
@@ -320,9 +325,15 @@ class _S3Store:
             return None
         return value
 
+    def _head(self, uri: str) -> dict[str, Any]:
+        """``head_object`` once per object: md5 and size both read it."""
+        if uri not in self._heads:
+            bucket, key = _bucket_and_key(uri)
+            self._heads[uri] = self.client().head_object(Bucket=bucket, Key=key)
+        return self._heads[uri]
+
     def size(self, uri: str) -> int:
-        bucket, key = _bucket_and_key(uri)
-        return self.client().head_object(Bucket=bucket, Key=key)["ContentLength"]
+        return self._head(uri)["ContentLength"]
 
     def exists(self, uri: str) -> bool:
         try:

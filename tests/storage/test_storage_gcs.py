@@ -103,6 +103,15 @@ def test_md5_is_cached(bucket):
         Storage().md5(uri)  # a fresh cache really has to ask GCS
 
 
+def test_md5_and_size_share_one_metadata_request(bucket):
+    data = b"one metadata request"
+    uri = upload(bucket, "cache/meta.txt", data)
+    storage = Storage()
+    storage.md5(uri)
+    bucket.blob("cache/meta.txt").delete()
+    assert storage.size(uri) == len(data)  # from the blob metadata md5 already fetched
+
+
 @pytest.mark.parametrize("operation", ["md5", "size", "open_read", "read_bytes"])
 @pytest.mark.parametrize("uri", ["gs://encode-test/nope/x.bam", "gs://no-such-bucket/x.bam"])
 def test_missing_object_is_one_input_error(operation, uri):

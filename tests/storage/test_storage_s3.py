@@ -109,6 +109,14 @@ def test_md5_is_cached(moto_s3, s3, storage):
         Storage(s3_endpoint_url=moto_s3.endpoint_url).md5(uri)
 
 
+def test_md5_and_size_share_one_head_request(moto_s3, s3, storage):
+    data = b"one head_object"
+    uri = put(moto_s3, "cache/head.txt", data)
+    storage.md5(uri)  # no md5sum tag: the single-part ETag, read with head_object
+    s3.delete_object(Bucket=moto_s3.bucket, Key="cache/head.txt")
+    assert storage.size(uri) == len(data)  # answered from that same head_object
+
+
 def test_endpoint_from_environment(moto_s3, monkeypatch):
     monkeypatch.setenv("ENCODE_S3_ENDPOINT_URL", moto_s3.endpoint_url)
     uri = put(moto_s3, "env/x.txt", b"via env")
