@@ -1,28 +1,28 @@
-# Accession a finished Cromwell/Caper ENCODE pipeline run to the ENCODE Portal.
+# Accession finished Cromwell/Caper ENCODE pipeline runs to the ENCODE Portal.
 #
-# The plan (which files, which parents) is built here at parse time from the run's
-# metadata.json and the pipeline's accessioning steps; every planned file becomes one job
-# whose inputs are the receipts of its derived_from parents. See README.md.
+# The config names one run (`metadata`, `pipeline`) or a batch (`runs:`); with neither it runs
+# the bundled demo. Each run is planned by a checkpoint (its metadata.json may be made by an
+# upstream rule), then accessioned by one job per accessioning step. See README.md and
+# config/README.md.
 
 from snakemake.utils import min_version
 
-from encode_accession.workflow import check_config
+from encode_accession.workflow import check_config, check_results_server, run_settings
 
 min_version("9.0")
 
 
-configfile: "config/config.yaml"
-
-
 check_config(config)
+RUNS = run_settings(config)  # receipts folder -> the run's settings
+check_results_server(RUNS)
+RESULTS = config["results"]
 
 
-include: "workflow/rules/common.smk"
 include: "workflow/rules/accession.smk"
 include: "workflow/rules/tracking.smk"
 
 
-REPORT_AFTER = [f"{RESULTS}/summary.json"]  # the provenance report includes this run
+REPORT_AFTER = [summary_of(rundir) for rundir in RUNS]  # the provenance report includes the runs
 
 
 include: "workflow/rules/provenance.smk"
@@ -31,5 +31,5 @@ include: "workflow/rules/provenance.smk"
 rule all:
     default_target: True
     input:
-        f"{RESULTS}/summary.json",
+        REPORT_AFTER,
         f"{RESULTS}/provenance/report/report.html",

@@ -95,12 +95,24 @@ class Plan:
     def files_of(self, step: Step) -> list[PlannedFile]:
         return [f for f in self.files.values() if f.step is step]
 
+    def parent_steps(self, rule: str) -> list[str]:
+        """Rules of the other steps whose files this step's files derive from: the steps
+        that must be accessioned first (the edges of the workflow's step DAG)."""
+        parents: dict[str, None] = {}
+        for f in self.files.values():
+            if f.step.rule == rule:
+                for p in f.parents:
+                    if p.planned_id and self.files[p.planned_id].step.rule != rule:
+                        parents.setdefault(self.files[p.planned_id].step.rule)
+        return list(parents)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "workflow_id": self.workflow.id,
             "steps_file": self.steps_file.path,
             "steps": [{"rule": s.rule, "task": s.task, "dcc_step_run": s.dcc_step_run,
-                       "files": [f.id for f in self.files_of(s)]} for s in self.steps],
+                       "files": [f.id for f in self.files_of(s)],
+                       "after": self.parent_steps(s.rule)} for s in self.steps],
             "skipped": self.skipped,
             "files": [f.to_dict() for f in self.files.values()],
             "portal_inputs": self.portal_inputs,

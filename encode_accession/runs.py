@@ -1,14 +1,16 @@
-"""A local record of accessioning runs (SQLite), and the ``info`` query over it.
+"""A local record of accessioning runs, and the ``info`` query over it.
 
 Like the reference tool's run database, it answers "what did we accession, when, for which
-experiment?" across runs. Written once per run by the summary job (a localrule); the
-connection waits on locks instead of failing, so parallel runs can share one file.
+experiment?" across runs. The tables live in the tracker database, beside the provenance of
+the same files: one store per machine (``tracker_db``, default ``$ENCODE_TRACKER_DB`` or
+``~/.encode_connector/tracker.db``). Written by the summary job (a localrule); a run summarized
+again (a re-run, a later verify) replaces its record instead of adding one. The connection
+waits on locks instead of failing, so parallel runs can share one file.
 """
 
 from __future__ import annotations
 
 import calendar
-import os
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -21,28 +23,32 @@ from typing import Any
 from .errors import InputError
 
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
+CREATE TABLE IF NOT EXISTS accession_runs (
     id INTEGER PRIMARY KEY,
     experiment TEXT NOT NULL,
     workflow_id TEXT NOT NULL,
+    server TEXT NOT NULL DEFAULT '',
     date_created TEXT NOT NULL,
-    status TEXT NOT NULL CHECK (status IN ('succeeded', 'failed'))
+    status TEXT NOT NULL CHECK (status IN ('succeeded', 'failed')),
+    UNIQUE (workflow_id, server)
 );
-CREATE TABLE IF NOT EXISTS workflow_labels (
-    run INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+CREATE TABLE IF NOT EXISTS accession_run_labels (
+    run INTEGER NOT NULL REFERENCES accession_runs(id) ON DELETE CASCADE,
     key TEXT NOT NULL, value TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS files (
+CREATE TABLE IF NOT EXISTS accession_run_files (
     id INTEGER PRIMARY KEY,
-    run INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    run INTEGER NOT NULL REFERENCES accession_runs(id) ON DELETE CASCADE,
     portal_id TEXT NOT NULL, status TEXT, created INTEGER NOT NULL
 );
-CREATE TABLE IF NOT EXISTS quality_metrics (
-    file INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+CREATE TABLE IF NOT EXISTS accession_run_qc (
+    file INTEGER NOT NULL REFERENCES accession_run_files(id) ON DELETE CASCADE,
     portal_id TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS runs_workflow ON runs(workflow_id);
-CREATE INDEX IF NOT EXISTS runs_experiment ON runs(experiment);
+CREATE INDEX IF NOT EXISTS accession_runs_experiment ON accession_runs(experiment);
+CREATE INDEX IF NOT EXISTS accession_run_labels_run ON accession_run_labels(run);
+CREATE INDEX IF NOT EXISTS accession_run_files_run ON accession_run_files(run);
+CREATE INDEX IF NOT EXISTS accession_run_qc_file ON accession_run_qc(file);
 """
 HIDDEN_LABELS = {"caper-backend", "caper-user", "cromwell-workflow-id"}
 HEADER = ("Experiment @id", "WF ID", "WF Labels", "Accessioning Status", "Date(%m/%d/%y)",
@@ -52,14 +58,12 @@ UUID_PREFIX = re.compile(r"^[a-f\d][a-f\d-]{3,35}$")
 EXPERIMENT = re.compile(r"^(/?experiments/)?(ENC|TST)SR\d{3}[A-Z\d]{3}/?$")
 
 
-def default_db() -> Path:
-    return Path(os.environ.get("ENCODE_ACCESSION_RUNS_DB")
-                or Path.home() / ".encode_accession" / "runs.db")
-
-
 @contextmanager
 def connect(path: str | Path | None = None) -> Iterator[sqlite3.Connection]:
-    path = Path(path) if path else default_db()
+    """The run record in the tracker database at ``path`` (default: the tracker's)."""
+    from .tracker.db import default_db_path
+
+    path = Path(path).expanduser() if path else default_db_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(path, timeout=30)
     try:
@@ -81,19 +85,23 @@ class FileRecord:
 
 def record_run(db: sqlite3.Connection, *, experiment: str, workflow_id: str,
                labels: dict[str, str], status: str, files: Iterable[FileRecord],
-               day: date | None = None) -> int:
-    cur = db.execute("INSERT INTO runs (experiment, workflow_id, date_created, status) "
-                     "VALUES (?, ?, ?, ?)",
-                     (experiment, workflow_id, (day or date.today()).isoformat(), status))
+               server: str = "", day: date | None = None) -> int:
+    """Record (or re-record: one row per workflow and server) a run and its files."""
+    db.execute("DELETE FROM accession_runs WHERE workflow_id = ? AND server = ?",
+               (workflow_id, server))
+    cur = db.execute("INSERT INTO accession_runs (experiment, workflow_id, server, "
+                     "date_created, status) VALUES (?, ?, ?, ?, ?)",
+                     (experiment, workflow_id, server, (day or date.today()).isoformat(),
+                      status))
     run_id = int(cur.lastrowid or 0)
-    db.executemany("INSERT INTO workflow_labels (run, key, value) VALUES (?, ?, ?)",
+    db.executemany("INSERT INTO accession_run_labels (run, key, value) VALUES (?, ?, ?)",
                    [(run_id, k, v) for k, v in sorted(labels.items())
                     if k not in HIDDEN_LABELS])
     for f in files:
-        file_id = db.execute("INSERT INTO files (run, portal_id, status, created) "
+        file_id = db.execute("INSERT INTO accession_run_files (run, portal_id, status, created) "
                              "VALUES (?, ?, ?, ?)",
                              (run_id, f.portal_id, f.status, int(f.created))).lastrowid
-        db.executemany("INSERT INTO quality_metrics (file, portal_id) VALUES (?, ?)",
+        db.executemany("INSERT INTO accession_run_qc (file, portal_id) VALUES (?, ?)",
                        [(file_id, q) for q in f.quality_metrics])
     return run_id
 
@@ -160,7 +168,8 @@ def query(db: sqlite3.Connection, ids: list[str], dates: str | None = None,
         elif kind == "experiment":
             clauses.append("r.experiment = ?")
         else:
-            clauses.append("r.id IN (SELECT run FROM workflow_labels WHERE key = ? AND value = ?)")
+            clauses.append("r.id IN (SELECT run FROM accession_run_labels "
+                           "WHERE key = ? AND value = ?)")
             params.append(key)
         params.append(value)
     where = [f"({' OR '.join(clauses)})"] if clauses else []
@@ -173,21 +182,24 @@ def query(db: sqlite3.Connection, ids: list[str], dates: str | None = None,
             where.append("r.date_created <= ?")
             params.append(end.isoformat())
     sql = ("SELECT r.id, r.experiment, r.workflow_id, r.status, r.date_created, f.id, "
-           "f.portal_id, f.status FROM runs r LEFT JOIN files f ON f.run = r.id"
+           "f.portal_id, f.status FROM accession_runs r "
+           "LEFT JOIN accession_run_files f ON f.run = r.id"
            + (f" WHERE {' AND '.join(where)}" if where else "") + " ORDER BY r.id, f.id")
     rows: list[tuple[str, ...]] = []
     seen: set[int] = set()
     for run_id, experiment, wf_id, status, day, file_id, portal_id, file_status in \
             db.execute(sql, params):
         qcs = ",".join(q for (q,) in db.execute(
-            "SELECT portal_id FROM quality_metrics WHERE file = ? ORDER BY rowid", (file_id,)))
+            "SELECT portal_id FROM accession_run_qc WHERE file = ? ORDER BY rowid",
+            (file_id,)))
         file_cols = (portal_id or "", file_status or "", qcs)
         if run_id in seen:
             rows.append(("", "", "", "", "", *file_cols))
             continue
         seen.add(run_id)
         labels = ",".join(f"{k}={v}" for k, v in db.execute(
-            "SELECT key, value FROM workflow_labels WHERE run = ? ORDER BY key", (run_id,)))
+            "SELECT key, value FROM accession_run_labels WHERE run = ? ORDER BY key",
+            (run_id,)))
         shown = date.fromisoformat(day).strftime("%m/%d/%y")
         rows.append((experiment, wf_id, labels, status, shown, *file_cols))
     return rows

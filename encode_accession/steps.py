@@ -15,7 +15,6 @@ from typing import Any
 import yaml
 
 from .errors import InputError, InputErrors
-from .schemas import validate
 
 DEFAULT_RAW_FASTQS_KEYS = ("fastq", "fastqs")
 SCHEMA = "steps.schema.yaml"
@@ -75,9 +74,10 @@ class StepsFile:
     raw_fastqs_can_have_task: bool = False
 
 
-def load_steps(path: str | Path) -> StepsFile:
-    """Read, validate and model a steps file (JSON or YAML)."""
-    return parse_steps(read_steps_document(path), str(path))
+def load_steps(path: str | Path, *, validate: bool = True) -> StepsFile:
+    """Read, validate and model a steps file (JSON or YAML); jobs re-reading a file that was
+    validated when the run was planned skip the schema (and the jsonschema import)."""
+    return parse_steps(read_steps_document(path), str(path), validate=validate)
 
 
 def read_steps_document(path: str | Path) -> Any:
@@ -102,9 +102,12 @@ def read_steps_document(path: str | Path) -> Any:
         raise InputError(path, where, f"not valid YAML ({getattr(e, 'problem', e)})") from None
 
 
-def parse_steps(data: Any, source: str) -> StepsFile:
+def parse_steps(data: Any, source: str, *, validate: bool = True) -> StepsFile:
     """Validate decoded steps data against the schema, then build the model (pure)."""
-    validate(data, SCHEMA, source)
+    if validate:
+        from .schemas import validate as check
+
+        check(data, SCHEMA, source)
     steps = StepsFile(
         path=source,
         steps=tuple(_step(i, s) for i, s in enumerate(data["accession.steps"])),

@@ -29,25 +29,15 @@ import re
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from typing import Any, BinaryIO, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import (
-    ClientError,
-    CredentialRetrievalError,
-    NoCredentialsError,
-    PartialCredentialsError,
-    ProfileNotFound,
-)
-from google.api_core import exceptions as google_errors
-from google.auth import exceptions as google_auth_errors
-from google.auth.credentials import AnonymousCredentials
-from google.cloud import storage as gcs
+if TYPE_CHECKING:  # the cloud clients are imported on first use: local runs need neither
+    from google.cloud import storage as gcs
 
 from encode_accession.errors import InputError
+from encode_accession.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -148,15 +138,18 @@ def get_storage(s3_endpoint_url: str | None = None) -> Storage:
     return Storage(s3_endpoint_url=s3_endpoint_url)
 
 
-def _hash_stream(stream: BinaryIO) -> str:
-    """md5 through one reusable buffer, so memory stays flat whatever the object size."""
+def _hash_stream(stream: BinaryIO, label: str, size: int | None = None) -> str:
+    """md5 through one reusable buffer, so memory stays flat whatever the object size; a
+    large file reports its progress in the log."""
     # usedforsecurity=False keeps md5 available on FIPS-mode hosts; this is a checksum.
     digest = hashlib.md5(usedforsecurity=False)
     buffer = bytearray(HASH_BUFFER_BYTES)
     view = memoryview(buffer)
+    progress = Progress("md5", label, size)
     with stream:
         while count := stream.readinto(buffer):
             digest.update(view[:count])
+            progress(count)
     return digest.hexdigest()
 
 
@@ -188,6 +181,9 @@ class _GcsStore:
 
     @contextmanager
     def errors(self, uri: str) -> Iterator[None]:
+        from google.api_core import exceptions as google_errors
+        from google.auth import exceptions as google_auth_errors
+
         try:
             yield
         except google_errors.NotFound as err:
@@ -203,6 +199,9 @@ class _GcsStore:
             ) from err
 
     def client(self) -> gcs.Client:
+        from google.auth.credentials import AnonymousCredentials
+        from google.cloud import storage as gcs
+
         with self._lock:
             if self._client is None:
                 if os.environ.get("STORAGE_EMULATOR_HOST"):
@@ -230,7 +229,7 @@ class _GcsStore:
         if blob.md5_hash:
             return base64.b64decode(blob.md5_hash).hex()
         log.info("%s has no md5Hash (composite object): hashing %d bytes", uri, blob.size)
-        return _hash_stream(blob.open("rb"))
+        return _hash_stream(blob.open("rb"), uri, blob.size)
 
     def size(self, uri: str) -> int:
         return self._blob(uri).size
@@ -252,6 +251,14 @@ class _S3Store:
 
     @contextmanager
     def errors(self, uri: str) -> Iterator[None]:
+        from botocore.exceptions import (
+            ClientError,
+            CredentialRetrievalError,
+            NoCredentialsError,
+            PartialCredentialsError,
+            ProfileNotFound,
+        )
+
         try:
             yield
         except (
@@ -274,6 +281,9 @@ class _S3Store:
             raise
 
     def client(self):  # -> botocore S3 client (its type is generated at runtime)
+        import boto3
+        from botocore.config import Config
+
         with self._lock:
             if self._client is None:
                 config = None
@@ -307,10 +317,12 @@ class _S3Store:
             "%s has no md5sum tag and its ETag %s is not an md5: hashing %d bytes",
             uri, etag, head["ContentLength"],
         )
-        return _hash_stream(self.open_read(uri))
+        return _hash_stream(self.open_read(uri), uri, self.size(uri))
 
     def _md5_tag(self, uri: str, bucket: str, key: str) -> str | None:
         """The ``md5sum`` tag ENCODE's s3-md5-hash sets: the only md5 a multipart upload has."""
+        from botocore.exceptions import ClientError
+
         try:
             tags = self.client().get_object_tagging(Bucket=bucket, Key=key)["TagSet"]
         except ClientError as err:
@@ -336,6 +348,8 @@ class _S3Store:
         return self._head(uri)["ContentLength"]
 
     def exists(self, uri: str) -> bool:
+        from botocore.exceptions import ClientError
+
         try:
             self.size(uri)
         except ClientError as err:
@@ -349,7 +363,7 @@ class _S3Store:
         return self.client().get_object(Bucket=bucket, Key=key)["Body"]
 
 
-def _http_status(err: ClientError) -> int | None:
+def _http_status(err: Any) -> int | None:  # a botocore ClientError
     return err.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
 
 
@@ -368,7 +382,7 @@ class _LocalStore:
             ) from err
 
     def md5(self, uri: str) -> str:
-        return _hash_stream(self.open_read(uri))
+        return _hash_stream(self.open_read(uri), uri, self.size(uri))
 
     def size(self, uri: str) -> int:
         path = _local_path(uri)

@@ -7,30 +7,36 @@ in parts. The local portal's embedded default uses ``file://`` upload URLs inste
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-import boto3
-from boto3.s3.transfer import TransferConfig
-from botocore.config import Config
-
 from .payloads import part_size
+from .progress import Progress
 from .storage import Storage
+
+CHUNK_BYTES = 8 << 20
 
 
 def upload(storage: Storage, uri: str, size: int, credentials: dict[str, Any]) -> None:
-    """Upload ``uri`` to ``credentials["upload_url"]``; raises on any transfer failure."""
+    """Upload ``uri`` to ``credentials["upload_url"]``; raises on any transfer failure.
+    Large uploads report the bytes sent in the log."""
     target = urlparse(credentials["upload_url"])
+    progress = Progress("upload", uri, size)
     if target.scheme == "file":
         destination = Path(target.path)
         destination.parent.mkdir(parents=True, exist_ok=True)
         with storage.open_read(uri) as src, open(destination, "wb") as dst:
-            shutil.copyfileobj(src, dst, length=8 * 1024 * 1024)
+            while chunk := src.read(CHUNK_BYTES):
+                dst.write(chunk)
+                progress(len(chunk))
         return
     if target.scheme != "s3":
         raise ValueError(f"unsupported upload_url scheme: {credentials['upload_url']}")
+    import boto3  # only S3 targets need it (the embedded portal's are file://)
+    from boto3.s3.transfer import TransferConfig
+    from botocore.config import Config
+
     s3 = boto3.client(
         "s3",
         aws_access_key_id=credentials["access_key"],
@@ -48,7 +54,7 @@ def upload(storage: Storage, uri: str, size: int, credentials: dict[str, Any]) -
     source = urlparse(uri)
     if source.scheme == "s3":
         s3.copy({"Bucket": source.netloc, "Key": source.path.lstrip("/")}, bucket, key,
-                Config=transfer)
+                Config=transfer, Callback=progress)
         return
     with storage.open_read(uri) as stream:
-        s3.upload_fileobj(stream, bucket, key, Config=transfer)
+        s3.upload_fileobj(stream, bucket, key, Config=transfer, Callback=progress)

@@ -7,22 +7,22 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..payloads import (
-    alias,
-)
-from ..qc import PREFERRED_DEFAULT_VALUE
-from .context import Run, get_or_create
+from ..payloads import alias
+from ..qc.callbacks import PREFERRED_DEFAULT_VALUE
+from .context import Run
 
 
-def analysis(run: Run, preflight_receipt: dict[str, Any], file_receipts: list[dict[str, Any]],
-             metadata_text: str) -> dict[str, Any]:
-    """Workflow-metadata document, the analysis object, and the dataset's link to it."""
+def analysis(run: Run, preflight_receipt: dict[str, Any], file_receipts: list[dict[str, Any]]
+             ) -> dict[str, Any]:
+    """Workflow-metadata document (the run's metadata.json), the analysis object, and the
+    dataset's link to it (added to the dataset's analyses, never replacing them)."""
+    metadata_text = run.loaded.metadata_text
     portal, who, wf_id = run.portal, run.who, run.workflow_id
     documents = []
     if not run.private:
         accession = preflight_receipt["dataset"].strip("/").rsplit("/", 1)[-1]
         encoded = base64.b64encode(metadata_text.encode()).decode()
-        doc, _ = get_or_create(portal, "document", {
+        doc, _ = portal.create("document", {
             "aliases": [alias(who.lab, "cromwell-metadata", wf_id)],
             "document_type": "workflow metadata",
             "attachment": {"download": f"{accession}_{wf_id}_metadata.json",
@@ -38,7 +38,7 @@ def analysis(run: Run, preflight_receipt: dict[str, Any], file_receipts: list[di
         payload["pipeline_version"] = version
     if run.plan.steps_file.quality_standard:
         payload["quality_standard"] = run.plan.steps_file.quality_standard
-    obj, created = get_or_create(portal, "analysis", payload)
+    obj, created = portal.create("analysis", payload)
     portal.patch(preflight_receipt["dataset"], {"analyses": [obj["@id"]]}, extend_arrays=True)
     preferred = preferred_defaults(run, preflight_receipt, file_receipts)
     for file_id in preferred:

@@ -1,48 +1,56 @@
-"""What every job shares: the run rebuilt from the config, and get-or-create by alias."""
+"""What every job of a run shares: the loaded plan, the portal client, storage and aliases."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
-from ..payloads import (
-    Attribution,
-    file_alias,
-)
+from ..payloads import Attribution, file_alias
 from ..plan import Plan, PlannedFile
+from ..planfile import LoadedRun
 from ..portal.client import PortalClient
-from ..qc import QcContext
+from ..qc.registry import QcContext
 from ..storage import Storage, get_storage
-from ..workflow import Setup, setup_from_config
+
+DEFAULT_CONCURRENCY = 4
 
 
 @dataclass
 class Run:
-    """Everything a job needs, rebuilt in each job process from the validated config."""
+    """One run's jobs see it through this: settings and plan come from the plan file."""
 
-    config: dict[str, Any]
+    loaded: LoadedRun
     qc_cache: dict[str, Any] = field(default_factory=dict)  # QC files read once per job
 
-    @cached_property
-    def setup(self) -> Setup:
-        return setup_from_config(self.config)
+    @property
+    def settings(self) -> dict[str, Any]:
+        return self.loaded.settings
 
     @property
     def plan(self) -> Plan:
-        return self.setup.plan
+        return self.loaded.plan
+
+    @property
+    def rundir(self) -> Path:
+        return self.loaded.path.parent
+
+    @property
+    def concurrency(self) -> int:
+        return int(self.settings.get("concurrency") or DEFAULT_CONCURRENCY)
 
     @cached_property
     def who(self) -> Attribution:
-        return Attribution(lab=self.config["lab"], award=self.config["award"])
+        return Attribution(lab=self.settings["lab"], award=self.settings["award"])
 
     @cached_property
     def portal(self) -> PortalClient:
-        return PortalClient(self.config["server"])
+        return PortalClient(self.settings["server"], pool_size=self.concurrency + 2)
 
     @cached_property
     def storage(self) -> Storage:
-        return get_storage(self.config.get("s3_endpoint_url"))
+        return get_storage(self.settings.get("s3_endpoint_url"))
 
     @property
     def workflow_id(self) -> str:
@@ -51,8 +59,8 @@ class Run:
     @property
     def private(self) -> bool:
         """Asked for in the config, or implied by a redacted-BAM (_pbam) variant."""
-        variant = self.setup.variant
-        return bool(self.config.get("private")) or bool(variant and variant.private)
+        variant = self.loaded.variant
+        return bool(self.settings.get("private")) or bool(variant and variant.private)
 
     def qc_context(self, planned: PlannedFile, preflight_receipt: dict[str, Any]) -> QcContext:
         return QcContext(self.plan.workflow, planned, self.storage.read_bytes,
@@ -62,11 +70,3 @@ class Run:
         return file_alias(self.who.lab, self.workflow_id, planned.uri, md5=md5,
                           private=self.private)
 
-
-def get_or_create(portal: PortalClient, collection: str, payload: dict[str, Any]
-                  ) -> tuple[dict[str, Any], bool]:
-    """Look the object up by its first alias; create it only when it is not there."""
-    existing = portal.get(payload["aliases"][0], database=True)
-    if existing is not None:
-        return existing, False
-    return portal.post(collection, payload), True

@@ -9,32 +9,32 @@ from typing import Any
 
 from ..errors import InputError, InputErrors
 from ..plan import leaf_strings
-from ..portal.client import PortalClient
 from .context import Run
 
 IGNORED_STATUSES = {"replaced", "revoked", "deleted"}
+MD5_BATCH = 50  # md5s per search: ~1.8 kB of query string, well under URL limits
 COUNTED_REPLICATE_STATUSES = {"released", "in progress"}
 
 
-def preflight(run: Run) -> dict[str, Any]:
-    """Before anything is posted: find inputs on the portal, checksum every planned file,
-    and refuse to go on when a planned file's md5 is already on the portal (unless forced
-    or it was posted by an earlier run of this workflow)."""
+def preflight(run: Run, checksums: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Before anything is posted: find inputs on the portal, and refuse to go on when a
+    planned file's md5 is already on the portal (unless forced or it was posted by an
+    earlier run of this workflow). ``checksums``: the checksums job's md5 and size by URI."""
     plan, portal = run.plan, run.portal
     problems: list[InputError] = []
     for kind, ident in (("lab", run.who.lab_id), ("award", run.who.award_id)):
         if portal.get(ident) is None:
             problems.append(InputError("config", kind, f"{ident} is not on the portal "
-                                       f"{run.config['server']}",
+                                       f"{run.settings['server']}",
                                        f"set `{kind}` (or DCC_{kind.upper()}) to one it knows"))
     if problems:
         raise InputErrors(problems)
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        uris = [*plan.portal_inputs, *(f.uri for f in plan.files.values())]
-        checksums = dict(zip(uris, pool.map(lambda u: (run.storage.md5(u), run.storage.size(u)),
-                                            uris), strict=True))
-    inputs = {uri: _find_input(portal, uri, checksums[uri][0]) for uri in plan.portal_inputs}
-    missing = [InputError(uri, "derived_from", f"no portal file has md5 {checksums[uri][0]}",
+    planned_md5s = [checksums[f.uri]["md5"] for f in plan.files.values()]
+    on_portal = files_by_md5(run, [*(checksums[u]["md5"] for u in plan.portal_inputs),
+                                   *planned_md5s])
+    inputs = {uri: _input_facts(on_portal.get(checksums[uri]["md5"], []))
+              for uri in plan.portal_inputs}
+    missing = [InputError(uri, "derived_from", f"no portal file has md5 {checksums[uri]['md5']}",
                           "post the pipeline inputs and references to the portal first")
                for uri, found in inputs.items() if found is None]
     if missing:
@@ -42,14 +42,13 @@ def preflight(run: Run) -> dict[str, Any]:
     dataset = _dataset(run, inputs)
     duplicates = []
     for f in plan.files.values():
-        md5 = checksums[f.uri][0]
+        md5 = checksums[f.uri]["md5"]
         mine = run.file_alias(f, md5)
-        for match in portal.search("File", {"md5sum": md5}, frame="object"):
-            if match.get("status") not in IGNORED_STATUSES and mine not in match.get("aliases", []):
-                duplicates.append({"file": f.uri, "portal_file": match["@id"],
-                                   "status": match.get("status"),
-                                   "dataset": match.get("dataset")})
-    if duplicates and not run.config.get("force"):
+        duplicates += [{"file": f.uri, "portal_file": match["@id"],
+                        "status": match.get("status"), "dataset": match.get("dataset")}
+                       for match in on_portal.get(md5, [])
+                       if mine not in match.get("aliases", [])]
+    if duplicates and not run.settings.get("force"):
         raise InputError("preflight", "md5sum",
                          "planned files are already on the portal:\n" + duplicate_table(duplicates),
                          "set force: true to post them anyway")
@@ -57,17 +56,33 @@ def preflight(run: Run) -> dict[str, Any]:
         "workflow_id": run.workflow_id,
         "dataset": dataset["@id"],
         "assay_term_name": dataset.get("assay_term_name"),
-        **_genome(run, inputs),
+        **_genome(run, inputs, checksums),
         "biological_replicates": _replicate_count(dataset),
         "inputs": inputs,
-        "checksums": {u: {"md5": m, "size": s} for u, (m, s) in checksums.items()},
+        "checksums": checksums,
         "duplicates": duplicates,
     }
 
 
-def _find_input(portal: PortalClient, uri: str, md5: str) -> dict[str, Any] | None:
-    matches = [m for m in portal.search("File", {"md5sum": md5}, frame="object")
-               if m.get("status") not in IGNORED_STATUSES]
+def files_by_md5(run: Run, md5s: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Portal files (object frame, ignoring replaced/revoked/deleted ones) by md5: one search
+    per batch of md5s (the portal ORs repeated values of one field), batches concurrent."""
+    unique = list(dict.fromkeys(md5s))
+    batches = [unique[i:i + MD5_BATCH] for i in range(0, len(unique), MD5_BATCH)]
+
+    def search(batch: list[str]) -> list[dict[str, Any]]:
+        return run.portal.search("File", {"md5sum": batch}, frame="object")
+
+    found: dict[str, list[dict[str, Any]]] = {}
+    with ThreadPoolExecutor(max_workers=run.concurrency) as pool:
+        for matches in pool.map(search, batches):
+            for m in matches:
+                if m.get("status") not in IGNORED_STATUSES:
+                    found.setdefault(m["md5sum"], []).append(m)
+    return found
+
+
+def _input_facts(matches: list[dict[str, Any]]) -> dict[str, Any] | None:
     if not matches:
         return None
     m = matches[0]
@@ -78,12 +93,12 @@ def _find_input(portal: PortalClient, uri: str, md5: str) -> dict[str, Any] | No
 def _dataset(run: Run, inputs: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The Annotation named in the config for the variants that need one; otherwise the
     dataset of the first raw fastq, as the reference tool finds it."""
-    variant = run.setup.variant
+    variant = run.loaded.variant
     if variant and variant.needs_annotation:
-        annotation = run.portal.get(run.config["annotation"], frame="embedded")
+        annotation = run.portal.get(run.settings["annotation"], frame="embedded")
         if annotation is None:
             raise InputError("config", "annotation",
-                             f"{run.config['annotation']} is not on the portal",
+                             f"{run.settings['annotation']} is not on the portal",
                              "set annotation: to an existing Annotation accession")
         return annotation
     steps = run.plan.steps_file
@@ -99,7 +114,8 @@ def _dataset(run: Run, inputs: dict[str, dict[str, Any]]) -> dict[str, Any]:
                      "post the fastqs first, or check raw_fastqs_keys in the steps file")
 
 
-def _genome(run: Run, inputs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def _genome(run: Run, inputs: dict[str, dict[str, Any]],
+            checksums: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Assembly and genome annotation of the portal file behind the pipeline's reference input
     (``ref_fa`` for ATAC/ChIP, ``index`` for bulk RNA, ...), as the reference tool reads them;
     steps files of unknown families fall back to the first parent input that has them."""
@@ -110,8 +126,9 @@ def _genome(run: Run, inputs: dict[str, dict[str, Any]]) -> dict[str, Any]:
         uris = [f.uri for f in wf.files.values() if key in f.keys and f.producer is None]
         if key == "annotation" and not uris:  # long-read RNA: a workflow input
             uris = list(leaf_strings(wf.workflow_input(key)))
-        found = [_find_input(run.portal, u, run.storage.md5(u)) for u in uris[:1]]
-        candidates = [f for f in found if f] + candidates
+        md5s = [checksums[u]["md5"] if u in checksums else run.storage.md5(u) for u in uris[:1]]
+        found = files_by_md5(run, md5s)
+        candidates = [f for f in (_input_facts(found.get(m, [])) for m in md5s) if f] + candidates
     return {k: next((c[k] for c in candidates if c.get(k)), None)
             for k in ("assembly", "genome_annotation")}
 

@@ -1,5 +1,5 @@
-"""Every object a run created or found, recorded in the run database and the provenance
-tables."""
+"""The end of a run: the portal's checks read back, every object created or found listed,
+and the run recorded (run record and provenance, in the tracker database)."""
 
 from __future__ import annotations
 
@@ -7,54 +7,83 @@ from contextlib import closing
 from typing import Any
 
 from .. import runs
-from ..provenance import record_accessioned_files
-from ..tracker import connect as connect_tracker
 from .context import Run
+from .verify import format_verification, verify_files
+
+DEFAULT_VERIFY_TIMEOUT = 120.0
 
 
-def summary(run: Run, preflight_receipt: dict[str, Any], step_runs: list[dict[str, Any]],
-            files: list[dict[str, Any]], uploads: list[dict[str, Any]],
-            qc_receipt: dict[str, Any], analysis_receipt: dict[str, Any]) -> dict[str, Any]:
-    """Every object created or found, with its status; the run goes into the runs database."""
-    upload_status = {u["@id"]: u["status"] for u in uploads}
-    created_step_runs: dict[str, bool] = {}  # steps may share one step run; either made it
-    for r in step_runs:
-        created_step_runs[r["@id"]] = created_step_runs.get(r["@id"], False) or r["created"]
-    objects = [{"kind": "step run", "@id": i, "created": c, "status": None}
-               for i, c in created_step_runs.items()]
-    objects += [{"kind": "file", "@id": f["@id"], "created": f["created"],
-                 "status": upload_status.get(f["@id"], f["status"]), "uri": f["uri"]}
-                for f in files]
-    qc_by_file = {f["@id"]: qc_receipt["quality_metrics"].get(f["id"], []) for f in files}
-    objects += [{"kind": "qc", "@id": q, "created": q in qc_receipt["created"], "status": None}
-                for q in dict.fromkeys(q for qs in qc_by_file.values() for q in qs)]
-    objects += [{"kind": "document", "@id": d, "created": None, "status": None}
-                for d in analysis_receipt["documents"]]
-    objects.append({"kind": "analysis", "@id": analysis_receipt["@id"],
-                    "created": analysis_receipt["created"], "status": None})
-    with closing(connect_tracker(run.config.get("tracker_db"))) as conn:
-        record_accessioned_files(conn, [dict(
-            uri=f["uri"], md5=f["md5sum"], size=f["file_size"], accession=f["accession"],
-            portal_id=f["@id"], derived_from=f["derived_from"], step_run=f["step_run"],
-            workflow_id=run.workflow_id, docker_image=run.plan.files[f["id"]].call.docker,
-            server=run.config["server"], lab=run.who.lab) for f in files])
-    with runs.connect(run.config.get("runs_db")) as db:
-        runs.record_run(db, experiment=preflight_receipt["dataset"], workflow_id=run.workflow_id,
-                        labels=run.plan.workflow.labels, status="succeeded",
-                        files=[runs.FileRecord(o["@id"], o["status"], bool(o["created"]),
-                                               tuple(qc_by_file[o["@id"]]))
-                               for o in objects if o["kind"] == "file"])
-    return {"workflow_id": run.workflow_id, "dataset": preflight_receipt["dataset"],
-            "analysis": analysis_receipt["@id"], "objects": objects,
+def summary(run: Run, preflight: dict[str, Any], steps: list[dict[str, Any]],
+            analysis_receipt: dict[str, Any]) -> dict[str, Any]:
+    """Verify the uploads (bounded wait), then list and record every object of the run."""
+    files = [f for s in steps for f in s["files"]]
+    timeout = float(run.settings.get("verify_timeout", DEFAULT_VERIFY_TIMEOUT))
+    verification = verify_files(run.portal, files, timeout=timeout)
+    objects = _objects(steps, files, verification, analysis_receipt)
+    record(run, preflight, steps, objects)
+    return {"workflow_id": run.workflow_id, "dataset": preflight["dataset"],
+            "server": run.settings["server"], "analysis": analysis_receipt["@id"],
+            "objects": objects, "verification": verification,
             "created": sum(1 for o in objects if o["created"]),
             "found": sum(1 for o in objects if o["created"] is False)}
 
 
+def _objects(steps: list[dict[str, Any]], files: list[dict[str, Any]],
+             verification: dict[str, Any], analysis_receipt: dict[str, Any]
+             ) -> list[dict[str, Any]]:
+    created_step_runs: dict[str, bool] = {}  # steps may share one step run; either made it
+    for s in steps:
+        r = s["step_run"]
+        created_step_runs[r["@id"]] = created_step_runs.get(r["@id"], False) or r["created"]
+    objects = [{"kind": "step run", "@id": i, "created": c, "status": None}
+               for i, c in created_step_runs.items()]
+    objects += [{"kind": "file", "@id": f["@id"], "created": f["created"],
+                 "status": verification["files"].get(f["@id"], {}).get("status", f["status"]),
+                 "uri": f["uri"]} for f in files]
+    qc_created = {q for s in steps for q in s["quality_metrics"]["created"]}
+    qc_ids = dict.fromkeys(q for s in steps for qs in s["quality_metrics"]["quality_metrics"]
+                           .values() for q in qs)
+    objects += [{"kind": "qc", "@id": q, "created": q in qc_created, "status": None}
+                for q in qc_ids]
+    objects += [{"kind": "document", "@id": d, "created": None, "status": None}
+                for d in analysis_receipt["documents"]]
+    objects.append({"kind": "analysis", "@id": analysis_receipt["@id"],
+                    "created": analysis_receipt["created"], "status": None})
+    return objects
+
+
+def record(run: Run, preflight: dict[str, Any], steps: list[dict[str, Any]],
+           objects: list[dict[str, Any]]) -> None:
+    """The run record (``info``) and the accessioned files' provenance, in one database."""
+    files = [f for s in steps for f in s["files"]]
+    from ..provenance import record_accessioned_files  # only this job needs them
+    from ..tracker import connect as connect_tracker
+
+    db = run.settings.get("tracker_db")
+    with closing(connect_tracker(db)) as conn:
+        record_accessioned_files(conn, [dict(
+            uri=f["uri"], md5=f["md5sum"], size=f["file_size"], accession=f["accession"],
+            portal_id=f["@id"], derived_from=f["derived_from"], step_run=f["step_run"],
+            workflow_id=run.workflow_id, docker_image=run.plan.files[f["id"]].call.docker,
+            server=run.settings["server"], lab=run.who.lab) for f in files])
+    qc_by_file = {i: q for s in steps for i, q in s["quality_metrics"]["quality_metrics"].items()}
+    status = {o["@id"]: o["status"] for o in objects}
+    with runs.connect(db) as conn:
+        runs.record_run(conn, experiment=preflight["dataset"], workflow_id=run.workflow_id,
+                        server=run.settings["server"], labels=run.plan.workflow.labels,
+                        status="succeeded",
+                        files=[runs.FileRecord(f["@id"], status.get(f["@id"]), bool(f["created"]),
+                                               tuple(qc_by_file.get(f["id"], ())))
+                               for f in files])
+
+
 def format_summary(result: dict[str, Any]) -> str:
-    lines = [f"Accessioned workflow {result['workflow_id']} to {result['dataset']}: "
-             f"{result['created']} objects created, {result['found']} already there.",
+    lines = [f"Accessioned workflow {result['workflow_id']} to {result['dataset']} on "
+             f"{result['server']}: {result['created']} objects created, {result['found']} "
+             "already there.",
              f"Analysis: {result['analysis']}"]
     for o in result["objects"]:
         state = {True: "created", False: "found", None: ""}[o["created"]]
         lines.append(f"  {o['kind']:<9} {o['@id']:<48} {state:<8} {o['status'] or ''}")
+    lines.append(format_verification(result["verification"]))
     return "\n".join(lines)

@@ -49,7 +49,7 @@ class PortalClient:
 
     def __init__(self, server: str = "dev", key: str | None = None, secret: str | None = None,
                  *, timeout: float = 60, ca_bundle: str | None = None, retries: int = 5,
-                 backoff: float = 0.5) -> None:
+                 backoff: float = 0.5, pool_size: int = 10) -> None:
         target = resolve_server(server)
         key = key if key is not None else os.environ.get("DCC_API_KEY")
         secret = secret if secret is not None else os.environ.get("DCC_SECRET_KEY")
@@ -68,6 +68,10 @@ class PortalClient:
         self.backoff = backoff
         self.request_counts: Counter[str] = Counter()
         self._session = requests.Session()
+        # one connection per concurrent job thread (requests' default pool keeps 10)
+        adapter = requests.adapters.HTTPAdapter(pool_connections=2, pool_maxsize=pool_size)
+        self._session.mount("https://", adapter)
+        self._session.mount("http://", adapter)
         self._session.headers.update({"Accept": "application/json",
                                       "Content-Type": "application/json"})
         # Passed on every request: requests lets REQUESTS_CA_BUNDLE override Session.verify.
@@ -205,6 +209,14 @@ class PortalClient:
     def post(self, collection: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Create an object and return it (object frame). An existing object with the same
         alias or md5 is returned instead of a duplicate, also after a lost response."""
+        return self.create(collection, payload)[0]
+
+    def create(self, collection: str, payload: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """:meth:`post`, also saying whether this call made the object (True, also when a
+        lost response had committed it) or found it already there (False, after a 409).
+
+        POST comes first, with no lookup before it: on a fresh run every object is new, and
+        the portal's 409 on a known alias or md5 turns into the one lookup a re-run needs."""
         path = f"/{collection.strip('/')}/"
         lookup = _retry_lookup_key(payload)
         last = ""
@@ -214,7 +226,7 @@ class PortalClient:
                 existing = self.get(lookup, database=True) if lookup else None
                 if existing is not None:
                     log.info("POST %s: the earlier attempt had created %s", path, existing["@id"])
-                    return existing
+                    return existing, True
             try:
                 response = self._request("POST", path, payload=payload, retry=False)
             except PortalUnavailable as exc:
@@ -229,8 +241,8 @@ class PortalClient:
                 last = f"HTTP {status}"
                 continue
             if status == 409:
-                return self._existing_after_conflict(path, payload, response)
-            return self._json("POST", path, response)["@graph"][0]
+                return self._existing_after_conflict(path, payload, response), False
+            return self._json("POST", path, response)["@graph"][0], True
         raise PortalUnavailable(f"POST {path}: gave up after {self.retries + 1} attempts "
                                 f"(last: {last})")
 

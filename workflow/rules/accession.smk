@@ -1,116 +1,125 @@
-# The accessioning DAG. preflight -> one step run per step -> one job per planned file
-# (waiting for the receipts of its derived_from parents) -> one upload per file -> analysis.
-# Portal jobs are localrules: they need the portal keys and share the receipts folder.
+# The accessioning DAG of each run, in its receipts folder {rundir}:
+#   plan (checkpoint) -> checksums -> preflight -> step (one job per accessioning step, after
+#   the steps its files derive from) -> analysis -> summary.
+# Every job is `python -m encode_accession.jobs JOB RUNDIR [STEP]`, which writes the rule's
+# receipt. All rules but `checksums` talk to the portal or the tracker database and run
+# locally; `checksums` reads the files' bytes, so a cluster executor runs it on a node.
 
+import json
 import re
+import sys
 
-JOB = "../../scripts/portal_job.py"
+from encode_accession import layout
+from encode_accession.workflow import batch_table, local_metadata, planned_steps
+
+JOB = f'"{sys.executable}" -m encode_accession.jobs'
+PLAN = f"{{rundir}}/{layout.PLAN}"
+PREFLIGHT = f"{{rundir}}/{layout.PREFLIGHT}"
 
 
-localrules:
-    preflight,
-    step_run,
-    quality_metrics,
-    analysis,
-    summary,
+wildcard_constraints:
+    rundir="|".join(re.escape(d) for d in RUNS),
+    step=r"step[0-9]+_[A-Za-z0-9_]+",
+
+
+def summary_of(rundir):
+    return f"{rundir}/{layout.SUMMARY}"
+
+
+def steps_of(rundir):
+    """The run's planned steps (rule -> step), known once its plan checkpoint has run."""
+    return planned_steps(checkpoints.plan.get(rundir=rundir).output[0])
+
+
+checkpoint plan:
+    input:
+        lambda wc: local_metadata(RUNS[wc.rundir]),
+    output:
+        PLAN,
+    params:
+        settings=lambda wc: json.dumps(RUNS[wc.rundir], sort_keys=True),
+    log:
+        "{rundir}/logs/plan.log",
+    localrule: True
+    shell:
+        JOB + " plan {wildcards.rundir:q} --settings {params.settings:q} 2>&1 | tee {log:q}"
+
+
+rule checksums:
+    input:
+        PLAN,
+    output:
+        f"{{rundir}}/{layout.CHECKSUMS}",
+    log:
+        "{rundir}/logs/checksums.log",
+    threads: 4
+    resources:
+        runtime=240,
+    shell:
+        JOB + " checksums {wildcards.rundir:q} 2>&1 | tee {log:q}"
 
 
 rule preflight:
-    output:
-        f"{RESULTS}/preflight.json",
-    params:
-        job="preflight",
-    script:
-        JOB
-
-
-rule step_run:
     input:
-        preflight=f"{RESULTS}/preflight.json",
+        PLAN,
+        f"{{rundir}}/{layout.CHECKSUMS}",
     output:
-        f"{RESULTS}/step_runs/{{step}}.json",
-    params:
-        job="step_run",
-        step=lambda wc: wc.step,
+        PREFLIGHT,
+    log:
+        "{rundir}/logs/preflight.log",
+    localrule: True
     retries: 2
-    script:
-        JOB
+    shell:
+        JOB + " preflight {wildcards.rundir:q} 2>&1 | tee {log:q}"
 
 
-for _step in PLAN.steps:
-    _files = PLAN.files_of(_step)
-    if not _files:
-        continue
-
-    rule:
-        name:
-            _step.rule
-        localrule: True
-        input:
-            preflight=f"{RESULTS}/preflight.json",
-            step_run=f"{RESULTS}/step_runs/{_step.rule}.json",
-            parents=lambda wc: [receipt(PLAN.files[p]) for p in PLAN.planned_parents(wc.file_id)],
-        output:
-            f"{RESULTS}/files/{_step.rule}/{{file_id}}.json",
-        wildcard_constraints:
-            file_id="|".join(re.escape(f.id) for f in _files),
-        params:
-            job="file",
-        retries: 2
-        script:
-            JOB
-
-
-rule upload:
+rule step:
     input:
-        file=lambda wc: receipt(PLAN.files[wc.file_id]),
+        PREFLIGHT,
+        lambda wc: [layout.step_receipt(wc.rundir, s) for s in steps_of(wc.rundir)[wc.step]],
     output:
-        f"{RESULTS}/uploads/{{file_id}}.json",
-    params:
-        job="upload",
+        layout.step_receipt("{rundir}", "{step}"),
+    log:
+        "{rundir}/logs/steps/{step}.log",
+    localrule: True
     retries: 2
-    script:
-        JOB
-
-
-rule quality_metrics:
-    input:
-        preflight=f"{RESULTS}/preflight.json",
-        files=[receipt(f) for f in PLAN.files.values()],
-    output:
-        f"{RESULTS}/quality_metrics.json",
-    params:
-        job="quality_metrics",
-    retries: 2
-    script:
-        JOB
+    shell:
+        JOB + " step {wildcards.rundir:q} {wildcards.step:q} 2>&1 | tee {log:q}"
 
 
 rule analysis:
     input:
-        preflight=f"{RESULTS}/preflight.json",
-        files=[receipt(f) for f in PLAN.files.values()],
-        uploads=[f"{RESULTS}/uploads/{f.id}.json" for f in PLAN.files.values()],
+        PREFLIGHT,
+        lambda wc: [layout.step_receipt(wc.rundir, s) for s in steps_of(wc.rundir)],
     output:
-        f"{RESULTS}/analysis.json",
-    params:
-        job="analysis",
+        f"{{rundir}}/{layout.ANALYSIS}",
+    log:
+        "{rundir}/logs/analysis.log",
+    localrule: True
     retries: 2
-    script:
-        JOB
+    shell:
+        JOB + " analysis {wildcards.rundir:q} 2>&1 | tee {log:q}"
 
 
 rule summary:
     input:
-        preflight=f"{RESULTS}/preflight.json",
-        step_runs=[f"{RESULTS}/step_runs/{s.rule}.json" for s in PLAN.steps if PLAN.files_of(s)],
-        files=[receipt(f) for f in PLAN.files.values()],
-        uploads=[f"{RESULTS}/uploads/{f.id}.json" for f in PLAN.files.values()],
-        quality_metrics=f"{RESULTS}/quality_metrics.json",
-        analysis=f"{RESULTS}/analysis.json",
+        f"{{rundir}}/{layout.ANALYSIS}",
+        lambda wc: [layout.step_receipt(wc.rundir, s) for s in steps_of(wc.rundir)],
     output:
-        f"{RESULTS}/summary.json",
-    params:
-        job="summary",
-    script:
-        JOB
+        summary_of("{rundir}"),
+    log:
+        "{rundir}/logs/summary.log",
+    localrule: True
+    retries: 2
+    shell:
+        JOB + " summary {wildcards.rundir:q} 2>&1 | tee {log:q}"
+
+
+onsuccess:
+    if len(RUNS) > 1:
+        print(batch_table(RUNS))
+
+
+onerror:
+    if len(RUNS) > 1:
+        print(batch_table(RUNS), file=sys.stderr)

@@ -159,7 +159,7 @@ class PortalApp:
         return json_response(body)
 
     def _search(self, args: MultiDict, url: str) -> Response:
-        status, body = search(self.portal.context(), args, url)
+        status, body = search(self.portal.context(), args, url, refresh=self.portal.check_upload)
         return json_response(body, status)
 
     def _profiles(self, path: str) -> Response:

@@ -143,8 +143,10 @@ class LocalPortal:
     def check_upload(self, item: Item) -> Item:
         """One checkfiles pass over one file: md5 and size of the uploaded bytes decide
         `in progress` or `content error`; with nothing uploaded yet it stays `uploading`."""
+        if item.props.get("status") != "uploading":
+            return item
         creds = self.store.get_sheet(item.uuid, UPLOAD_SHEET)
-        if item.props.get("status") != "uploading" or creds is None:
+        if creds is None:
             return item
         digest = self.uploads.digest(creds["upload_url"])
         if digest is None:
