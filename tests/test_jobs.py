@@ -1,26 +1,47 @@
-"""Accessioning jobs called directly (no Snakemake) against the in-process local portal."""
+"""Accessioning stages called directly (no Snakemake) against the in-process local portal."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
 
+from encode_accession import layout
 from encode_accession.demo import write_demo_run
 from encode_accession.errors import InputError
-from encode_accession.jobs import Run, duplicate_table, pipeline_version, preflight
+from encode_accession.jobs.analysis import analysis, pick_best, pipeline_version
+from encode_accession.jobs.checksums import checksums
+from encode_accession.jobs.context import Run
+from encode_accession.jobs.preflight import duplicate_table, preflight, reference_filekey
+from encode_accession.jobs.runner import run_all, run_job
+from encode_accession.jobs.step import run_step
+from encode_accession.jobs.verify import verify_files
 from encode_accession.payloads import part_size
+from encode_accession.planfile import load_plan_file
 from encode_accession.portal.local import LocalPortal
 from encode_accession.portal.local.loader import load_objects
+from encode_accession.receipts import read_receipt
+
+
+def demo_settings(tmp_path: Path, **extra) -> dict:
+    return {"metadata": str(write_demo_run(tmp_path / "run")), "pipeline": "atac",
+            "lab": "demo-lab", "award": "DEMO-AWARD", "name": "results",
+            "server": f"local:{tmp_path / 'portal.sqlite'}", "rundir": str(tmp_path / "results"),
+            "tracker_db": str(tmp_path / "tracker.db"), "verify_timeout": 5, **extra}
 
 
 @pytest.fixture
-def run(tmp_path):
-    metadata = write_demo_run(tmp_path / "run")
-    return Run({"metadata": str(metadata), "pipeline": "atac", "lab": "demo-lab",
-                "award": "DEMO-AWARD", "server": f"local:{tmp_path / 'portal.sqlite'}",
-                "results": str(tmp_path / "results"), "force": False})
+def run(tmp_path) -> Run:
+    rundir = tmp_path / "results"
+    run_job("plan", rundir, None, json.dumps(demo_settings(tmp_path)))
+    return Run(load_plan_file(rundir / layout.PLAN))
+
+
+@pytest.fixture
+def sums(run) -> dict:
+    return checksums(run)["checksums"]
 
 
 def another_labs_copy(run: Run, file_id: str, **props) -> dict:
@@ -34,8 +55,8 @@ def another_labs_copy(run: Run, file_id: str, **props) -> dict:
         "lab": "/labs/demo-lab/", "award": "/awards/DEMO-AWARD/", **props})
 
 
-def test_preflight_resolves_inputs_dataset_assembly_and_replicates(run):
-    receipt = preflight(run)
+def test_preflight_resolves_inputs_dataset_assembly_and_replicates(run, sums):
+    receipt = preflight(run, sums)
     assert receipt["dataset"] == "/experiments/TSTSR000001/"
     assert receipt["assembly"] == "GRCh38"
     # from the portal file of the ATAC reference input ref_fa, as the reference tool reads it
@@ -47,18 +68,26 @@ def test_preflight_resolves_inputs_dataset_assembly_and_replicates(run):
     assert receipt["duplicates"] == []
 
 
-def test_preflight_stops_on_md5_duplicates_with_a_table_unless_forced(run):
+def test_preflight_searches_md5s_in_batches_not_one_request_per_file(run, sums):
+    before = run.portal.request_counts["GET"]
+    preflight(run, sums)
+    gets = run.portal.request_counts["GET"] - before
+    # lab, award, one md5 batch, the dataset, the reference input's md5: not 30+ searches
+    assert gets <= 6 < len(run.plan.files)
+
+
+def test_preflight_stops_on_md5_duplicates_with_a_table_unless_forced(run, sums):
     copy = another_labs_copy(run, "filter.0.nodup_bam")
     with pytest.raises(InputError) as err:
-        preflight(run)
+        preflight(run, sums)
     message = err.value.message
     assert "File Path" in message and "Matching Portal Files" in message
     assert copy["@id"] in message and "set force: true" in message
-    run.config["force"] = True
-    assert [d["portal_file"] for d in preflight(run)["duplicates"]] == [copy["@id"]]
+    run.settings["force"] = True
+    assert [d["portal_file"] for d in preflight(run, sums)["duplicates"]] == [copy["@id"]]
 
 
-def test_files_from_an_earlier_run_of_this_workflow_are_not_duplicates(run):
+def test_files_from_an_earlier_run_of_this_workflow_are_not_duplicates(run, sums):
     planned = run.plan.files["filter.0.nodup_bam"]
     content = Path(planned.uri).read_bytes()
     md5 = hashlib.md5(content).hexdigest()
@@ -67,10 +96,10 @@ def test_files_from_an_earlier_run_of_this_workflow_are_not_duplicates(run):
         "file_format": "bam", "output_type": "alignments", "assembly": "GRCh38",
         "md5sum": md5, "file_size": len(content),
         "lab": "/labs/demo-lab/", "award": "/awards/DEMO-AWARD/"})
-    assert preflight(run)["duplicates"] == []
+    assert preflight(run, sums)["duplicates"] == []
 
 
-def test_replaced_revoked_and_deleted_matches_are_ignored(run, tmp_path):
+def test_replaced_revoked_and_deleted_matches_are_ignored(run, sums, tmp_path):
     planned = run.plan.files["filter.1.nodup_bam"]
     content = Path(planned.uri).read_bytes()
     load_objects(LocalPortal(tmp_path / "portal.sqlite"), [{
@@ -78,14 +107,14 @@ def test_replaced_revoked_and_deleted_matches_are_ignored(run, tmp_path):
         "status": "deleted", "md5sum": hashlib.md5(content).hexdigest(),
         "dataset": "/experiments/TSTSR000001/", "file_format": "bam",
         "output_type": "alignments", "lab": "/labs/demo-lab/", "award": "/awards/DEMO-AWARD/"}])
-    assert preflight(run)["duplicates"] == []
+    assert preflight(run, sums)["duplicates"] == []
 
 
 def test_a_missing_input_on_the_portal_is_named_with_its_md5(run, tmp_path):
     fastq = tmp_path / "run/inputs/rep2_R1.fastq.gz"
     fastq.write_bytes(b"not what the portal has\n")
     with pytest.raises(InputError, match=f"{fastq}: derived_from: no portal file has md5"):
-        preflight(run)
+        preflight(run, checksums(run)["checksums"])
 
 
 def test_duplicate_table_has_the_reference_columns():
@@ -109,26 +138,131 @@ def test_pipeline_version_comes_from_the_wdl_meta_section():
     assert pipeline_version("workflow x {}") is None
 
 
-def test_an_upload_rerun_after_a_crash_verifies_instead_of_uploading_again(run):
-    from encode_accession.jobs import accession_file, step_run, upload_file
-
-    receipt = preflight(run)
-    planned = run.plan.files["align.0.bam"]
-    step = step_run(run, planned.step.rule)
-    posted = accession_file(run, planned.id, receipt, step, {})
-    assert posted["status"] == "uploading"
-    first = upload_file(run, posted, timeout=5)
-    assert first["uploaded"] and first["verified"] and first["status"] == "in progress"
-    again = upload_file(run, posted, timeout=5)  # the receipt still says "uploading"
-    assert not again["uploaded"] and again["verified"] and again["status"] == "in progress"
-
-
 def test_each_pipeline_family_reads_its_genome_from_its_own_reference_input():
-    from encode_accession.jobs import reference_filekey
-
     assert reference_filekey("atac") == reference_filekey("tf_chip_pbam") == "ref_fa"
     assert reference_filekey("bulk_rna_no_kallisto") == "index"
     assert reference_filekey("dnase_starch_from_bam") == "hotspot2_tar_gz"
     assert reference_filekey("dnase_no_footprints") == "references.nuclear_chroms_gz"
     assert reference_filekey("hic_intact_low_contact") == "reference_index"
     assert reference_filekey("my_own_pipeline") is None
+
+
+def test_preferred_default_is_the_best_score_of_each_kind():
+    bigwig, bam = ("bigWig", None, "signal"), ("bam", None, "alignments")
+    assert pick_best([(bigwig, 10.0, "/files/A/"), (bam, 3.0, "/files/B/"),
+                      (bigwig, 12.5, "/files/C/"), (bam, 2.0, "/files/D/")]) \
+        == ["/files/C/", "/files/B/"]
+    assert pick_best([(bam, 1.0, "/files/first/"), (bam, 1.0, "/files/second/")]) \
+        == ["/files/first/"]
+
+
+def test_step_run_alias_names_the_step_workflow_and_docker_tag(run, sums):
+    step = run.plan.steps[0]
+    receipt = run_step(run, step.rule, preflight(run, sums), [])
+    tag = run.plan.files_of(step)[0].call.docker_tag
+    assert tag == "v2.2.2"
+    assert receipt["step_run"]["alias"] == \
+        f"demo-lab:{step.dcc_step_run}-{run.workflow_id}-{tag}"
+
+
+def test_a_step_posts_its_files_uploads_them_and_a_rerun_creates_nothing(run, sums):
+    pre = preflight(run, sums)
+    step = run.plan.steps[0]
+    first = run_step(run, step.rule, pre, [])
+    assert [f["created"] for f in first["files"]] == [True] * len(run.plan.files_of(step))
+    assert all(u["uploaded"] for u in first["uploads"])
+    posts = run.portal.request_counts["POST"]
+    again = run_step(run, step.rule, pre, [])
+    assert [f["@id"] for f in again["files"]] == [f["@id"] for f in first["files"]]
+    assert not any(f["created"] for f in again["files"])
+    assert not again["step_run"]["created"] and not again["quality_metrics"]["created"]
+    assert not any(u["uploaded"] for u in again["uploads"])
+    assert run.portal.request_counts["POST"] - posts <= 1 + len(again["quality_metrics"]
+                                                                ["quality_metrics"])
+
+
+def test_a_file_posted_after_its_receipt_was_lost_is_found_not_duplicated(run, sums):
+    pre = preflight(run, sums)
+    step = run.plan.steps[0]
+    first = run_step(run, step.rule, pre, [])
+    for planned in run.plan.files_of(step):  # a crash between the POST and the receipt
+        (run.rundir / "files" / step.rule / f"{planned.id}.json").unlink()
+    again = run_step(run, step.rule, pre, [])
+    assert [f["@id"] for f in again["files"]] == [f["@id"] for f in first["files"]]
+    assert not any(f["created"] for f in again["files"])
+    assert len(run.portal.search("File", {"dataset": "/experiments/TSTSR000001/",
+                                          "step_run": first["step_run"]["@id"]})) \
+        == len(first["files"])
+
+
+def test_the_analysis_is_added_to_the_datasets_analyses_not_replacing_them(run, sums):
+    pre = preflight(run, sums)
+    fastq = next(iter(pre["inputs"].values()))["@id"]
+    earlier = run.portal.post("analysis", {"aliases": ["demo-lab:an-earlier-analysis"],
+                                           "files": [fastq], "lab": "/labs/demo-lab/",
+                                           "award": "/awards/DEMO-AWARD/"})
+    run.portal.patch(pre["dataset"], {"analyses": [earlier["@id"]]})
+    step = run.plan.steps[0]
+    files = run_step(run, step.rule, pre, [])["files"]
+    result = analysis(run, pre, files)
+    assert run.portal.get(pre["dataset"], database=True)["analyses"] == \
+        [earlier["@id"], result["@id"]]
+
+
+def test_a_whole_run_in_one_process_then_its_receipts_and_record(tmp_path):
+    summary = run_all(tmp_path / "results", demo_settings(tmp_path))
+    files = [o for o in summary["objects"] if o["kind"] == "file"]
+    assert len(files) == 30 and all(o["created"] for o in files)
+    assert summary["verification"]["verified"] and not summary["verification"]["failed"]
+    again = run_all(tmp_path / "results", demo_settings(tmp_path))
+    assert again["created"] == 0 and again["found"] == summary["created"]
+    from encode_accession import runs
+
+    with runs.connect(tmp_path / "tracker.db") as db:
+        assert db.execute("SELECT count(*) FROM accession_runs").fetchone() == (1,)
+    assert read_receipt(tmp_path / "results" / layout.SUMMARY)["created"] == 0
+
+
+class FakePortal:
+    """Answers the verify stage's searches with given statuses (its only call)."""
+
+    def __init__(self, answers: list[dict[str, dict]]) -> None:
+        self.answers = answers
+        self.searches = 0
+
+    def search(self, type, filters, *, fields=None, frame="object"):
+        answer = self.answers[min(self.searches, len(self.answers) - 1)]
+        self.searches += 1
+        return [answer[a] for a in filters["accession"] if a in answer]
+
+
+POSTED = [{"@id": f"/files/TSTFF00000{i}/", "accession": f"TSTFF00000{i}", "md5sum": f"m{i}",
+           "file_size": 10 + i, "uri": f"/data/{i}.bam"} for i in range(3)]
+
+
+def checked(i, status="in progress", **changes):
+    return {"accession": f"TSTFF00000{i}", "status": status, "md5sum": f"m{i}",
+            "file_size": 10 + i, **changes}
+
+
+def test_verify_reports_content_errors_and_md5_or_size_mismatches():
+    portal = FakePortal([{"TSTFF000000": checked(0),
+                          "TSTFF000001": checked(1, "content error",
+                                                 content_error_detail="truncated gzip"),
+                          "TSTFF000002": checked(2, file_size=99)}])
+    result = verify_files(portal, POSTED, timeout=0)
+    assert result["verified"] == ["/files/TSTFF000000/"]
+    assert result["failed"] == ["/files/TSTFF000001/", "/files/TSTFF000002/"]
+    assert result["files"]["/files/TSTFF000001/"]["detail"] == "truncated gzip"
+    assert "size 99" in result["files"]["/files/TSTFF000002/"]["detail"]
+
+
+def test_verify_waits_a_bounded_time_and_reports_files_still_being_checked():
+    pending = {f"TSTFF00000{i}": checked(i, "uploading") for i in range(3)}
+    later = {**pending, "TSTFF000000": checked(0)}
+    portal = FakePortal([pending, later])
+    slept: list[float] = []
+    result = verify_files(portal, POSTED, timeout=4, sleep=slept.append)
+    assert result["verified"] == ["/files/TSTFF000000/"]
+    assert result["pending"] == ["/files/TSTFF000001/", "/files/TSTFF000002/"]
+    assert sum(slept) <= 4 and portal.searches == len(slept) + 1

@@ -13,12 +13,8 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
-from .. import layout
-from ..receipts import read_receipt, write_receipt
-
-JOBS = ("plan", "checksums", "preflight", "step", "analysis", "summary")
+from .runner import JOBS, run_job
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,54 +34,6 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps({"job": args.job, **({"step": args.step} if args.step else {}),
                       **{k: result[k] for k in ("@id", "created") if k in result}}))
     return 0
-
-
-def run_job(job: str, rundir: Path, step: str | None, settings: str | None) -> dict[str, Any]:
-    """Run one stage: read its inputs under ``rundir``, write its receipt, return it."""
-    if job == "plan":
-        from ..planfile import write_plan_file
-
-        return write_plan_file(rundir / layout.PLAN, json.loads(settings or "{}"))
-    from ..planfile import load_plan_file
-    from .context import Run
-
-    run = Run(load_plan_file(rundir / layout.PLAN))
-    if job == "checksums":
-        from .checksums import checksums
-
-        return _write(rundir / layout.CHECKSUMS, checksums(run))
-    if job == "preflight":
-        from .preflight import preflight
-
-        found = read_receipt(rundir / layout.CHECKSUMS)["checksums"]
-        return _write(rundir / layout.PREFLIGHT, preflight(run, found))
-    preflight_receipt = read_receipt(rundir / layout.PREFLIGHT)
-    if job == "step":
-        from .step import run_step
-
-        if not step:
-            raise SystemExit("job `step` needs the step's rule name")
-        parents = [read_receipt(layout.step_receipt(rundir, s))
-                   for s in run.plan.parent_steps(step)]
-        return _write(Path(layout.step_receipt(rundir, step)),
-                      run_step(run, step, preflight_receipt, parents))
-    steps = [read_receipt(layout.step_receipt(rundir, s.rule)) for s in run.plan.steps
-             if run.plan.files_of(s)]
-    if job == "analysis":
-        from .analysis import analysis
-
-        return _write(rundir / layout.ANALYSIS,
-                      analysis(run, preflight_receipt, [f for s in steps for f in s["files"]]))
-    from .summary import format_summary, summary
-
-    result = summary(run, preflight_receipt, steps, read_receipt(rundir / layout.ANALYSIS))
-    print(format_summary(result))
-    return _write(rundir / layout.SUMMARY, result)
-
-
-def _write(path: Path, result: dict[str, Any]) -> dict[str, Any]:
-    write_receipt(path, result)
-    return result
 
 
 def describe(exc: BaseException) -> str:

@@ -61,12 +61,17 @@ def preferred_defaults(run: Run, preflight_receipt: dict[str, Any],
         print(f"preferred_default: no QC value for pipeline '{family}' yet; none chosen")
         return []
     ids = {r["id"]: r["@id"] for r in file_receipts}
-    best: dict[tuple[Any, ...], tuple[float, str]] = {}
-    for f in flagged:
-        key = (f.spec.file_format, f.spec.file_format_type, f.spec.output_type)
-        score = value(run.qc_context(f, preflight_receipt))
-        if key not in best or score > best[key][0]:
-            best[key] = (score, ids[f.id])
+    return pick_best([((f.spec.file_format, f.spec.file_format_type, f.spec.output_type),
+                       value(run.qc_context(f, preflight_receipt)), ids[f.id]) for f in flagged])
+
+
+def pick_best(candidates: list[tuple[Any, float, str]]) -> list[str]:
+    """(kind, score, file @id) -> the @id of the highest score of each kind; the first
+    listed wins a tie (pure)."""
+    best: dict[Any, tuple[float, str]] = {}
+    for kind, score, file_id in candidates:
+        if kind not in best or score > best[kind][0]:
+            best[kind] = (score, file_id)
     return [file_id for _score, file_id in best.values()]
 
 
