@@ -63,7 +63,7 @@ def test_private_runs_leak_no_file_name():
 def test_lab_and_award_default_from_the_environment(monkeypatch):
     monkeypatch.setenv("DCC_LAB", "env-lab")
     monkeypatch.setenv("DCC_AWARD", "ENV-AWARD")
-    config = {"metadata": "m.json", "pipeline": "atac", "lab": "config-lab"}
+    config = {"metadata": "m.json", "pipeline": "atac", "lab": "config-lab", "server": "dev"}
     check_config(config)
     assert config["lab"] == "config-lab" and config["award"] == "ENV-AWARD"
     assert config["server"] == "dev" and config["results"] == "results"

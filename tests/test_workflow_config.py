@@ -1,5 +1,5 @@
-"""From config to plan: pipeline families pick their variant, which implies private mode or an
-Annotation dataset."""
+"""From config to runs and plans: layering (the demo never leaks into a user's run), batches,
+results that remember their server, and pipeline families picking their variant."""
 
 from __future__ import annotations
 
@@ -8,10 +8,16 @@ import json
 import pytest
 from conftest import REPO
 
-from encode_accession.jobs import Run
+from encode_accession.errors import InputError
 from encode_accession.steps import load_steps
 from encode_accession.synthetic import Options, write_synthetic_run
-from encode_accession.workflow import setup_from_config
+from encode_accession.workflow import (
+    DEMO,
+    check_config,
+    check_results_server,
+    run_settings,
+    setup_run,
+)
 
 
 def run_of(tmp_path, variant: str, **workflow_inputs) -> str:
@@ -25,38 +31,77 @@ def run_of(tmp_path, variant: str, **workflow_inputs) -> str:
 
 def test_a_family_name_picks_the_variant_the_run_needs_and_says_why(tmp_path, capsys):
     metadata = run_of(tmp_path, "tf_chip_pbam", redact_nodup_bam=True)
-    setup = setup_from_config({"metadata": metadata, "pipeline": "tf_chip"}, announce=True)
+    setup = setup_run({"metadata": metadata, "pipeline": "tf_chip"}, announce=True)
     assert setup.variant.steps_name == "tf_chip_pbam"
     assert setup.plan.steps_file.path.endswith("tf_chip_pbam.yaml")
     assert "tf_chip_pbam" in capsys.readouterr().err
-    run = Run({"metadata": metadata, "pipeline": "tf_chip"})
-    assert run.private  # redacted BAMs: no file names reach the portal
+    assert setup.variant.private  # redacted BAMs: no file names reach the portal
 
 
 def test_a_steps_path_is_used_as_given_without_a_variant(tmp_path):
     metadata = run_of(tmp_path, "mirna")
-    setup = setup_from_config({"metadata": metadata,
-                               "steps": str(REPO / "accession_rules/mirna.yaml")})
-    assert setup.variant is None and not Run({"metadata": metadata,
-                                              "steps": "mirna"}).private
+    setup = setup_run({"metadata": metadata, "steps": str(REPO / "accession_rules/mirna.yaml")})
+    assert setup.variant is None and setup.plan.files
 
 
 def test_annotation_variants_need_an_annotation_accession(tmp_path):
     metadata = run_of(tmp_path, "segway")
-    with pytest.raises(SystemExit, match="config: annotation: segway accessions its files to an "
-                                         "Annotation"):
-        setup_from_config({"metadata": metadata, "pipeline": "segway"})
-    setup = setup_from_config({"metadata": metadata, "pipeline": "segway",
-                               "annotation": "ENCSR000AAA"})
+    with pytest.raises(InputError, match="config: annotation: segway accessions its files to "
+                                         "an Annotation"):
+        setup_run({"metadata": metadata, "pipeline": "segway"})
+    setup = setup_run({"metadata": metadata, "pipeline": "segway", "annotation": "ENCSR000AAA"})
     assert setup.variant.needs_annotation and setup.plan.files
 
 
-@pytest.mark.parametrize("name", ["config.yaml", "example.yaml"])
-def test_the_shipped_configs_validate(name):
+def test_the_shipped_config_template_validates():
     import yaml
 
-    from encode_accession.workflow import check_config
-
-    config = yaml.safe_load((REPO / "config" / name).read_text())
-    check_config(config)  # exits with the problems if the file does not match the schema
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    check_config(config, environ={})  # exits with the problems if it does not match the schema
     assert config["pipeline"] == "atac" and config["results"] == "results"
+
+
+def test_no_run_named_is_the_demo_with_the_demos_settings():
+    config: dict = {}
+    check_config(config, environ={})
+    assert {k: config[k] for k in DEMO} == DEMO
+    assert run_settings(config)["results"]["metadata"] is None
+
+
+def test_a_user_config_without_a_server_never_posts_to_the_demos_local_portal():
+    config = {"metadata": "/runs/wf/metadata.json", "pipeline": "atac", "lab": "my-lab",
+              "award": "UM1"}
+    with pytest.raises(SystemExit) as stop:
+        check_config(config, environ={})
+    assert "config: server: not set" in str(stop.value)
+    assert "DCC_SERVER" in str(stop.value) and "local" not in str(stop.value)
+
+
+def test_server_lab_and_award_come_from_the_environment_when_the_config_has_none():
+    config = {"metadata": "/runs/wf/metadata.json", "pipeline": "atac"}
+    check_config(config, environ={"DCC_SERVER": "dev", "DCC_LAB": "my-lab",
+                                  "DCC_AWARD": "UM1HG012345"})
+    assert (config["server"], config["lab"], config["award"]) == ("dev", "my-lab", "UM1HG012345")
+    run = run_settings(config)["results"]
+    assert (run["server"], run["lab"], run["metadata"]) == ("dev", "my-lab", "/runs/wf/metadata.json")
+
+
+def test_a_batch_runs_each_entry_in_its_own_folder_with_shared_settings():
+    config = {"server": "dev", "lab": "my-lab", "award": "UM1", "force": True,
+              "runs": {"rep1": {"metadata": "/a/metadata.json", "pipeline": "atac"},
+                       "rep2": {"metadata": "/b/metadata.json", "pipeline": "mirna",
+                                "force": False}}}
+    check_config(config, environ={})
+    runs = run_settings(config)
+    assert list(runs) == ["results/rep1", "results/rep2"]
+    assert runs["results/rep1"]["force"] is True and runs["results/rep2"]["force"] is False
+    assert runs["results/rep2"]["pipeline"] == "mirna"
+    assert runs["results/rep1"]["name"] == "rep1"
+
+
+def test_a_results_folder_refuses_a_server_other_than_the_one_it_posted_to(tmp_path):
+    (tmp_path / "plan.json").write_text(json.dumps({"settings": {"server": "local:x.sqlite"}}))
+    check_results_server({str(tmp_path): {"server": "local:x.sqlite"}})
+    with pytest.raises(SystemExit, match="accessioned to local:x.sqlite, but the config now "
+                                         "names server dev"):
+        check_results_server({str(tmp_path): {"server": "dev"}})

@@ -1,4 +1,5 @@
-"""The Snakemake DAG: real `snakemake -n` / `--rulegraph` on a real run's plan."""
+"""The Snakemake DAG on a real run: the plan checkpoint, then one job per accessioning step
+ordered by derived_from (real `snakemake`, nothing posted)."""
 
 from __future__ import annotations
 
@@ -19,42 +20,57 @@ SNAKEMAKE = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
 
 def snakemake(workdir: Path, config: dict, *args: str) -> subprocess.CompletedProcess:
     cfg = workdir / "config.yaml"
-    cfg.write_text(yaml.safe_dump(config))
+    cfg.write_text(yaml.safe_dump({"server": f"local:{workdir / 'portal.sqlite'}",
+                                   "lab": "demo-lab", "award": "DEMO-AWARD", **config}))
     return subprocess.run([*SNAKEMAKE, "-d", str(workdir), "--configfile", str(cfg), "-j1",
                            *args], capture_output=True, text=True, timeout=300)
 
 
-def test_dry_run_lists_every_planned_file_as_a_job(tmp_path):
+def real_atac(tmp_path: Path) -> tuple[dict, object]:
     metadata = shared_fixture("cromwell/ENCSR609OHJ_metadata_2reps.json")
     steps = DATA / "atac_v1_steps.yaml"
-    plan = build_plan(load_metadata(metadata), load_steps(steps))
-    result = snakemake(tmp_path, {"metadata": str(metadata), "steps": str(steps)}, "-n")
-    assert result.returncode == 0, result.stderr
-    out = result.stdout + result.stderr
-    for f in plan.files.values():
-        assert f"results/files/{f.step.rule}/{f.id}.json" in out
-    counts = dict(re.findall(r"^(step\d\d_\w+)\s+(\d+)$", out, re.M))
-    assert counts == {s.rule: str(len(plan.files_of(s))) for s in plan.steps}
+    return ({"metadata": str(metadata), "steps": str(steps)},
+            build_plan(load_metadata(metadata), load_steps(steps)))
 
 
-def test_rulegraph_orders_steps_by_derived_from(tmp_path):
-    metadata = shared_fixture("cromwell/ENCSR609OHJ_metadata_2reps.json")
-    result = snakemake(tmp_path, {"metadata": str(metadata),
-                                  "steps": str(DATA / "atac_v1_steps.yaml")}, "--rulegraph")
+def test_after_the_plan_checkpoint_each_step_is_one_job_whatever_its_files(tmp_path):
+    config, plan = real_atac(tmp_path)
+    first = snakemake(tmp_path, config, "-n")
+    assert first.returncode == 0, first.stderr
+    assert "checkpoint" in first.stdout and "\nplan " in first.stdout
+    planned = snakemake(tmp_path, config, "results/plan.json")
+    assert planned.returncode == 0, planned.stderr
+    result = snakemake(tmp_path, config, "-n")
     assert result.returncode == 0, result.stderr
-    labels = dict(re.findall(r'(\d+)\[label = "(\w+)"', result.stdout))
-    edges = {(labels[a], labels[b]) for a, b in re.findall(r"(\d+) -> (\d+)", result.stdout)}
+    counts = dict(re.findall(r"^(\w+)\s+(\d+)$", result.stdout, re.M))
+    assert int(counts["step"]) == len(plan.steps) < len(plan.files)
+    assert {counts[r] for r in ("checksums", "preflight", "analysis", "summary")} == {"1"}
+    for step in plan.steps:
+        assert f"results/steps/{step.rule}.json" in result.stdout
+
+
+def test_step_jobs_wait_for_the_steps_their_files_derive_from(tmp_path):
+    config, _plan = real_atac(tmp_path)
+    assert snakemake(tmp_path, config, "results/plan.json").returncode == 0
+    result = snakemake(tmp_path, config, "--dag")
+    assert result.returncode == 0, result.stderr
+    labels = {n: step for n, step in re.findall(r'(\d+)\[label = "step\\nstep: (\w+)"',
+                                                 result.stdout)}
+    edges = {(labels[a], labels[b]) for a, b in re.findall(r"(\d+) -> (\d+)", result.stdout)
+             if a in labels and b in labels}
     assert ("step01_filter", "step02_macs2") in edges
     assert ("step05_idr", "step06_idr") in edges  # bigBed after its bed
     assert ("step02_macs2", "step01_filter") not in edges
 
 
-def test_bad_input_stops_snakemake_before_any_job_with_one_message(tmp_path):
+def test_bad_input_stops_in_the_plan_job_with_one_message_and_posts_nothing(tmp_path):
     metadata = shared_fixture("cromwell/ENCSR609OHJ_metadata_2reps.json")
-    result = snakemake(tmp_path, {"metadata": str(metadata), "pipeline": "atac"}, "-n")
+    result = snakemake(tmp_path, {"metadata": str(metadata), "pipeline": "atac"})
     assert result.returncode != 0
-    assert "task 'align' is not in the metadata" in result.stderr
-    assert "Traceback" not in result.stderr
+    output = result.stdout + result.stderr
+    assert "encode-accession plan: " in output and "task 'align' is not in the metadata" in output
+    assert "Traceback" not in output
+    assert not (tmp_path / "results/preflight.json").exists()
 
 
 def test_config_is_validated_against_the_schema(tmp_path):
