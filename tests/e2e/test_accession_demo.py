@@ -23,10 +23,10 @@ from .conftest import REPO, snakemake, start_snakemake, write_config
 
 
 def demo_config(workdir: Path, **extra) -> Path:
-    return write_config(workdir, demo=True, pipeline="atac", lab="demo-lab", award="DEMO-AWARD",
+    """No `metadata`: the demo run, into a portal of its own."""
+    return write_config(workdir, pipeline="atac", lab="demo-lab", award="DEMO-AWARD",
                         server=f"local:{workdir / 'portal.sqlite'}", results="results",
-                        upload_timeout=5, runs_db=str(workdir / "runs.db"),
-                        tracker_db=str(workdir / "tracker.db"), **extra)
+                        verify_timeout=30, tracker_db=str(workdir / "tracker.db"), **extra)
 
 
 def posted_files(portal: PortalClient, workflow_id: str) -> list[dict]:
@@ -75,18 +75,21 @@ def test_every_planned_file_is_posted_with_its_parents_and_step_run(accessioned)
 def test_every_upload_is_verified_by_the_portal(accessioned):
     workdir, _config, _result = accessioned
     uploads = [json.loads(p.read_text()) for p in (workdir / "results/uploads").glob("*.json")]
-    assert len(uploads) == len(demo_plan(workdir).files)
-    assert all(u["verified"] and u["status"] == "in progress" for u in uploads)
+    assert len(uploads) == len(demo_plan(workdir).files) and all(u["uploaded"] for u in uploads)
+    verification = json.loads((workdir / "results/summary.json").read_text())["verification"]
+    assert len(verification["verified"]) == len(uploads)
+    assert verification["pending"] == verification["failed"] == []
+    assert {v["status"] for v in verification["files"].values()} == {"in progress"}
 
 
 def test_quality_metrics_are_posted_once_per_file_and_linked_to_it(accessioned):
     workdir, _config, _result = accessioned
     plan = demo_plan(workdir)
     portal = PortalClient(f"local:{workdir / 'portal.sqlite'}")
-    receipt = json.loads((workdir / "results/quality_metrics.json").read_text())
-    assert receipt["skipped"] == []
+    posted_qc = {i: q for p in (workdir / "results/steps").glob("*.json")
+                 for i, q in json.loads(p.read_text())["quality_metrics"]["quality_metrics"].items()}
     for f in plan.files.values():
-        posted = receipt["quality_metrics"].get(f.id, [])
+        posted = posted_qc.get(f.id, [])
         assert len(posted) == len(f.spec.quality_metrics)
         file_id = json.loads((workdir / "results/files" / f.step.rule / f"{f.id}.json")
                              .read_text())["@id"]
@@ -132,7 +135,7 @@ def test_the_summary_lists_every_object_and_the_run_is_recorded(accessioned):
                      "step run": len({s.dcc_step_run for s in plan.steps})}
     assert summary["found"] == 0
     assert f"{summary['created']} objects created" in result.stdout + result.stderr
-    with runs.connect(workdir / "runs.db") as db:
+    with runs.connect(workdir / "tracker.db") as db:
         table = runs.query(db, [plan.workflow.id[:8]])
     assert len(table) == len(plan.files) and table[0][0] == "/experiments/TSTSR000001/"
 
@@ -171,13 +174,11 @@ def test_running_again_creates_nothing_new(accessioned):
     workdir, config, _result = accessioned
     portal = PortalClient(f"local:{workdir / 'portal.sqlite'}")
     before = len(portal.search("Item", None, frame="object"))
-    for folder in ("files", "uploads", "step_runs"):
+    for folder in ("files", "uploads", "steps"):
         for receipt in (workdir / "results" / folder).rglob("*.json"):
             receipt.unlink()
-    (workdir / "results/analysis.json").unlink()
-    (workdir / "results/summary.json").unlink()
-    (workdir / "results/quality_metrics.json").unlink()
-    (workdir / "results/preflight.json").unlink()
+    for name in ("plan", "checksums", "preflight", "analysis", "summary"):
+        (workdir / "results" / f"{name}.json").unlink()
     result = snakemake(workdir, config, "-j", "2")
     assert result.returncode == 0, result.stderr[-3000:]
     assert '"created": true' not in result.stdout + result.stderr
