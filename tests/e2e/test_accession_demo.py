@@ -86,8 +86,8 @@ def test_quality_metrics_are_posted_once_per_file_and_linked_to_it(accessioned):
     workdir, _config, _result = accessioned
     plan = demo_plan(workdir)
     portal = PortalClient(f"local:{workdir / 'portal.sqlite'}")
-    posted_qc = {i: q for p in (workdir / "results/steps").glob("*.json")
-                 for i, q in json.loads(p.read_text())["quality_metrics"]["quality_metrics"].items()}
+    steps = [json.loads(p.read_text()) for p in (workdir / "results/steps").glob("*.json")]
+    posted_qc = {i: q for s in steps for i, q in s["quality_metrics"]["quality_metrics"].items()}
     for f in plan.files.values():
         posted = posted_qc.get(f.id, [])
         assert len(posted) == len(f.spec.quality_metrics)

@@ -17,7 +17,7 @@ from .conftest import snakemake, write_config
 def config_for(workdir: Path, metadata: Path | None = None, **overrides) -> Path:
     values = {"pipeline": "atac", "lab": "demo-lab", "award": "DEMO-AWARD",
               "server": f"local:{workdir / 'portal.sqlite'}", "results": "results"}
-    values.update({"metadata": str(metadata)} if metadata else {"demo": True})
+    values.update({"metadata": str(metadata)} if metadata else {})  # none: the demo run
     values.update(overrides)
     return write_config(workdir, **values)
 
