@@ -62,9 +62,19 @@ def build_parser() -> argparse.ArgumentParser:
                       help="workflow ids (or prefixes), experiment accessions, labels key=value "
                            "or caper-str-label values")
     info.add_argument("--date", "-d", help="MM, MM/DD, MM/DD/YY[YY], or a range A-B, -B, A-")
-    info.add_argument("--db", help="runs database (default $ENCODE_ACCESSION_RUNS_DB or "
-                                   "~/.encode_accession/runs.db)")
+    where = info.add_mutually_exclusive_group()
+    where.add_argument("--db", help="tracker database holding the run record (default "
+                                    "$ENCODE_TRACKER_DB or ~/.encode_connector/tracker.db)")
+    where.add_argument("--results", help="a run's results folder: read the database its "
+                                         "config named (e.g. the demo's results/)")
     info.set_defaults(handler=_info)
+
+    verify = commands.add_parser(
+        "verify", help="re-check a run's uploaded files against the portal's checks")
+    verify.add_argument("results", help="the run's results folder (with plan.json)")
+    verify.add_argument("--timeout", type=float, default=0,
+                        help="seconds to wait for files still being checked (default: 0)")
+    verify.set_defaults(handler=_verify)
 
     register_tracker(commands)
     register_provenance(commands)
@@ -99,9 +109,22 @@ def format_plan_table(plan: Plan) -> str:
 
 
 def _info(args: argparse.Namespace) -> int:
-    with runs.connect(args.db) as db:
+    db_path = args.db
+    if args.results:
+        from .jobs.verify import recorded_database
+
+        db_path = recorded_database(args.results)
+    with runs.connect(db_path) as db:
         print(runs.format_tsv(runs.query(db, args.ids, args.date)))
     return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from .jobs.verify import format_verification, verify_run
+
+    result = verify_run(args.results, timeout=args.timeout)
+    print(format_verification(result))
+    return 0 if not result["pending"] and not result["failed"] else 1
 
 
 def _validate_steps(args: argparse.Namespace) -> int:

@@ -8,10 +8,14 @@ and reports what is still being checked; ``encode-accession verify`` re-checks l
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from .. import layout
+from ..errors import InputError
 from ..portal.client import PortalClient
 
 PENDING = {"uploading"}
@@ -73,3 +77,25 @@ def format_verification(result: dict[str, Any]) -> str:
         lines.append("  still being checked: " + ", ".join(result["pending"]))
         lines.append("  (re-check later: encode-accession verify RESULTS_FOLDER)")
     return "\n".join(lines)
+
+
+def verify_run(results: str | Path, *, timeout: float) -> dict[str, Any]:
+    """Re-check every file a finished (or partly finished) run posted, from its receipts."""
+    settings = _settings(results)
+    files = [json.loads(p.read_text()) for p in sorted(Path(results).glob("files/*/*.json"))]
+    return verify_files(PortalClient(settings["server"]), files, timeout=timeout)
+
+
+def recorded_database(results: str | Path) -> str | None:
+    """The tracker database a run's config named (None: the default one)."""
+    return _settings(results).get("tracker_db")
+
+
+def _settings(results: str | Path) -> dict[str, Any]:
+    plan = Path(results) / layout.PLAN
+    try:
+        return json.loads(plan.read_text())["settings"]
+    except (OSError, ValueError, KeyError) as e:
+        raise InputError(plan, "", f"not a run's plan ({e.__class__.__name__})",
+                         "give the results folder of an accessioning run (it has plan.json)"
+                         ) from None

@@ -206,3 +206,16 @@ def test_killed_run_resumes_and_posts_every_object_exactly_once(tmp_path):
     # align and filter share one dcc_step_run, so one step-run object (as the reference)
     assert len(step_runs) == len({s.dcc_step_run for s in plan.steps})
     assert len(portal.search("Analysis", None, frame="object")) == 1
+
+
+def test_verify_and_info_read_a_finished_run_from_its_results_folder(accessioned):
+    workdir, _config, _result = accessioned
+    cli = [sys.executable, "-m", "encode_accession.cli"]
+    verify = subprocess.run([*cli, "verify", "results"], cwd=workdir, capture_output=True,
+                            text=True)
+    assert verify.returncode == 0, verify.stderr
+    assert f"{len(demo_plan(workdir).files)} file(s) verified by the portal" in verify.stdout
+    info = subprocess.run([*cli, "info", "--results", "results", "-i", "demo-atac"],
+                          cwd=workdir, capture_output=True, text=True)
+    assert info.returncode == 0, info.stderr
+    assert "/experiments/TSTSR000001/" in info.stdout.splitlines()[1]
