@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -282,7 +283,8 @@ def compare(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
 
 def summarize(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
     ours, reference = results["ours"], results.get("reference")
-    summary: dict[str, Any] = {"run": RUN, "targets": TARGETS}
+    summary: dict[str, Any] = {"run": RUN, "targets": TARGETS,
+                               "load_average": os.getloadavg()}  # wall times are noisy under load
     if reference:
         same = ours["_posted"] == reference["_posted"]
         summary["ratios"] = {"wall": ratio(ours["wall_s"], reference["wall_s"]),
@@ -332,6 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-reference", action="store_true",
                         help="measure this workflow only")
     args = parser.parse_args(argv)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request lines
     if not (SHARED / "fixtures" / RUN).exists():
         print(f"{SHARED / 'fixtures' / RUN} is not there; nothing to measure", file=sys.stderr)
         return 2
