@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..cromwell import read_metadata_text
-from ..errors import InputError
-from ..portal.errors import PortalAuthError, PortalValidationError
+from ..failures import describe, wants_traceback
 from ..receipts import read_receipt, write_receipt
 from .analysis import analysis, pipeline_version, preferred_defaults
 from .context import Run, get_or_create
@@ -33,13 +32,14 @@ __all__ = ["Run", "accession_file", "analysis", "duplicate_table", "format_summa
 
 
 def run_job(smk: Any) -> None:
-    """Run one job; bad input or a portal refusal ends it with one message, no traceback."""
+    """Run one job; every known failure ends it with one message, no traceback."""
     try:
         _run_job(smk)
-    except InputError as e:
-        sys.exit(f"encode-accession {smk.params.job}: {e.message}")
-    except (PortalAuthError, PortalValidationError) as e:
-        sys.exit(f"encode-accession {smk.params.job}: {e}")
+    except Exception as e:
+        message = describe(e, server=smk.config.get("server"))
+        if message is None or wants_traceback(smk.config):
+            raise
+        sys.exit(f"encode-accession {smk.params.job}: {message}")
 
 
 def _run_job(smk: Any) -> None:

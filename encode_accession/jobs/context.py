@@ -38,7 +38,7 @@ class Run:
 
     @cached_property
     def portal(self) -> PortalClient:
-        return PortalClient(self.config["server"])
+        return PortalClient.from_config(self.config)
 
     @cached_property
     def storage(self) -> Storage:

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from ..checks import refuse_closed_dataset, refuse_unfit_run
 from ..errors import InputError, InputErrors
 from ..plan import leaf_strings
 from ..portal.client import PortalClient
@@ -29,6 +30,7 @@ def preflight(run: Run) -> dict[str, Any]:
                                        f"set `{kind}` (or DCC_{kind.upper()}) to one it knows"))
     if problems:
         raise InputErrors(problems)
+    refuse_unfit_run(plan, portal, run.config)
     with ThreadPoolExecutor(max_workers=4) as pool:
         uris = [*plan.portal_inputs, *(f.uri for f in plan.files.values())]
         checksums = dict(zip(uris, pool.map(lambda u: (run.storage.md5(u), run.storage.size(u)),
@@ -40,6 +42,7 @@ def preflight(run: Run) -> dict[str, Any]:
     if missing:
         raise InputErrors(missing)
     dataset = _dataset(run, inputs)
+    refuse_closed_dataset(dataset)
     duplicates = []
     for f in plan.files.values():
         md5 = checksums[f.uri][0]

@@ -311,11 +311,10 @@ class PortalClient:
 
 def _checked_ca_bundle(ca_bundle: str | None) -> str | None:
     """A CA bundle that exists; a wrong path would otherwise fail every request with OSError."""
-    for source, key, path in (("config", "ca_bundle", ca_bundle),
-                              ("environment", "REQUESTS_CA_BUNDLE",
-                               os.environ.get("REQUESTS_CA_BUNDLE"))):
+    for name, path in (("ca_bundle", ca_bundle),
+                       ("REQUESTS_CA_BUNDLE", os.environ.get("REQUESTS_CA_BUNDLE"))):
         if path and not os.path.exists(path):
-            raise InputError(source, key, f"CA bundle {path} does not exist",
+            raise InputError(name, "", f"CA bundle {path} does not exist",
                              "give the PEM file of the CA that signed the portal's certificate")
         if ca_bundle:
             break
