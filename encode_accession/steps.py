@@ -8,6 +8,7 @@ against ``workflow/schemas/steps.schema.yaml`` before anything else reads them.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import yaml
 
 from .errors import InputError, InputErrors
+from .inputfiles import read_input_text
 
 DEFAULT_RAW_FASTQS_KEYS = ("fastq", "fastqs")
 SCHEMA = "steps.schema.yaml"
@@ -83,11 +85,8 @@ def load_steps(path: str | Path, *, validate: bool = True) -> StepsFile:
 def read_steps_document(path: str | Path) -> Any:
     """Decode the file; JSON and YAML syntax errors name the line and column."""
     path = Path(path)
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise InputError(path, "", "steps file not found",
-                         "give an existing path or a pipeline name from accession_rules/") from None
+    text = read_input_text(path, "steps file",
+                           "give an existing path or a pipeline name from accession_rules/")
     if path.suffix == ".json":
         try:
             return json.loads(text)
@@ -190,7 +189,7 @@ RULES_DIR = Path(__file__).resolve().parents[1] / "accession_rules"
 def resolve_steps(name_or_path: str | Path) -> Path:
     """A steps file path, or a pipeline name from ``accession_rules/`` (``atac`` -> atac.yaml)."""
     path = Path(name_or_path)
-    if path.exists():
+    if os.path.exists(path):  # False, not OSError, for names the OS refuses (too long)
         return path
     bundled = RULES_DIR / f"{name_or_path}.yaml"
     if bundled.exists():

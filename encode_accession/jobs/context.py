@@ -46,7 +46,7 @@ class Run:
 
     @cached_property
     def portal(self) -> PortalClient:
-        return PortalClient(self.settings["server"], pool_size=self.concurrency + 2)
+        return PortalClient.from_config(self.settings, pool_size=self.concurrency + 2)
 
     @cached_property
     def storage(self) -> Storage:

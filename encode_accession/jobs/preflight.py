@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from ..checks import refuse_closed_dataset, refuse_unfit_run
 from ..errors import InputError, InputErrors
 from ..plan import leaf_strings
 from .context import Run
@@ -29,6 +30,7 @@ def preflight(run: Run, checksums: dict[str, dict[str, Any]]) -> dict[str, Any]:
                                        f"set `{kind}` (or DCC_{kind.upper()}) to one it knows"))
     if problems:
         raise InputErrors(problems)
+    refuse_unfit_run(plan, portal, run.settings)
     planned_md5s = [checksums[f.uri]["md5"] for f in plan.files.values()]
     on_portal = files_by_md5(run, [*(checksums[u]["md5"] for u in plan.portal_inputs),
                                    *planned_md5s])
@@ -40,6 +42,7 @@ def preflight(run: Run, checksums: dict[str, dict[str, Any]]) -> dict[str, Any]:
     if missing:
         raise InputErrors(missing)
     dataset = _dataset(run, inputs)
+    refuse_closed_dataset(dataset)
     duplicates = []
     for f in plan.files.values():
         md5 = checksums[f.uri]["md5"]

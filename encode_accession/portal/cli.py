@@ -13,6 +13,7 @@ from typing import Any
 
 from ..errors import InputError
 from .local import FaultConfig, Faults, LocalPortal, PortalApp, UploadConfig, load_file
+from .local.app import DEFAULT_MAX_BODY_BYTES
 from .local.identity import MD5_RULES
 from .local.portal import default_upload_dir
 from .local.server import create_server
@@ -43,6 +44,8 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--drop-rate", type=float, default=0.0,
                        help="fraction of POSTs committed and then answered by a dropped connection")
     serve.add_argument("--fault-seed", type=int, help="seed for reproducible faults")
+    serve.add_argument("--max-body-mb", type=float, default=DEFAULT_MAX_BODY_BYTES / 2**20,
+                       help="larger request bodies are answered 413 (default: %(default)g)")
     serve.add_argument("--md5-rule", choices=MD5_RULES, default="current",
                        help="current: duplicate md5 conflicts only for raw data; strict: "
                             "pre-2024 rule, conflicts for every lab but the pipeline lab")
@@ -89,7 +92,8 @@ def serve_command(args: argparse.Namespace) -> int:
     if key_pair:
         portal.add_access_key(*key_pair)
     portal.uploads.ensure_bucket()
-    server, url, cert = create_server(PortalApp(portal, Faults(faults)), args.host, args.port,
+    app = PortalApp(portal, Faults(faults), max_body_bytes=int(args.max_body_mb * 2**20))
+    server, url, cert = create_server(app, args.host, args.port,
                                       tls_dir=db.with_suffix(".tls") if args.tls else None)
     ca = f", CA bundle {cert}" if cert else ""
     print(f"local ENCODE portal serving at {url} (db {db}{ca})", flush=True)

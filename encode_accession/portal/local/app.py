@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
 from .auth import User, authenticate, can_edit, check_can_edit, require_user
@@ -25,6 +26,9 @@ from .search import search
 from .store import Item
 
 _EMBEDDED_FRAMES = ("embedded", "page")
+# Largest request body accepted: room for a document with a big metadata.json attached, while
+# a runaway body is refused (413) before it is read into memory.
+DEFAULT_MAX_BODY_BYTES = 64 << 20
 log = logging.getLogger(__name__)
 
 
@@ -40,9 +44,11 @@ def _result(graph: list[dict[str, Any]], status: int = 200, **headers: str) -> R
 class PortalApp:
     """The WSGI application; `portal` holds the data, `faults` the injected misbehaviour."""
 
-    def __init__(self, portal: LocalPortal, faults: Faults | None = None) -> None:
+    def __init__(self, portal: LocalPortal, faults: Faults | None = None, *,
+                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
         self.portal = portal
         self.faults = faults or Faults()
+        self.max_body_bytes = max_body_bytes
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
@@ -51,7 +57,9 @@ class PortalApp:
     def handle(self, request: Request) -> Response:
         failure = self.faults.before_request()
         if failure:
-            response = json_response(HTTPProblem(failure, "injected fault").body(), failure)
+            retry_after = self.faults.config.retry_after
+            response = json_response(HTTPProblem(failure, "injected fault").body(), failure,
+                                     {"Retry-After": retry_after} if retry_after else None)
         else:
             try:
                 user = authenticate(self.portal.store, request.authorization,
@@ -76,7 +84,7 @@ class PortalApp:
             return self._get(request, path, user)
         if request.mimetype != "application/json":
             raise HTTPProblem(415, f"{request.mimetype or 'None'} is not 'application/json'")
-        body = request.get_json(silent=True)
+        body = self._json_body(request)
         if not isinstance(body, dict):
             raise HTTPProblem(400, "The request body must be a JSON object")
         user = require_user(user)
@@ -96,6 +104,19 @@ class PortalApp:
             item = self.portal.update(self._item(path), body, user)
             return _result([self._with_credentials(item, user)])
         raise HTTPProblem(405, f"{method} is not supported here; use POST or PATCH")
+
+    def _json_body(self, request: Request) -> Any:
+        """The decoded body: 413 past the size limit (checked before reading), 400 for bytes
+        that are not JSON or nest too deeply for the decoder."""
+        request.max_content_length = self.max_body_bytes
+        try:
+            return json.loads(request.get_data())
+        except RequestEntityTooLarge:
+            raise HTTPProblem(413, f"the request body is larger than {self.max_body_bytes} "
+                                   "bytes") from None
+        except (ValueError, RecursionError):
+            raise HTTPProblem(400, "The request body is not valid JSON (or nests too "
+                                   "deeply)") from None
 
     def _item(self, path: str) -> Item:
         item = resolve(self.portal.store, self.portal.types, path)
