@@ -61,15 +61,15 @@ def setup_from_config(config: dict[str, Any], *, announce: bool = False) -> Setu
             steps = resolve_steps(config["steps"])
         else:
             variant = choose_variant(config["pipeline"], workflow)
-            if variant.needs_annotation and not config.get("annotation"):
-                raise InputError("config", "annotation",
-                                 f"{variant.steps_name} accessions its files to an Annotation",
-                                 "set annotation: to the Annotation's accession (ENCSR...)")
             if announce:
                 print(f"encode-accession: {variant.reason}", file=sys.stderr)
             steps = resolve_steps(variant.steps_name)
-        plan = build_plan(workflow, load_steps(steps),
-                          PlanOptions(replicated=config.get("replicated")))
+        steps_file = load_steps(steps)
+        if steps_file.facts.annotation_dataset and not config.get("annotation"):
+            raise InputError("config", "annotation",
+                             f"{Path(steps).stem} accessions its files to an Annotation",
+                             "set annotation: to the Annotation's accession (ENCSR...)")
+        plan = build_plan(workflow, steps_file, PlanOptions(replicated=config.get("replicated")))
         return Setup(plan, variant)
     except InputError as e:
         raise SystemExit(f"encode-accession: cannot plan this run:\n{e.message}") from None

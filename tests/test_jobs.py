@@ -124,11 +124,15 @@ def test_an_upload_rerun_after_a_crash_verifies_instead_of_uploading_again(run):
 
 
 def test_each_pipeline_family_reads_its_genome_from_its_own_reference_input():
-    from encode_accession.jobs import reference_filekey
+    """The reference input is data in each steps file (encode-accession-tool.md 1.12)."""
+    from encode_accession.steps import RULES_DIR, load_steps
 
-    assert reference_filekey("atac") == reference_filekey("tf_chip_pbam") == "ref_fa"
-    assert reference_filekey("bulk_rna_no_kallisto") == "index"
-    assert reference_filekey("dnase_starch_from_bam") == "hotspot2_tar_gz"
-    assert reference_filekey("dnase_no_footprints") == "references.nuclear_chroms_gz"
-    assert reference_filekey("hic_intact_low_contact") == "reference_index"
-    assert reference_filekey("my_own_pipeline") is None
+    def key(name: str) -> str | None:
+        return load_steps(RULES_DIR / f"{name}.yaml").facts.reference_input
+
+    assert key("atac") == key("tf_chip_pbam") == "ref_fa"
+    assert key("bulk_rna_no_kallisto") == "index"
+    assert key("dnase_starch_from_bam") == "hotspot2_tar_gz"
+    assert key("dnase_no_footprints") == "references.nuclear_chroms_gz"
+    assert key("hic_intact_low_contact") == "reference_index"
+    assert all(load_steps(p).facts.reference_input for p in RULES_DIR.glob("*.yaml"))

@@ -21,14 +21,14 @@ from ..receipts import read_receipt, write_receipt
 from .analysis import analysis, pipeline_version, preferred_defaults
 from .context import Run, get_or_create
 from .posting import accession_file, step_run
-from .preflight import duplicate_table, preflight, reference_filekey
+from .preflight import duplicate_table, preflight
 from .quality import quality_metrics
 from .summary import format_summary, summary
 from .uploads import upload_file
 
 __all__ = ["Run", "accession_file", "analysis", "duplicate_table", "format_summary",
            "get_or_create", "pipeline_version", "preferred_defaults", "preflight",
-           "quality_metrics", "reference_filekey", "run_job", "step_run", "summary",
+           "quality_metrics", "run_job", "step_run", "summary",
            "upload_file"]
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import re
-from pathlib import Path
 from typing import Any
 
 from ..payloads import (
@@ -55,10 +54,11 @@ def preferred_defaults(run: Run, preflight_receipt: dict[str, Any],
     flagged = [f for f in run.plan.files.values() if f.spec.maybe_preferred_default]
     if not flagged:
         return []
-    family = Path(run.plan.steps_file.path).stem.removesuffix("_steps")
-    value = PREFERRED_DEFAULT_VALUE.get(family)
+    metric = run.plan.steps_file.facts.preferred_default_metric
+    value = PREFERRED_DEFAULT_VALUE.get(metric or "")
     if value is None:
-        print(f"preferred_default: no QC value for pipeline '{family}' yet; none chosen")
+        print(f"preferred_default: {run.plan.steps_file.path} names no "
+              "preferred_default_metric; none chosen")
         return []
     ids = {r["id"]: r["@id"] for r in file_receipts}
     best: dict[tuple[Any, ...], tuple[float, str]] = {}

@@ -4,7 +4,6 @@ genome, and the md5-duplicate check."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, InputErrors
@@ -78,8 +77,7 @@ def _find_input(portal: PortalClient, uri: str, md5: str) -> dict[str, Any] | No
 def _dataset(run: Run, inputs: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The Annotation named in the config for the variants that need one; otherwise the
     dataset of the first raw fastq, as the reference tool finds it."""
-    variant = run.setup.variant
-    if variant and variant.needs_annotation:
+    if run.plan.steps_file.facts.annotation_dataset:
         annotation = run.portal.get(run.config["annotation"], frame="embedded")
         if annotation is None:
             raise InputError("config", "annotation",
@@ -101,9 +99,10 @@ def _dataset(run: Run, inputs: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 def _genome(run: Run, inputs: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Assembly and genome annotation of the portal file behind the pipeline's reference input
-    (``ref_fa`` for ATAC/ChIP, ``index`` for bulk RNA, ...), as the reference tool reads them;
-    steps files of unknown families fall back to the first parent input that has them."""
-    key = reference_filekey(Path(run.plan.steps_file.path).stem.removesuffix("_steps"))
+    (the steps file's ``reference_input``: ``ref_fa`` for ATAC/ChIP, ``index`` for bulk RNA,
+    ...), as the reference tool reads them; steps files without one fall back to the first
+    parent input that has them."""
+    key = run.plan.steps_file.facts.reference_input
     candidates = list(inputs.values())
     if key:
         wf = run.plan.workflow
@@ -115,18 +114,6 @@ def _genome(run: Run, inputs: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return {k: next((c[k] for c in candidates if c.get(k)), None)
             for k in ("assembly", "genome_annotation")}
 
-
-def reference_filekey(family: str) -> str | None:
-    """The input whose portal file gives a run its assembly (encode-accession-tool.md 1.12)."""
-    prefixes = (("atac", "ref_fa"), ("tf_chip", "ref_fa"), ("histone_chip", "ref_fa"),
-                ("mint_chip", "ref_fa"), ("control_chip", "ref_fa"), ("chip_map", "ref_fa"),
-                ("bulk_rna", "index"), ("mirna", "annotation"),
-                ("long_read_rna", "annotation"), ("dnase_starch", "hotspot2_tar_gz"),
-                ("dnase", "references.nuclear_chroms_gz"), ("wgbs", "reference"),
-                ("hic", "reference_index"), ("megamap", "chrom_sizes"),
-                ("diploidify", "chrom_sizes"), ("segway", "chrom_sizes"),
-                ("genophase", "reference_fasta"))
-    return next((key for prefix, key in prefixes if family.startswith(prefix)), None)
 
 def _replicate_count(dataset: dict[str, Any]) -> int:
     return len({r.get("biological_replicate_number") for r in dataset.get("replicates", [])

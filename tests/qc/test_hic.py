@@ -61,11 +61,11 @@ def hic_run(tmp_path: Path) -> FakeRun:
 
 STEPS = [
     step("dedup", wdl_file("deduped_bam", "alignments", qc=("hic",))),
-    step("add_norm", wdl_file("output_hic", "chromatin interactions", file_format="hic",
+    step("add_norm", wdl_file("output_hic", "contact matrix", file_format="hic",
                               qc=("hic",), callbacks=("maybe_update_output_type",
                                                       "maybe_preferred_default",
                                                       "add_filter_value"))),
-    step("arrowhead", wdl_file("out_file", "topologically associated domains",
+    step("arrowhead", wdl_file("out_file", "contact domains",
                                file_format="bedpe", callbacks=("maybe_preferred_default",
                                                                "add_filter_value"))),
     step("create_eigenvector", wdl_file("eigenvector_bigwig", "genome compartments",
@@ -102,7 +102,7 @@ def test_hic_contact_map_is_described_by_the_statistics_of_its_threshold(hic, po
 def test_hic_callbacks_mark_the_mapq_30_outputs(hic):
     q1, q30 = hic["add_norm.0.output_hic"], hic["add_norm.1.output_hic"]
     assert CALLBACKS["maybe_update_output_type"](q30) == {
-        "output_type": "mapping quality thresholded chromatin interactions"}
+        "output_type": "mapping quality thresholded contact matrix"}
     assert CALLBACKS["maybe_update_output_type"](q1) == {}
     assert CALLBACKS["add_filter_value"](q1) == {"filter_value": 1}
     assert CALLBACKS["add_filter_value"](hic["arrowhead.1.out_file"]) == {"filter_value": 30}
@@ -115,7 +115,7 @@ def test_hic_callbacks_mark_the_mapq_30_outputs(hic):
 def test_hic_callbacks_need_the_mapq_threshold_input(tmp_path):
     run = FakeRun(tmp_path, "hic")
     run.call("add_norm", {"hic": run.file("raw.hic")}, {"output_hic": run.file("inter.hic")})
-    ctx = contexts(run, [step("add_norm", wdl_file("output_hic", "chromatin interactions",
+    ctx = contexts(run, [step("add_norm", wdl_file("output_hic", "contact matrix",
                                                    file_format="hic"))], 1)
     with pytest.raises(LookupError, match="quality"):
         CALLBACKS["add_filter_value"](ctx["add_norm.output_hic"])
@@ -130,7 +130,7 @@ def test_megamap_maps_are_described_by_the_merged_statistics(tmp_path, portal_ac
                    {"output_hic": run.file("raw.hic")})["output_hic"]
     run.call("add_norm", {"hic": hic, "quality": 30}, {"output_hic": run.file("mega.hic")})
     ctx = contexts(run, [step("add_norm", wdl_file(
-        "output_hic", "mapping quality thresholded chromatin interactions", file_format="hic",
+        "output_hic", "mapping quality thresholded contact matrix", file_format="hic",
         qc=("hic",)))], 1)
     metric = build("hic", ctx["add_norm.output_hic"])
     assert {k: v for k, v in metric.properties.items() if k != "attachment"} == stats(9000000)
