@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 import re
 from typing import Any
 
 from ..payloads import (
     alias,
+    analysis_payload,
+    workflow_document_payload,
 )
 from ..qc import PREFERRED_DEFAULT_VALUE
 from .context import Run, get_or_create
@@ -20,23 +21,14 @@ def analysis(run: Run, preflight_receipt: dict[str, Any], file_receipts: list[di
     documents = []
     if not run.private:
         accession = preflight_receipt["dataset"].strip("/").rsplit("/", 1)[-1]
-        encoded = base64.b64encode(metadata_text.encode()).decode()
-        doc, _ = get_or_create(portal, "document", {
-            "aliases": [alias(who.lab, "cromwell-metadata", wf_id)],
-            "document_type": "workflow metadata",
-            "attachment": {"download": f"{accession}_{wf_id}_metadata.json",
-                           "type": "application/json",
-                           "href": f"data:application/json;base64,{encoded}"},
-            **who.fields()})
+        doc, _ = get_or_create(portal, "document", workflow_document_payload(
+            who, alias(who.lab, "cromwell-metadata", wf_id), accession, wf_id, metadata_text))
         documents.append(doc["@id"])
-    payload: dict[str, Any] = {"aliases": [alias(who.lab, wf_id)],
-                               "files": [r["@id"] for r in file_receipts],
-                               "documents": documents, **who.fields()}
-    version = pipeline_version(run.plan.workflow.submitted.get("workflow", ""))
-    if version:
-        payload["pipeline_version"] = version
-    if run.plan.steps_file.quality_standard:
-        payload["quality_standard"] = run.plan.steps_file.quality_standard
+    payload = analysis_payload(
+        who, alias(who.lab, wf_id), files=[r["@id"] for r in file_receipts],
+        documents=documents,
+        pipeline_version=pipeline_version(run.plan.workflow.submitted.get("workflow", "")),
+        quality_standard=run.plan.steps_file.quality_standard)
     obj, created = get_or_create(portal, "analysis", payload)
     portal.patch(preflight_receipt["dataset"], {"analyses": [obj["@id"]]}, extend_arrays=True)
     preferred = preferred_defaults(run, preflight_receipt, file_receipts)
