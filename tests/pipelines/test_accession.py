@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from graphlib import TopologicalSorter
@@ -68,10 +69,10 @@ FAMILIES = [
            qc_inputs.long_read_rna),
     Family("dnase", "dnase", "DNase-seq", qc_inputs.dnase),
     Family("wgbs", "wgbs", "whole-genome shotgun bisulfite sequencing", qc_inputs.wgbs),
-    Family("hic", "hic", "in situ Hi-C", qc_inputs.hic),
-    Family("megamap", "megamap", "in situ Hi-C", qc_inputs.megamap),
-    Family("diploidify", "diploidify", "in situ Hi-C"),
-    Family("genophase", "genophase", "in situ Hi-C"),
+    Family("hic", "hic", "HiC", qc_inputs.hic),
+    Family("megamap", "megamap", "HiC", qc_inputs.megamap),
+    Family("diploidify", "diploidify", "HiC"),
+    Family("genophase", "genophase", "HiC"),
     Family("segway", "segway", "DNase-seq", qc_inputs.segway),
     Family("mirna", "mirna", "microRNA-seq", qc_inputs.mirna),
     Family("atac", "atac", "ATAC-seq", qc_inputs.atac),
@@ -89,8 +90,9 @@ def test_family_accessions_into_the_local_portal(family, tmp_path):
     step_runs = {step.rule: step_run(run, step.rule) for step in plan.steps}
     receipts = accession_files(run, pre, step_runs)
     qc = quality_metrics(run, pre, receipts)
-    result = analysis(run, pre, list(receipts.values()),
-                      Path(run.config["metadata"]).read_text())
+    with local_schema_gap(pre["dataset"]):
+        result = analysis(run, pre, list(receipts.values()),
+                          Path(run.config["metadata"]).read_text())
 
     assert_files_posted(run, pre, step_runs, receipts)
     assert_quality_metrics_posted(run, pre, receipts, qc)
@@ -121,8 +123,22 @@ def prepare(family: Family, tmp_path: Path) -> tuple[Run, Variant]:
     return run, variant
 
 
-# File properties whose 4.8.4 values the local portal's file schema does not know yet
-SCHEMA_GAPS = ("output_type", "filter_type", "pseudo_haplotype")
+# Properties whose real-portal values the local portal's hand-written schemas do not know
+# yet (the current output types, the portal's assay term "HiC"); they go once the local portal
+# validates with the real profiles (issue 10)
+SCHEMA_GAPS = ("output_type", "filter_type", "pseudo_haplotype", "assay_term_name")
+
+
+@contextmanager
+def local_schema_gap(what: str) -> Iterator[None]:
+    """A refusal that names only known gaps of the local portal's schemas is an xfail."""
+    try:
+        yield
+    except PortalValidationError as e:
+        problems = [f"{path}: {message}" for path, message in e.errors]
+        if all(any(gap in problem for gap in SCHEMA_GAPS) for problem in problems):
+            pytest.xfail(f"the local portal's schemas refuse {what}: {'; '.join(problems)}")
+        raise
 
 
 def accession_files(run: Run, pre: dict[str, Any], step_runs: dict[str, dict[str, Any]]
@@ -132,15 +148,9 @@ def accession_files(run: Run, pre: dict[str, Any], step_runs: dict[str, dict[str
     order = TopologicalSorter({f: plan.planned_parents(f) for f in plan.files}).static_order()
     for file_id in order:
         parents = {p: receipts[p] for p in plan.planned_parents(file_id)}
-        try:
+        with local_schema_gap(file_id):
             receipts[file_id] = accession_file(run, file_id, pre,
                                                step_runs[plan.files[file_id].step.rule], parents)
-        except PortalValidationError as e:
-            problems = [f"{path}: {message}" for path, message in e.errors]
-            if all(any(gap in problem for gap in SCHEMA_GAPS) for problem in problems):
-                pytest.xfail(f"the local portal's file schema refuses {file_id}: "
-                             f"{'; '.join(problems)}")
-            raise
     return receipts
 
 
