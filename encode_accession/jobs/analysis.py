@@ -25,7 +25,7 @@ def analysis(run: Run, preflight_receipt: dict[str, Any], file_receipts: list[di
             who, alias(who.lab, "cromwell-metadata", wf_id), accession, wf_id, metadata_text))
         documents.append(doc["@id"])
     payload = analysis_payload(
-        who, alias(who.lab, wf_id), files=[r["@id"] for r in file_receipts],
+        who, alias(who.lab, wf_id), files=list(dict.fromkeys(r["@id"] for r in file_receipts)),
         documents=documents,
         pipeline_version=pipeline_version(run.plan.workflow.submitted.get("workflow", "")),
         quality_standard=run.plan.steps_file.quality_standard)

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..errors import InputError, InputErrors
-from ..plan import leaf_strings
+from ..plan import leaf_strings, same_md5_files
 from ..portal.client import PortalClient
 from .context import Run
 
@@ -32,17 +32,21 @@ def preflight(run: Run) -> dict[str, Any]:
         uris = [*plan.portal_inputs, *(f.uri for f in plan.files.values())]
         checksums = dict(zip(uris, pool.map(lambda u: (run.storage.md5(u), run.storage.size(u)),
                                             uris), strict=True))
-    inputs = {uri: _find_input(portal, uri, checksums[uri][0]) for uri in plan.portal_inputs}
+    matches = {uri: _find_inputs(portal, checksums[uri][0]) for uri in plan.portal_inputs}
+    inputs = {uri: found[0] if found else None for uri, found in matches.items()}
     missing = [InputError(uri, "derived_from", f"no portal file has md5 {checksums[uri][0]}",
                           "post the pipeline inputs and references to the portal first")
                for uri, found in inputs.items() if found is None]
     if missing:
         raise InputErrors(missing)
+    same_as, same_md5 = same_md5_files(plan, lambda uri: checksums[uri][0])
+    if same_md5 and not run.config.get("force"):
+        raise InputErrors(same_md5)
     dataset = _dataset(run, inputs)
     duplicates = []
     for f in plan.files.values():
         md5 = checksums[f.uri][0]
-        mine = run.file_alias(f, md5)
+        mine = run.file_alias(plan.files[same_as.get(f.id, f.id)], md5)
         for match in portal.search("File", {"md5sum": md5}, frame="object"):
             if match.get("status") not in IGNORED_STATUSES and mine not in match.get("aliases", []):
                 duplicates.append({"file": f.uri, "portal_file": match["@id"],
@@ -59,19 +63,25 @@ def preflight(run: Run) -> dict[str, Any]:
         **_genome(run, inputs),
         "biological_replicates": _replicate_count(dataset),
         "inputs": inputs,
+        # every portal file with an input's md5: derived_from_output_type picks among them
+        "input_matches": {uri: found for uri, found in matches.items() if len(found) > 1},
+        "same_as": same_as,  # possible_duplicate files posted once: id -> the posted file's id
         "checksums": {u: {"md5": m, "size": s} for u, (m, s) in checksums.items()},
         "duplicates": duplicates,
     }
 
 
+def _find_inputs(portal: PortalClient, md5: str) -> list[dict[str, Any]]:
+    """The portal files with an md5 (replaced, revoked and deleted ones left out)."""
+    return [{k: m.get(k) for k in ("@id", "accession", "dataset", "assembly",
+                                   "genome_annotation", "output_type", "status")}
+            for m in portal.search("File", {"md5sum": md5}, frame="object")
+            if m.get("status") not in IGNORED_STATUSES]
+
+
 def _find_input(portal: PortalClient, uri: str, md5: str) -> dict[str, Any] | None:
-    matches = [m for m in portal.search("File", {"md5sum": md5}, frame="object")
-               if m.get("status") not in IGNORED_STATUSES]
-    if not matches:
-        return None
-    m = matches[0]
-    return {k: m.get(k) for k in ("@id", "accession", "dataset", "assembly", "genome_annotation",
-                                  "output_type", "status")}
+    found = _find_inputs(portal, md5)
+    return found[0] if found else None
 
 
 def _dataset(run: Run, inputs: dict[str, dict[str, Any]]) -> dict[str, Any]:

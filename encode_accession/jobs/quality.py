@@ -81,6 +81,9 @@ def quality_metrics(run: Run, preflight_receipt: dict[str, Any],
     created: list[str] = []
     already: dict[str, list[str]] = {}
     for metric, ids in metrics:
+        ids = [i for i in ids if not file_receipts[i].get("duplicate_of")]  # QC'd as original
+        if not ids:
+            continue
         payload = quality_metric_payload(
             run.who, metric.properties, metric_alias(run, metric, ids),
             quality_metric_of=[file_receipts[i]["@id"] for i in ids],

@@ -20,7 +20,7 @@ def upload_file(run: Run, file_receipt: dict[str, Any], *, timeout: float = 60.0
     if status not in NEEDS_UPLOAD:
         status = (portal.get(file_receipt["@id"], database=True) or {}).get("status")
     uploaded = False
-    if status in NEEDS_UPLOAD:
+    if status in NEEDS_UPLOAD and not file_receipt.get("duplicate_of"):  # its original uploads
         try:
             credentials = portal.regenerate_upload_credentials(file_receipt["@id"])
         except PortalAuthError:

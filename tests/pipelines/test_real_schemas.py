@@ -26,7 +26,7 @@ import pytest
 from conftest import shared_fixture
 
 from encode_accession.jobs import Run, pipeline_version, preferred_defaults
-from encode_accession.jobs.posting import build_file_payload
+from encode_accession.jobs.posting import build_file_payload, resolve_derived_from
 from encode_accession.jobs.quality import collect_metrics, metric_alias
 from encode_accession.payloads import (
     alias,
@@ -59,7 +59,7 @@ def assay(variant: str) -> str:
     return ASSAYS[key]
 
 
-Payload = tuple[str, str, dict[str, Any]]  # (what, portal item type, the payload)
+Payload = tuple[str, str, dict[str, Any]]  # (what, portal item type, e.g. "file", payload)
 
 
 def variant_run(variant: str, folder: Path) -> tuple[Run, dict[str, Any]]:
@@ -83,7 +83,7 @@ def variant_run(variant: str, folder: Path) -> tuple[Run, dict[str, Any]]:
            "assembly": "GRCh38", "genome_annotation": "V29" if rna else None,
            "checksums": {f.uri: checksum(f.uri) for f in plan.files.values()},
            "inputs": {uri: {"@id": f"/files/ENCFF{n:06d}IN/"}
-                      for n, uri in enumerate(plan.portal_inputs)}}
+                      for n, uri in enumerate(plan.portal_inputs)}, "same_as": {}}
     return run, pre
 
 
@@ -100,41 +100,41 @@ def variant_payloads(variant: str, folder: Path) -> Iterator[Payload]:
         payload = step_run_payload(who, step, step_run_alias(who.lab, step, run.workflow_id,
                                                              call.docker_tag))
         step_runs[step.rule] = f"/analysis-step-runs/{n:08d}-0000-4000-8000-000000000000/"
-        yield f"step run {step.rule}", "AnalysisStepRun", payload
+        yield f"step run {step.rule}", "analysis_step_run", payload
 
     receipts: dict[str, dict[str, Any]] = {}
     order = TopologicalSorter({f: plan.planned_parents(f) for f in plan.files}).static_order()
     for n, file_id in enumerate(order):
         planned = plan.files[file_id]
-        derived_from = list(dict.fromkeys(
-            receipts[p.planned_id]["@id"] if p.planned_id else pre["inputs"][p.uri]["@id"]
-            for p in planned.parents))
+        derived_from = resolve_derived_from(run, planned, pre, receipts)
         payload, _extra = build_file_payload(run, planned, pre, step_runs[planned.step.rule],
                                              derived_from)
         receipts[file_id] = {"id": file_id, "@id": f"/files/ENCFF{n:06d}XX/",
-                             "step_run": step_runs[planned.step.rule], "payload": payload}
-        yield f"file {file_id}", "File", payload
+                             "step_run": step_runs[planned.step.rule],
+                             "output_type": payload["output_type"], "payload": payload}
+        yield f"file {file_id}", "file", payload
 
     metrics, _skipped = collect_metrics(run, pre)
     for metric, ids in metrics:
-        yield f"QC {metric.profile} of {', '.join(ids)}", metric.profile, quality_metric_payload(
+        kind = metric.profile.replace("-", "_")
+        yield f"QC {metric.profile} of {', '.join(ids)}", kind, quality_metric_payload(
             who, metric.properties, metric_alias(run, metric, ids),
             quality_metric_of=[receipts[i]["@id"] for i in ids],
             step_run=receipts[ids[0]]["step_run"], assay_term_name=pre["assay_term_name"])
 
     documents = []
     if not run.private:
-        yield "document", "Document", workflow_document_payload(
+        yield "document", "document", workflow_document_payload(
             who, alias(who.lab, "cromwell-metadata", run.workflow_id), "ENCSR000AAA",
             run.workflow_id, metadata_text)
         documents.append("/documents/00000000-0000-4000-8000-00000000d0c0/")
-    yield "analysis", "Analysis", analysis_payload(
+    yield "analysis", "analysis", analysis_payload(
         who, alias(who.lab, run.workflow_id), files=[r["@id"] for r in receipts.values()],
         documents=documents,
         pipeline_version=pipeline_version(plan.workflow.submitted.get("workflow", "")),
         quality_standard=plan.steps_file.quality_standard)
 
-    dataset_type = "Annotation" if facts.annotation_dataset else "Experiment"
+    dataset_type = "annotation" if facts.annotation_dataset else "experiment"
     dataset = {"lab": LAB, "award": AWARD, **(
         {"annotation_type": "chromatin state"} if facts.annotation_dataset else
         {"assay_term_name": pre["assay_term_name"],
@@ -143,7 +143,7 @@ def variant_payloads(variant: str, folder: Path) -> Iterator[Payload]:
         **dataset, "analyses": ["/analyses/ENCAN000AAA/"]}
     by_id = {r["@id"]: r for r in receipts.values()}
     for file_id in preferred_defaults(run, pre, list(receipts.values())):
-        yield f"PATCH {by_id[file_id]['id']} preferred_default", "File", {
+        yield f"PATCH {by_id[file_id]['id']} preferred_default", "file", {
             **by_id[file_id]["payload"], "preferred_default": True}
 
 
@@ -164,7 +164,7 @@ def test_every_payload_of_the_variant_is_accepted_by_the_real_portal_profiles(
         variant, tmp_path, profiles):
     payloads = list(variant_payloads(variant, tmp_path / "run"))
     kinds = {kind for _what, kind, _payload in payloads}
-    assert {"AnalysisStepRun", "File", "Analysis"} <= kinds
+    assert {"analysis_step_run", "file", "analysis"} <= kinds
     dcc = load_steps(RULES_DIR / f"{variant}.yaml").facts.private_filenames
     refused = {what: errors for what, kind, payload in payloads
                if (errors := profiles.errors(kind, payload, submitter=not dcc))}
