@@ -172,6 +172,7 @@ def star_log(shard: int) -> dict[str, str]:
 
 
 def mirna(run: RunEditor) -> None:
+    """Shaped like the real runs' STAR QC (../shared/fixtures/cromwell/mirna_qc/*_star_qc.json)."""
     run.add_outputs("star", lambda s: {"star_qc_json": ("star_qc.json", {
         "aligned_reads": {"aligned_reads": 5_873_570 * rep(s)},
         "expressed_mirnas": {"expressed_mirnas": 390 + s},
@@ -201,6 +202,8 @@ GENE_TYPE_COUNTS = {"spikein": 120_000, "rRNA": 40_000, "Mt_rRNA": 90_000, "miRN
 
 
 def bulk_rna(run: RunEditor) -> None:
+    """rna-seq-pipeline src/align.py (star_log_qc, samtools_*_flagstat from qc_utils),
+    rsem_quant.py, mad_qc.py (MAD.R) and rna_qc.py (gene_type_count)."""
     run.add_outputs("align", lambda s: {
         "log_json": ("Log.final.out.json", {"star_log_qc": star_log(s)}),
         "genome_flagstat_json": ("genome_flagstat.json",
@@ -221,12 +224,15 @@ def bulk_rna(run: RunEditor) -> None:
 
 
 def long_read_rna(run: RunEditor) -> None:
+    """long-read-rna-pipeline src/make_minimap_qc.py, calculate_number_of_genes_detected.py
+    and calculate_correlation.py (one QCMetric section per value)."""
     run.add_outputs("minimap2", lambda s: {"mapping_qc": ("mapping_qc.json", {
-        "full_length_non_chimeric_reads": {"flnc": str(452_812 * rep(s))},
-        "mapping_rate": {"mapping_rate": "0.9231"}})})
+        "full_length_non_chimeric_reads": {"flnc": 452_812 * rep(s)},
+        "number_of_mapped_reads": {"mapped": 418_000 * rep(s)},
+        "mapping_rate": {"mapping_rate": 0.9231}})})
     run.add_outputs("create_abundance_from_talon_db", lambda s: {
         "number_of_genes_detected": ("genes_detected.json", {
-            "number_of_genes_detected": {"number_of_genes_detected": str(12_345 + s)}})})
+            "number_of_genes_detected": {"number_of_genes_detected": 12_345 + s}})})
     run.pooled("calculate_spearman", "create_abundance_from_talon_db", {
         "spearman": ("spearman.json", {"replicates_correlation": {"spearman_correlation": 0.91}})})
 
