@@ -23,7 +23,7 @@ ALIAS_UNSAFE = re.compile(r"[^a-zA-Z0-9_$.+!*,()'-]")
 class Attribution:
     """Lab and award every payload carries; the lab's name is the alias prefix."""
 
-    lab: str  # lab name, e.g. "demo-lab"
+    lab: str  # lab name, e.g. "encode-awg"
     award: str  # award name or @id
 
     @property

@@ -18,7 +18,7 @@ from encode_accession.portal.local.loader import load_objects
 @pytest.fixture
 def run(tmp_path):
     metadata = write_demo_run(tmp_path / "run")
-    return Run({"metadata": str(metadata), "pipeline": "atac", "lab": "demo-lab",
+    return Run({"metadata": str(metadata), "pipeline": "atac", "lab": "encode-awg",
                 "award": "DEMO-AWARD", "server": f"local:{tmp_path / 'portal.sqlite'}",
                 "results": str(tmp_path / "results"), "force": False})
 
@@ -31,7 +31,7 @@ def another_labs_copy(run: Run, file_id: str, **props) -> dict:
         "dataset": "/experiments/TSTSR000001/", "file_format": planned.spec.file_format,
         "output_type": planned.spec.output_type, "assembly": "GRCh38",
         "md5sum": hashlib.md5(content).hexdigest(), "file_size": len(content),
-        "lab": "/labs/demo-lab/", "award": "/awards/DEMO-AWARD/", **props})
+        "lab": "/labs/encode-awg/", "award": "/awards/DEMO-AWARD/", **props})
 
 
 def test_preflight_resolves_inputs_dataset_assembly_and_replicates(run):
@@ -66,7 +66,7 @@ def test_files_from_an_earlier_run_of_this_workflow_are_not_duplicates(run):
         "aliases": [run.file_alias(planned, md5)], "dataset": "/experiments/TSTSR000001/",
         "file_format": "bam", "output_type": "alignments", "assembly": "GRCh38",
         "md5sum": md5, "file_size": len(content),
-        "lab": "/labs/demo-lab/", "award": "/awards/DEMO-AWARD/"})
+        "lab": "/labs/encode-awg/", "award": "/awards/DEMO-AWARD/"})
     assert preflight(run)["duplicates"] == []
 
 
@@ -77,7 +77,7 @@ def test_replaced_revoked_and_deleted_matches_are_ignored(run, tmp_path):
         "@id": "/files/TSTFF900001/", "@type": ["File", "Item"], "accession": "TSTFF900001",
         "status": "deleted", "md5sum": hashlib.md5(content).hexdigest(),
         "dataset": "/experiments/TSTSR000001/", "file_format": "bam",
-        "output_type": "alignments", "lab": "/labs/demo-lab/", "award": "/awards/DEMO-AWARD/"}])
+        "output_type": "alignments", "lab": "/labs/encode-awg/", "award": "/awards/DEMO-AWARD/"}])
     assert preflight(run)["duplicates"] == []
 
 

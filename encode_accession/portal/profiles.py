@@ -148,8 +148,8 @@ def compact(schema: Any, *, is_schema: bool = True) -> Any:
 class Links(Protocol):
     """Resolves a link value the way the portal does; None means 'check the shape only'."""
 
-    def find(self, value: str, link_to: list[str]) -> list[str] | None:
-        """The found item's type names (with its base types), or None if not found."""
+    def find(self, value: str, link_to: list[str]) -> Any | None:
+        """The found item (with `.types`, its type names, and `.uuid`), or None."""
         ...
 
 
@@ -218,18 +218,25 @@ def _validator_class(request: _Request) -> type:
         if not isinstance(instance, str):
             return
         wanted = [link_to] if isinstance(link_to, str) else list(link_to)
-        if request.links is None:
+        link_enum = schema.get("linkEnum")
+        if request.links is None:  # offline: the shape; a linkEnum only matches its uuids
             if not instance.strip():
                 yield ValidationError(f"{instance!r} not found")
+            elif link_enum is not None and instance not in link_enum:
+                yield ValidationError(
+                    f"{instance!r} is not one of {', '.join(repr(w) for w in wanted)}")
             return
-        types = request.links.find(instance, wanted)
-        if types is None:
+        item = request.links.find(instance, wanted)
+        if item is None:
             yield ValidationError(f"{instance!r} not found")
             return
-        if wanted and not set(types) & set(wanted):
+        if wanted and not set(item.types) & set(wanted):
             yield ValidationError(
                 f"{instance!r} is not of type {', '.join(repr(w) for w in wanted)}")
             return
+        if link_enum is not None and item.uuid not in link_enum:
+            yield ValidationError(
+                f"{instance!r} is not one of {', '.join(repr(w) for w in wanted)}")
 
     def permission(validator: Any, permission: Any, instance: Any, schema: dict[str, Any],
                    ) -> Iterator[ValidationError]:

@@ -23,15 +23,15 @@ from .conftest import REPO, snakemake, start_snakemake, write_config
 
 
 def demo_config(workdir: Path, **extra) -> Path:
-    return write_config(workdir, demo=True, pipeline="atac", lab="demo-lab", award="DEMO-AWARD",
+    return write_config(workdir, demo=True, pipeline="atac", lab="encode-awg", award="DEMO-AWARD",
                         server=f"local:{workdir / 'portal.sqlite'}", results="results",
                         upload_timeout=5, runs_db=str(workdir / "runs.db"),
                         tracker_db=str(workdir / "tracker.db"), **extra)
 
 
 def posted_files(portal: PortalClient, workflow_id: str) -> list[dict]:
-    prefix = f"demo-lab:{workflow_id}-"
-    return [f for f in portal.search("File", {"lab.name": "demo-lab"}, frame="object")
+    prefix = f"encode-awg:{workflow_id}-"
+    return [f for f in portal.search("File", {"lab.name": "encode-awg"}, frame="object")
             if any(a.startswith(prefix) for a in f.get("aliases", []))]
 
 

@@ -19,7 +19,7 @@ R1 = "/files/TSTFF000001/"
 def test_get_by_every_identifier_kind_returns_the_same_object(portal):
     by_id = portal.client.get(R1)
     assert by_id["accession"] == "TSTFF000001"
-    for identifier in ("TSTFF000001", by_id["uuid"], "demo-lab:rep1_R1.fastq.gz",
+    for identifier in ("TSTFF000001", by_id["uuid"], "encode-awg:rep1_R1.fastq.gz",
                        f"md5:{demo_md5('rep1_R1.fastq.gz')}", f"/{by_id['uuid']}/"):
         assert portal.client.get(identifier)["@id"] == R1, identifier
 

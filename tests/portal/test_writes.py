@@ -32,11 +32,11 @@ def test_post_creates_an_uploading_file_with_a_test_accession(portal):
     assert created["@id"] == f"/files/{created['accession']}/"
     assert created["upload_credentials"]["upload_url"].endswith(
         f"/{created['uuid']}/{created['accession']}.bam")
-    assert portal.client.get(created["@id"], database=True)["md5sum"] == md5_of("demo-lab:bam-1")
+    assert portal.client.get(created["@id"], database=True)["md5sum"] == md5_of("encode-awg:bam-1")
 
 
 def test_post_accepts_collection_type_and_item_type_names(portal):
-    ids = {portal.client.post(name, step_run(f"demo-lab:run-{i}"))["@id"]
+    ids = {portal.client.post(name, step_run(f"encode-awg:run-{i}"))["@id"]
            for i, name in enumerate(["analysis-step-runs", "AnalysisStepRun",
                                      "analysis_step_run"])}
     assert len(ids) == 3 and all(i.startswith("/analysis-step-runs/") for i in ids)
@@ -46,14 +46,14 @@ def test_post_with_an_existing_alias_returns_the_existing_object(portal):
     first = portal.client.post("file", bam())
     again = portal.client.post("file", bam(md5sum=md5_of("other content")))
     assert again["@id"] == first["@id"]
-    assert len(portal.client.search("File", {"aliases": "demo-lab:bam-1"})) == 1
+    assert len(portal.client.search("File", {"aliases": "encode-awg:bam-1"})) == 1
 
 
 def test_conflict_on_a_key_the_client_cannot_look_up_raises_with_the_detail(portal):
     payload = {"dataset": DEMO_EXPERIMENT, "file_format": "fastq", "output_type": "reads",
                "md5sum": md5_of("another R2"), "file_size": 3, "run_type": "paired-ended",
                "paired_end": "2", "paired_with": R1, "platform": "/platforms/OBI%3A0002630/",
-               "lab": "/labs/demo-lab/", "award": DEMO_AWARD}
+               "lab": "/labs/encode-awg/", "award": DEMO_AWARD}
     with pytest.raises(PortalConflict, match=r"Keys conflict: \[\('file:paired_with', "
                                              r"'/files/TSTFF000001/'\)\]"):
         portal.client.post("file", payload)
@@ -176,28 +176,28 @@ def test_patch_may_resend_admin_fields_unchanged(portal):
 def test_duplicate_md5_of_raw_reads_conflicts_and_returns_the_holder(portal):
     fastq = {"dataset": DEMO_EXPERIMENT, "file_format": "fastq", "output_type": "reads",
              "md5sum": demo_md5("rep1_R1.fastq.gz"), "file_size": 26, "run_type": "single-ended",
-             "platform": "/platforms/OBI%3A0002630/", "lab": "/labs/demo-lab/",
+             "platform": "/platforms/OBI%3A0002630/", "lab": "/labs/encode-awg/",
              "award": DEMO_AWARD}
     assert portal.client.post("file", fastq)["@id"] == R1
 
 
 def test_md5_rule_current_accepts_duplicate_processed_files(portal):
-    first = portal.client.post("file", bam("demo-lab:bam-a", md5sum=md5_of("same")))
-    second = portal.client.post("file", bam("demo-lab:bam-b", md5sum=md5_of("same")))
+    first = portal.client.post("file", bam("encode-awg:bam-a", md5sum=md5_of("same")))
+    second = portal.client.post("file", bam("encode-awg:bam-b", md5sum=md5_of("same")))
     assert first["@id"] != second["@id"]
     assert portal.client.get(f"md5:{md5_of('same')}")["@id"] == first["@id"]
 
 
 def test_md5_rule_strict_conflicts_except_for_the_pipeline_lab(portal):
     portal.portal.md5_rule = "strict"
-    first = portal.client.post("file", bam("demo-lab:bam-a", md5sum=md5_of("same")))
+    first = portal.client.post("file", bam("encode-awg:bam-a", md5sum=md5_of("same")))
     response = portal.client._session.post(
         portal.client.server + "/files/",
-        json=bam("demo-lab:bam-b", md5sum=md5_of("same")), timeout=10)
+        json=bam("encode-awg:bam-b", md5sum=md5_of("same")), timeout=10)
     assert response.status_code == 409
     assert response.json()["detail"] == f"Keys conflict: [('alias', 'md5:{md5_of('same')}')]"
     assert response.json()["@type"] == ["HTTPConflict", "Error"]
-    assert portal.client.post("file", bam("demo-lab:bam-b", md5sum=md5_of("same")))["@id"] == \
+    assert portal.client.post("file", bam("encode-awg:bam-b", md5sum=md5_of("same")))["@id"] == \
         first["@id"]
     pipeline = portal.client.post("file", bam("encode-processing-pipeline:bam-c",
                                               md5sum=md5_of("same"), lab=PIPELINE_LAB))
@@ -208,7 +208,7 @@ def test_quality_metrics_link_back_from_their_files(portal):
     bam_file = portal.client.post("file", bam())
     run = portal.client.post("analysis_step_run", step_run())
     qc = portal.client.post("atac_alignment_quality_metric", {
-        "step_run": run["@id"], "quality_metric_of": [bam_file["@id"]], "lab": "/labs/demo-lab/",
+        "step_run": run["@id"], "quality_metric_of": [bam_file["@id"]], "lab": "/labs/encode-awg/",
         "award": DEMO_AWARD, "assay_term_name": "ATAC-seq", "mapped_reads": 1000,
         "pct_mapped_reads": 98.5, "frac_mito_reads": "0.1"})
     assert qc["@type"] == ["AtacAlignmentQualityMetric", "QualityMetric", "Item"]
@@ -218,7 +218,7 @@ def test_quality_metrics_link_back_from_their_files(portal):
     assert embedded["quality_metrics"][0]["mapped_reads"] == 1000
     with pytest.raises(PortalValidationError) as exc:
         portal.client.post("star_quality_metric", {
-            "step_run": run["@id"], "quality_metric_of": [], "lab": "/labs/demo-lab/",
+            "step_run": run["@id"], "quality_metric_of": [], "lab": "/labs/encode-awg/",
             "award": DEMO_AWARD, "nested": {"not": "a metric value"}})
     errors = _errors(exc)
     assert errors["quality_metric_of"] in ("[] is too short", "[] should be non-empty")
@@ -244,7 +244,7 @@ def test_analysis_title_and_experiment_link(portal):
 def test_publications_resolve_by_identifier_and_embed_as_references(portal):
     publication = portal.client.post("publication", {
         "title": "A demo paper", "authors": "Demo Submitter", "identifiers": ["PMID:12345"],
-        "date_published": "2024-02-01", "lab": "/labs/demo-lab/", "award": DEMO_AWARD})
+        "date_published": "2024-02-01", "lab": "/labs/encode-awg/", "award": DEMO_AWARD})
     assert publication["published_by"] == ["ENCODE"] and publication["publication_year"] == 2024
     assert portal.client.get("PMID:12345")["@id"] == publication["@id"]
     portal.client.patch(DEMO_EXPERIMENT, {"references": ["PMID:12345"]})
