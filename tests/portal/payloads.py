@@ -8,6 +8,7 @@ from typing import Any
 from encode_accession.portal.local.demo import DEMO_AWARD, DEMO_EXPERIMENT, DEMO_LAB
 
 R1, R2 = "/files/TSTFF000001/", "/files/TSTFF000002/"
+REPLICATE = "/replicates/50b41356-ac1d-591f-85e0-c9b0b5af83b9/"  # rep 1 of the demo experiment
 STEP_VERSION = "/analysis-step-versions/atac-seq-alignment-step-v-2-1/"
 
 

@@ -168,5 +168,7 @@ def test_profiles_are_served(portal):
         schema = session.get(f"{portal.client.server}/profiles/file.json").json()
     else:
         schema = requests.get(f"{portal.url}/profiles/file.json", timeout=10).json()
-    assert "md5sum" in schema["required"]
+    assert {"required": ["dataset", "file_format", "output_type", "award", "lab", "md5sum"]} \
+        in schema["anyOf"]
+    assert schema["identifyingProperties"] == ["uuid", "accession", "aliases"]
     assert "IDR thresholded peaks" in schema["properties"]["output_type"]["oneOf"][0]["enum"]
