@@ -115,7 +115,7 @@ def prepare(family: Family, tmp_path: Path) -> tuple[Run, Variant]:
 
     db = tmp_path / "portal.sqlite"
     run = Run({"metadata": str(metadata_path), "pipeline": family.name,
-               "server": f"local:{db}", "lab": "demo-lab", "award": "DEMO-AWARD",
+               "server": f"local:{db}", "lab": "encode-awg", "award": "DEMO-AWARD",
                "results": str(tmp_path / "results"), "force": False,
                **({"annotation": ANNOTATION} if variant.needs_annotation else {})})
     assert run.private is variant.private
@@ -181,6 +181,11 @@ def portal_objects(plan: Plan, assay: str) -> list[dict[str, Any]]:
              "analysis_step": f"/analysis-steps/{step_name}/", "minor_version": int(minor),
              "status": "released"}]
     objects += [input_file(plan, uri, n) for n, uri in enumerate(plan.portal_inputs)]
+    if plan.steps_file.quality_standard:  # the analysis links to it
+        name = plan.steps_file.quality_standard.strip("/").rsplit("/", 1)[-1]
+        objects.append({"@id": plan.steps_file.quality_standard,
+                        "@type": ["QualityStandard", "Item"], "name": name,
+                        "definitions": [], "status": "released"})
     return objects
 
 

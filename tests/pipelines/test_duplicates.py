@@ -84,7 +84,7 @@ def identical_peaks_run(tmp_path: Path, steps_data: dict[str, Any]) -> Run:
     metadata_path.write_text(json.dumps(metadata))
     db = tmp_path / "portal.sqlite"
     run = Run({"metadata": str(metadata_path), "steps": str(steps_path),
-               "server": f"local:{db}", "lab": "demo-lab", "award": "DEMO-AWARD",
+               "server": f"local:{db}", "lab": "encode-awg", "award": "DEMO-AWARD",
                "replicated": True, "force": False})
     load_objects(LocalPortal(db), portal_objects(run.plan, "ChIP-seq"))
     return run
@@ -166,7 +166,7 @@ def test_derived_from_output_type_picks_which_same_md5_parent_is_meant(tmp_path,
     (folder / "metadata.json").write_text(json.dumps(metadata))
     db = tmp_path / "portal.sqlite"
     run = Run({"metadata": str(folder / "metadata.json"), "steps": str(steps_path),
-               "server": f"local:{db}", "lab": "demo-lab", "award": "DEMO-AWARD",
+               "server": f"local:{db}", "lab": "encode-awg", "award": "DEMO-AWARD",
                "force": False})
     load_objects(LocalPortal(db), [o for o in portal_objects(run.plan, "ChIP-seq")
                                    if "peaks" not in o.get("submitted_file_name", "")])
@@ -188,7 +188,7 @@ def test_derived_from_output_type_no_parent_has_is_one_clear_error(tmp_path):
     (folder / "metadata.json").write_text(json.dumps(metadata))
     db = tmp_path / "portal.sqlite"
     run = Run({"metadata": str(folder / "metadata.json"), "steps": str(steps_path),
-               "server": f"local:{db}", "lab": "demo-lab", "award": "DEMO-AWARD",
+               "server": f"local:{db}", "lab": "encode-awg", "award": "DEMO-AWARD",
                "force": False})
     load_objects(LocalPortal(db), [o for o in portal_objects(run.plan, "ChIP-seq")
                                    if "peaks" not in o.get("submitted_file_name", "")])

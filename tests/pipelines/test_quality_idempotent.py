@@ -30,7 +30,7 @@ def post_as_another_tool(run, pre, receipts, keep=lambda metric, ids: True) -> l
             posted.append(other.post(metric.profile.replace("-", "_"), {
                 **metric.properties, "quality_metric_of": [receipts[i]["@id"] for i in ids],
                 "step_run": receipts[ids[0]]["step_run"], "assay_term_name": "microRNA-seq",
-                "lab": "/labs/demo-lab/", "award": "/awards/DEMO-AWARD/"})["@id"])
+                "lab": "/labs/encode-awg/", "award": "/awards/DEMO-AWARD/"})["@id"])
     return posted
 
 
