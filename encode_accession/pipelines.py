@@ -42,7 +42,8 @@ class Variant:
 
 
 def choose_variant(name: str, workflow: Workflow) -> Variant:
-    """The variant of pipeline ``name`` that produced ``workflow`` (pure).
+    """The variant of pipeline ``name`` that produced ``workflow``; whether it is private or
+    posts to an Annotation is read from its bundled steps file (its pipeline facts).
 
     Raises :class:`InputError` for an unknown name or contradictory Hi-C inputs.
     """
