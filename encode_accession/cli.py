@@ -141,12 +141,16 @@ def _validate_steps(args: argparse.Namespace) -> int:
     failed = 0
     for name in args.files:
         try:
-            steps = load_steps(name)
+            steps = load_steps(name, notify=False)
         except InputError as e:
             failed += 1
             print(e.message, file=sys.stderr)
         else:
             print(f"{name}: ok ({len(steps.steps)} steps)")
+            for where, old, new in steps.translated:
+                print(f"  {where}: '{old}' (accession 4.8.4) read as '{new}'")
+            if steps.facts.source:
+                print(f"  pipeline facts (reference_input...) from {steps.facts.source}")
     return 1 if failed else 0
 
 

@@ -17,6 +17,7 @@ from .local.app import DEFAULT_MAX_BODY_BYTES
 from .local.identity import MD5_RULES
 from .local.portal import default_upload_dir
 from .local.server import create_server
+from .profiles import SNAPSHOT, snapshot, write_snapshot
 from .servers import default_local_db
 
 
@@ -50,6 +51,14 @@ def register(subparsers: Any) -> None:
                        help="current: duplicate md5 conflicts only for raw data; strict: "
                             "pre-2024 rule, conflicts for every lab but the pipeline lab")
     serve.set_defaults(handler=serve_command)
+
+    profiles = commands.add_parser(
+        "profiles", help="write a profiles snapshot from a portal's schemas folder or /profiles/")
+    profiles.add_argument("--from", dest="source", required=True, metavar="DIR|URL",
+                          help="the portal's src/encoded/schemas folder, or a portal URL")
+    profiles.add_argument("--output", type=Path, default=SNAPSHOT,
+                          help="where to write it (default: the snapshot the package ships)")
+    profiles.set_defaults(handler=profiles_command)
 
     load = commands.add_parser("load", help="import JSON objects into a local portal database")
     _add_db(load)
@@ -110,4 +119,15 @@ def load_command(args: argparse.Namespace) -> int:
     portal = LocalPortal(args.db or default_local_db())
     for path in args.files:
         print(f"{path}: {len(load_file(portal, path))} objects loaded")
+    return 0
+
+
+def profiles_command(args: argparse.Namespace) -> int:
+    try:
+        profiles = snapshot(args.source)
+    except (OSError, ValueError, KeyError) as exc:
+        raise InputError(args.source, "--from", f"cannot read profiles: {exc}",
+                         "give the portal's schemas folder or a portal URL") from None
+    write_snapshot(profiles, args.output)
+    print(f"{args.output}: {len(profiles.schemas)} profiles from {args.source}")
     return 0

@@ -28,7 +28,7 @@ def test_one_broken_run_does_not_stop_the_others_and_each_is_reported(tmp_path):
     broken.parent.mkdir()
     broken.write_text('{"id": "not finished writing')
     config = write_config(
-        tmp_path, server=f"local:{tmp_path / 'portal.sqlite'}", lab="demo-lab",
+        tmp_path, server=f"local:{tmp_path / 'portal.sqlite'}", lab="encode-awg",
         award="DEMO-AWARD", tracker_db=str(tmp_path / "tracker.db"), verify_timeout=30,
         runs={"first": {"metadata": str(write_demo_run(tmp_path / "one")), "pipeline": "atac"},
               "second": {"metadata": str(another_demo_run(

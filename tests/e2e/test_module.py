@@ -14,7 +14,7 @@ from .conftest import REPO
 
 PARENT = '''
 ENCODE = {{"metadata": "caper/metadata.json", "pipeline": "atac",
-          "server": "local:{portal}", "lab": "demo-lab", "award": "DEMO-AWARD",
+          "server": "local:{portal}", "lab": "encode-awg", "award": "DEMO-AWARD",
           "tracker_db": "{tracker}"}}
 
 module encode:

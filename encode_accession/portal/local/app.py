@@ -21,7 +21,7 @@ from .faults import DROP_CONNECTION, Faults
 from .identity import resolve
 from .portal import RENEWABLE_STATUSES, UPLOAD_SHEET, LocalPortal
 from .problems import HTTPProblem
-from .profiles import schema_for
+from .profiles import profiles
 from .search import search
 from .store import Item
 
@@ -39,6 +39,16 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 def _result(graph: list[dict[str, Any]], status: int = 200, **headers: str) -> Response:
     return json_response({"status": "success", "@type": ["result"], "@graph": graph}, status,
                          headers)
+
+
+def _annotated(item_type: str, admin: bool) -> dict[str, Any]:
+    schema = dict(profiles().schema(item_type))
+    schema["@type"] = ["JSONSchema"]
+    if not admin:
+        schema["properties"] = {
+            name: {**spec, "readonly": True} if "permission" in spec else spec
+            for name, spec in schema["properties"].items()}
+    return schema
 
 
 class PortalApp:
@@ -149,7 +159,7 @@ class PortalApp:
         if path.rstrip("/") == "/search":
             return self._search(args, request.full_path)
         if path.startswith("/profiles"):
-            return self._profiles(path)
+            return self._profiles(path, user)
         if path.rstrip("/") == "/_indexer":
             return json_response({"status": "waiting"})
         if "@@upload" in path:
@@ -183,14 +193,25 @@ class PortalApp:
         status, body = search(self.portal.context(), args, url, refresh=self.portal.check_upload)
         return json_response(body, status)
 
-    def _profiles(self, path: str) -> Response:
+    def _profiles(self, path: str, user: User | None) -> Response:
+        """snovault schema_views: `/profiles/` maps type names to profiles (+ `_subtypes`),
+        `/profiles/<type>.json` one; properties the caller may not set are `readonly`."""
         name = path.removeprefix("/profiles").strip("/").removesuffix(".json")
+        admin = bool(user and user.admin)
+        served = [t for t in self.portal.types.all if t.item_type in profiles()]
         if not name:
-            return json_response({t.name: schema_for(t) for t in self.portal.types.all})
+            body: dict[str, Any] = {t.name: _annotated(t.item_type, admin) for t in served}
+            subtypes: dict[str, list[str]] = {}
+            for itype in served:
+                for base in itype.bases:
+                    subtypes.setdefault(base, []).append(itype.name)
+            body["_subtypes"] = subtypes
+            body["@type"] = ["JSONSchemas"]
+            return json_response(body)
         itype = self.portal.types.lookup(name)
-        if itype is None:
-            raise HTTPProblem(404, path)
-        return json_response(schema_for(itype))
+        if itype is None or itype not in served:
+            raise HTTPProblem(404, name)
+        return json_response(_annotated(itype.item_type, admin))
 
     def _download(self, path: str) -> Response:
         base, _, rest = path.partition("@@download/")
