@@ -18,6 +18,7 @@ check_results_server(RUNS)
 RESULTS = config["results"]
 
 
+include: "workflow/rules/common.smk"
 include: "workflow/rules/accession.smk"
 include: "workflow/rules/tracking.smk"
 

@@ -101,9 +101,10 @@ def measure(folder: Path, metadata: Path, steps: Path, jobs: int, latency_ms: fl
     thread.start()
     config = work / "config.yaml"
     config.write_text(yaml.safe_dump({
-        "metadata": str(metadata), "steps": str(steps), "server": url, "lab": "demo-lab",
-        "award": "DEMO-AWARD", "results": "results", "runs_db": str(work / "runs.db")}))
-    env = {**os.environ, "DCC_API_KEY": DEMO_KEY_ID, "DCC_SECRET_KEY": DEMO_SECRET}
+        "metadata": str(metadata), "steps": str(steps), "server": url, "lab": "encode-awg",
+        "award": "DEMO-AWARD", "results": "results", "tracker_db": str(work / "tracker.db")}))
+    env = {**os.environ, "DCC_API_KEY": DEMO_KEY_ID, "DCC_SECRET_KEY": DEMO_SECRET,
+           "HOME": str(work)}
     start = time.perf_counter()
     result = subprocess.run([sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"),
                              "-d", str(work), "--configfile", str(config), "-j", str(jobs), "-q"],

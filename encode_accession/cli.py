@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Callable, Sequence
 
 from . import runs
 from .cromwell import load_metadata
 from .errors import InputError
+from .failures import describe, wants_traceback
 from .plan import Plan, PlanOptions, build_plan
 from .portal.cli import register as register_portal
 from .provenance.cli import register as register_provenance
@@ -28,15 +30,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help()
         return 2
+    if args.debug:
+        logging.basicConfig(level=logging.DEBUG)
     try:
         return handler(args)
-    except InputError as e:
-        print(f"error: {e.message}", file=sys.stderr)
+    except Exception as e:
+        message = describe(e, server=getattr(args, "server", None))
+        if message is None or args.debug or wants_traceback():
+            raise
+        print(f"error: {message}", file=sys.stderr)
         return 1
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="encode-accession", description=__doc__)
+    parser.add_argument("--debug", "--verbose", action="store_true",
+                        help="log every portal request and show the traceback of a failure "
+                             "(also ENCODE_ACCESSION_DEBUG=1)")
     commands = parser.add_subparsers(title="commands")
 
     plan = commands.add_parser("plan", help="show what a run would accession, with derived_from")
@@ -131,12 +141,16 @@ def _validate_steps(args: argparse.Namespace) -> int:
     failed = 0
     for name in args.files:
         try:
-            steps = load_steps(name)
+            steps = load_steps(name, notify=False)
         except InputError as e:
             failed += 1
             print(e.message, file=sys.stderr)
         else:
             print(f"{name}: ok ({len(steps.steps)} steps)")
+            for where, old, new in steps.translated:
+                print(f"  {where}: '{old}' (accession 4.8.4) read as '{new}'")
+            if steps.facts.source:
+                print(f"  pipeline facts (reference_input...) from {steps.facts.source}")
     return 1 if failed else 0
 
 

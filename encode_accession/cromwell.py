@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
+from .inputfiles import decode_input_text, read_input_text
 
 FILE_PREFIXES = ("gs://", "s3://", "/")
 DONE = "Done"
@@ -73,6 +74,7 @@ class Workflow:
     inputs: dict[str, Any]
     labels: dict[str, str]
     submitted: dict[str, Any]  # submittedFiles with inputs/options/labels decoded from JSON
+    status: str | None = None  # Cromwell's workflow status: Succeeded, Failed, Running, ...
     call_inputs: dict[Call, list[str]] = field(repr=False, default_factory=dict)
     call_outputs: dict[Call, list[str]] = field(repr=False, default_factory=dict)
 
@@ -112,12 +114,9 @@ def read_metadata_text(path: str | Path) -> str:
     if source.startswith(("gs://", "s3://")):
         from .storage import get_storage  # cloud clients only when a cloud URI is given
 
-        return get_storage().read_bytes(source).decode()
-    try:
-        return Path(path).read_text()
-    except FileNotFoundError:
-        raise InputError(path, "", "metadata file not found",
-                         "pass the metadata.json Cromwell or `caper metadata` wrote") from None
+        return decode_input_text(get_storage().read_bytes(source), source, "metadata file")
+    return read_input_text(path, "metadata file",
+                           "pass the metadata.json Cromwell or `caper metadata` wrote")
 
 
 def parse_metadata_text(text: str, source: str) -> Workflow:
@@ -152,6 +151,7 @@ def parse_metadata(data: Any, source: str = "<metadata>") -> Workflow:
         inputs=dict(data.get("inputs") or {}),
         labels={str(k): str(v) for k, v in (data.get("labels") or {}).items()},
         submitted=_decode_submitted(data.get("submittedFiles") or {}, source),
+        status=str(data["status"]) if data.get("status") is not None else None,
     )
     _link_files(workflow)
     return workflow

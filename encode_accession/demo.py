@@ -78,7 +78,7 @@ def _calls(folder: Path) -> dict[str, list[dict[str, Any]]]:
         elif name.endswith("read_length.txt"):
             content = b"76\n"
         elif name == "qc.json":
-            content = json.dumps(encode_qc_json(2, "macs2"), indent=1).encode()
+            content = json.dumps(encode_qc_json(2, "macs2", with_control=False), indent=1).encode()
         else:
             content = f"demo output of {task} shard {shard}: {name}\n".encode()
         _write(path, content)

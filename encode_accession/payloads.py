@@ -7,6 +7,7 @@ a crash between a POST and its receipt never makes a second object.
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +23,7 @@ ALIAS_UNSAFE = re.compile(r"[^a-zA-Z0-9_$.+!*,()'-]")
 class Attribution:
     """Lab and award every payload carries; the lab's name is the alias prefix."""
 
-    lab: str  # lab name, e.g. "demo-lab"
+    lab: str  # lab name, e.g. "encode-awg"
     award: str  # award name or @id
 
     @property
@@ -100,6 +101,43 @@ def file_payload(who: Attribution, planned: PlannedFile, facts: FileFacts, alias
     }
     payload.update({k: v for k, v in optional.items() if v is not None})
     payload.update(extra or {})
+    return payload
+
+
+def quality_metric_payload(who: Attribution, properties: dict[str, Any], alias_: str, *,
+                           quality_metric_of: list[str], step_run: str,
+                           assay_term_name: str | None) -> dict[str, Any]:
+    """A quality metric of the files ``quality_metric_of`` (portal @ids); the reference sends
+    the dataset's assay name too (the first one when the dataset has several)."""
+    payload = {**properties, "aliases": [alias_], "quality_metric_of": quality_metric_of,
+               "step_run": step_run, **who.fields()}
+    if isinstance(assay_term_name, list):
+        assay_term_name = assay_term_name[0] if assay_term_name else None
+    if assay_term_name:
+        payload["assay_term_name"] = assay_term_name
+    return payload
+
+
+def workflow_document_payload(who: Attribution, alias_: str, dataset_accession: str,
+                              workflow_id: str, metadata_text: str) -> dict[str, Any]:
+    """The ``workflow metadata`` document: the run's metadata.json, attached as a data URI."""
+    encoded = base64.b64encode(metadata_text.encode()).decode()
+    return {"aliases": [alias_], "document_type": "workflow metadata",
+            "attachment": {"download": f"{dataset_accession}_{workflow_id}_metadata.json",
+                           "type": "application/json",
+                           "href": f"data:application/json;base64,{encoded}"},
+            **who.fields()}
+
+
+def analysis_payload(who: Attribution, alias_: str, *, files: list[str], documents: list[str],
+                     pipeline_version: str | None, quality_standard: str | None
+                     ) -> dict[str, Any]:
+    payload: dict[str, Any] = {"aliases": [alias_], "files": files, "documents": documents,
+                               **who.fields()}
+    if pipeline_version:
+        payload["pipeline_version"] = pipeline_version
+    if quality_standard:
+        payload["quality_standard"] = quality_standard
     return payload
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from .cromwell import Workflow
 from .errors import InputError
+from .steps import load_steps, resolve_steps
 
 # One steps file per variant: accession_rules/<name>.yaml (the reference's <name>_steps.json).
 VARIANTS = (
@@ -27,8 +28,6 @@ VARIANTS = (
     "mirna", "segway", "tf_chip", "tf_chip_bwa_control_fastqs", "tf_chip_pbam",
     "tf_chip_peak_call_only", "wgbs",
 )
-# Their files belong to an Annotation given in the config, not to the raw data's dataset.
-ANNOTATION_VARIANTS = frozenset({"segway", "genophase", "megamap"})
 HIC_CALL_INPUTS = ("no_call_loops", "no_call_tads", "no_delta")
 
 
@@ -37,13 +36,14 @@ class Variant:
     """The chosen steps file and what accessioning it implies."""
 
     steps_name: str  # accession_rules/<steps_name>.yaml
-    private: bool  # redacted-BAM variants: no file names reach the portal
-    needs_annotation: bool  # the dataset is an Annotation accession from the config
+    private: bool  # redacted-BAM variants: no file names reach the portal (private_filenames)
+    needs_annotation: bool  # the dataset is an Annotation from the config (annotation_dataset)
     reason: str  # which variant and why, for the user
 
 
 def choose_variant(name: str, workflow: Workflow) -> Variant:
-    """The variant of pipeline ``name`` that produced ``workflow`` (pure).
+    """The variant of pipeline ``name`` that produced ``workflow``; whether it is private or
+    posts to an Annotation is read from its bundled steps file (its pipeline facts).
 
     Raises :class:`InputError` for an unknown name or contradictory Hi-C inputs.
     """
@@ -55,8 +55,9 @@ def choose_variant(name: str, workflow: Workflow) -> Variant:
     else:
         raise InputError("config", "pipeline", f"unknown pipeline '{name}'",
                          f"use one of: {', '.join(known_names())}")
-    return Variant(steps_name=steps_name, private=steps_name.endswith("_pbam"),
-                   needs_annotation=steps_name in ANNOTATION_VARIANTS,
+    facts = load_steps(resolve_steps(steps_name)).facts
+    return Variant(steps_name=steps_name, private=facts.private_filenames,
+                   needs_annotation=facts.annotation_dataset,
                    reason=f"steps {steps_name}: {why}")
 
 

@@ -89,21 +89,41 @@ class Plan:
         return list(seen)
 
     def planned_parents(self, file_id: str) -> list[str]:
-        """Ids of the planned files a file derives from: its DAG parents."""
-        return [p.planned_id for p in self.files[file_id].parents if p.planned_id]
+        """Ids of the planned files to accession before this one: the planned files it derives
+        from (its DAG parents) and, for a ``possible_duplicate`` file, the files of its task
+        planned before it (it may be one of them: :func:`same_md5_files`)."""
+        planned = self.files[file_id]
+        parents = [p.planned_id for p in planned.parents if p.planned_id]
+        if planned.spec.possible_duplicate:
+            parents += [f.id for f in self.earlier_of_task(planned) if f.id not in parents]
+        return parents
+
+    def earlier_of_task(self, planned: PlannedFile) -> list[PlannedFile]:
+        """The files of the same task planned before ``planned``, in plan order."""
+        earlier = []
+        for f in self.files.values():
+            if f.id == planned.id:
+                return earlier
+            if f.call.task == planned.call.task:
+                earlier.append(f)
+        return earlier
 
     def files_of(self, step: Step) -> list[PlannedFile]:
         return [f for f in self.files.values() if f.step is step]
 
     def parent_steps(self, rule: str) -> list[str]:
-        """Rules of the other steps whose files this step's files derive from: the steps
-        that must be accessioned first (the edges of the workflow's step DAG)."""
+        """Rules of the other steps that must be accessioned first (the edges of the
+        workflow's step DAG): those whose files this step's files derive from, and, for a
+        ``possible_duplicate`` file, those with earlier files of its task (it may turn out
+        to be one of them)."""
         parents: dict[str, None] = {}
         for f in self.files.values():
-            if f.step.rule == rule:
-                for p in f.parents:
-                    if p.planned_id and self.files[p.planned_id].step.rule != rule:
-                        parents.setdefault(self.files[p.planned_id].step.rule)
+            if f.step.rule != rule:
+                continue
+            before = [self.files[p.planned_id] for p in f.parents if p.planned_id]
+            if f.spec.possible_duplicate:
+                before += self.earlier_of_task(f)
+            parents.update(dict.fromkeys(b.step.rule for b in before if b.step.rule != rule))
         return list(parents)
 
     def to_dict(self) -> dict[str, Any]:
@@ -194,6 +214,34 @@ def build_plan(workflow: Workflow, steps_file: StepsFile, options: PlanOptions |
     if errors:
         raise InputErrors(errors)
     return plan
+
+
+def same_md5_files(plan: Plan, md5: Callable[[str], str]
+                   ) -> tuple[dict[str, str], list[InputError]]:
+    """Planned files whose md5 equals an earlier planned file's of the same task (pure).
+
+    A ``possible_duplicate`` file is then that earlier file: posted once (as the pipelines'
+    optimal and conservative IDR peaks, identical when one set is both). Any other such pair is
+    an error: the portal refuses a second file with the same md5.
+    Returns ({duplicate id: original id}, errors).
+    """
+    same_as: dict[str, str] = {}
+    errors: list[InputError] = []
+    for planned in plan.files.values():
+        original = next((f for f in plan.earlier_of_task(planned)
+                         if f.id not in same_as and md5(f.uri) == md5(planned.uri)), None)
+        if original is None:
+            continue
+        if planned.spec.possible_duplicate:
+            same_as[planned.id] = original.id
+            continue
+        j = planned.step.files.index(planned.spec)
+        errors.append(InputError(
+            plan.steps_file.path, f"accession.steps[{planned.step.index}].wdl_files[{j}]",
+            f"{planned.uri} has the md5 of {original.uri} (same task '{planned.call.task}'); "
+            "the portal takes one file per md5",
+            "set possible_duplicate: true on this file to post it once, or force: true"))
+    return same_as, errors
 
 
 def _missing_parent_error(source: str, workflow: Workflow, where: str, rule: DerivedFrom,

@@ -20,9 +20,9 @@ class Progress:
     """Counts bytes of one transfer; call it with each chunk's size (boto3's ``Callback``)."""
 
     def __init__(self, what: str, label: str, total: int | None, *,
-                 interval: float = INTERVAL_SECONDS, out: TextIO | None = None) -> None:
+                 interval: float | None = None, out: TextIO | None = None) -> None:
         self.what, self.label, self.total = what, label, total
-        self.interval = interval
+        self.interval = INTERVAL_SECONDS if interval is None else interval
         self.out = out or sys.stderr
         self.done = 0
         self._lock = threading.Lock()

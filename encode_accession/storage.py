@@ -380,6 +380,11 @@ class _LocalStore:
             raise InputError(
                 uri, "", "permission denied", fix="make the file readable by this user"
             ) from err
+        except OSError as err:  # e.g. a name too long, a symlink loop, an I/O error
+            raise InputError(
+                uri, "", f"the operating system refused to read it ({err.strerror or err})",
+                fix="check the path in the Cromwell metadata and the disk it is on",
+            ) from err
 
     def md5(self, uri: str) -> str:
         return _hash_stream(self.open_read(uri), uri, self.size(uri))

@@ -203,35 +203,56 @@ SETS = ("rep1-pr1_vs_rep1-pr2", "rep2-pr1_vs_rep2-pr2", "pooled-pr1_vs_pooled-pr
         "rep1_vs_rep2")
 
 
-def encode_qc_json(replicates: int, peak_caller: str) -> dict[str, Any]:
-    """The sections of the ATAC/ChIP pipelines' qc_json (task qc_report) that QC reads."""
+def encode_qc_json(replicates: int, peak_caller: str, *, with_control: bool = True,
+                   controls: int = 0) -> dict[str, Any]:
+    """The sections of the ATAC/ChIP pipelines' qc_json (task qc_report) that QC reads, with
+    the keys the pipelines write: ENCODE-DCC/chip-seq-pipeline2 and atac-seq-pipeline
+    src/encode_task_qc_report.py (sections) and src/encode_lib_log_parser.py (keys). ATAC
+    has no control, so its JSD section lacks the control-only keys (parse_jsd_qc). Control
+    alignments (``controls``, ChIP) have ``ctlN`` entries in the alignment sections."""
     reps = [f"rep{n}" for n in range(1, replicates + 1)]
+    ctls = [f"ctl{n}" for n in range(1, controls + 1)]
 
-    def per_rep(values: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    def per_rep(values: dict[str, Any], names: list[str] = reps) -> dict[str, dict[str, Any]]:
         return {r: {k: v * n if isinstance(v, int) and not isinstance(v, bool) else v
-                    for k, v in values.items()} for n, r in enumerate(reps, 1)}
+                    for k, v in values.items()} for n, r in enumerate(names, 1)}
+
+    def with_ctls(values: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        return {**per_rep(values), **per_rep(values, ctls)}
 
     samstat = {"total_reads": 40_000_000, "mapped_reads": 39_000_000, "pct_mapped_reads": 97.5,
                "paired_reads": 40_000_000, "read1": 20_000_000, "read2": 20_000_000,
                "properly_paired_reads": 38_000_000, "pct_properly_paired_reads": 95.0,
                "with_itself": 38_800_000, "singletons": 200_000, "pct_singletons": 0.5,
                "diff_chroms": 100_000, "duplicate_reads": 0}
+    samstat.update({f"{k}_qc_failed": 0 for k in (  # parse_flagstat_qc: every count has one
+        "total_reads", "duplicate_reads", "mapped_reads", "paired_reads", "read1", "read2",
+        "properly_paired_reads", "with_itself", "singletons", "diff_chroms")})
+    jsd = {"auc": 0.31, "syn_auc": 0.48, "x_intercept": 0.02, "syn_x_intercept": 0.0,
+           "elbow_pt": 0.6, "syn_elbow_pt": 0.5, "syn_jsd": 0.42}
+    if with_control:  # deepTools plotFingerprint --JSDsample
+        jsd.update({"jsd": 0.38, "pct_genome_enrich": 18.0, "diff_enrich": 9.6, "ch_div": 0.12})
     reproducibility = {"Nt": 80_000, "N1": 90_000, "N2": 85_000, "Np": 95_000, "N_opt": 95_000,
                        "N_consv": 80_000, "opt_set": "pooled-pr1_vs_pooled-pr2",
                        "consv_set": "rep1_vs_rep2", "rescue_ratio": 1.19,
                        "self_consistency_ratio": 1.06, "reproducibility": "pass"}
     return {
         "general": {"pipeline_ver": "v2.2.2", "peak_caller": peak_caller, "paired_end": True,
-                    "genome": "GRCh38", "seq_endedness": {r: {"paired_end": True} for r in reps}},
+                    "genome": "GRCh38",
+                    "seq_endedness": {r: {"paired_end": True} for r in reps + ctls}},
         "align": {
-            "samstat": per_rep(samstat),
-            "nodup_samstat": per_rep({**samstat, "total_reads": 30_000_000,
+            "samstat": with_ctls(samstat),
+            "nodup_samstat": with_ctls({**samstat, "total_reads": 30_000_000,
                                       "mapped_reads": 30_000_000, "pct_mapped_reads": 100.0}),
             "frac_mito": per_rep({"non_mito_reads": 36_000_000, "mito_reads": 3_000_000,
                                   "frac_mito_reads": 0.077}),
-            "frag_len_stat": per_rep({"frac_reads_in_nfr": 0.42, "nfr_peak_exists": True,
-                                      "mono_nuc_peak_exists": True}),
-            "dup": per_rep({"unpaired_reads": 0, "paired_reads": 19_000_000,
+            "frag_len_stat": per_rep({  # parse_nucleosomal_qc
+                "frac_reads_in_nfr": 0.42, "frac_reads_in_nfr_qc_pass": True,
+                "frac_reads_in_nfr_qc_reason": "OK", "nfr_over_mono_nuc_reads": 2.1,
+                "nfr_over_mono_nuc_reads_qc_pass": True,
+                "nfr_over_mono_nuc_reads_qc_reason": "OK", "nfr_peak_exists": True,
+                "mono_nuc_peak_exists": True, "di_nuc_peak_exists": True}),
+            "dup": with_ctls({"unpaired_reads": 0, "paired_reads": 19_000_000,
                             "unmapped_reads": 500_000, "unpaired_duplicate_reads": 0,
                             "paired_duplicate_reads": 1_600_000,
                             "paired_optical_duplicate_reads": 20_000,
@@ -239,18 +260,16 @@ def encode_qc_json(replicates: int, peak_caller: str) -> dict[str, Any]:
             "frac_reads_in_annot": per_rep({"fri_dhs": 0.61, "fri_blacklist": 0.002,
                                             "fri_prom": 0.2, "fri_enh": 0.35}),
         },
-        "lib_complexity": {"lib_complexity": per_rep({
+        # parse_lib_complexity_qc writes positions_with_one_read (twice) and no "two reads" key
+        "lib_complexity": {"lib_complexity": with_ctls({
             "total_fragments": 20_000_000, "distinct_fragments": 18_000_000,
-            "positions_with_one_read": 16_500_000, "positions_with_two_reads": 1_300_000,
-            "NRF": 0.9, "PBC1": 0.92, "PBC2": 11.2})},
+            "positions_with_one_read": 16_500_000, "NRF": 0.9, "PBC1": 0.92, "PBC2": 11.2})},
         "align_enrich": {
             "xcor_score": per_rep({"subsampled_reads": 15_000_000, "estimated_fragment_len": 215,
                                    "corr_estimated_fragment_len": 0.21, "phantom_peak": 35,
                                    "corr_phantom_peak": 0.19, "argmin_corr": 1500,
                                    "min_corr": 0.17, "NSC": 1.24, "RSC": 1.1}),
-            "jsd": per_rep({"pct_gen_enrich": 18.0, "auc": 0.31, "syn_auc": 0.48,
-                            "x_intercept": 0.02, "syn_x_intercept": 0.0, "elbow_pt": 0.6,
-                            "syn_elbow_pt": 0.5, "jsd": 0.38, "syn_jsd": 0.42, "ch_div": 0.12}),
+            "jsd": per_rep(jsd),
             "tss_enrich": per_rep({"tss_enrich": 17.5}),
         },
         "replication": {"reproducibility": {"idr": reproducibility,
@@ -258,9 +277,9 @@ def encode_qc_json(replicates: int, peak_caller: str) -> dict[str, Any]:
         "peak_enrich": {"frac_reads_in_peaks": {
             method: {s: {"frip": 0.3 + i / 100} for i, s in enumerate(SETS)}
             for method in ("idr", "overlap")}},
-        "peak_stat": {"peak_region_size": {
-            f"{m}_opt": {"min_size": 150, "25_pct": 300, "50_pct": 450, "75_pct": 700,
-                         "max_size": 4000, "mean": 520.5} for m in ("idr", "overlap")}},
+        "peak_stat": {"peak_region_size": {  # parse_peak_region_size_qc: floats
+            f"{m}_opt": {"min_size": 150.0, "25_pct": 300.0, "50_pct": 450.0, "75_pct": 700.0,
+                         "max_size": 4000.0, "mean": 520.5} for m in ("idr", "overlap")}},
     }
 
 

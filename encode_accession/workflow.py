@@ -33,7 +33,7 @@ CONFIG_SCHEMA = "config.schema.yaml"
 RUN_KEYS = ("metadata", "pipeline", "steps", "annotation", "replicated", "force", "private")
 IDENTITY_KEYS = ("server", "lab", "award")
 # What a config that names no run accessions: the bundled demo into the embedded portal.
-DEMO = {"pipeline": "atac", "server": "local:results/local_portal.sqlite", "lab": "demo-lab",
+DEMO = {"pipeline": "atac", "server": "local:results/local_portal.sqlite", "lab": "encode-awg",
         "award": "DEMO-AWARD", "tracker_db": "results/tracker.db"}
 PLAN_FILE = "plan.json"
 
@@ -137,14 +137,15 @@ def setup_run(run: dict[str, Any], *, announce: bool = False) -> Setup:
         steps = resolve_steps(run["steps"])
     else:
         variant = choose_variant(run["pipeline"], workflow)
-        if variant.needs_annotation and not run.get("annotation"):
-            raise InputError("config", "annotation",
-                             f"{variant.steps_name} accessions its files to an Annotation",
-                             "set annotation: to the Annotation's accession (ENCSR...)")
         if announce:
             print(f"encode-accession: {variant.reason}", file=sys.stderr)
         steps = resolve_steps(variant.steps_name)
-    plan = build_plan(workflow, load_steps(steps), PlanOptions(replicated=run.get("replicated")))
+    steps_file = load_steps(steps)
+    if steps_file.facts.annotation_dataset and not run.get("annotation"):
+        raise InputError("config", "annotation",
+                         f"{Path(steps).stem} accessions its files to an Annotation",
+                         "set annotation: to the Annotation's accession (ENCSR...)")
+    plan = build_plan(workflow, steps_file, PlanOptions(replicated=run.get("replicated")))
     return Setup(plan, variant)
 
 

@@ -56,3 +56,25 @@ def test_steps_validate_reports_each_file_and_fails_on_any_error(tmp_path, capsy
     assert f"{good}: ok (8 steps)" in captured.out
     assert f"{bad}: accession.steps[0]: 'wdl_task_name' is required" in captured.err
     assert main(["steps", "validate", str(good)]) == 0
+
+
+def test_steps_validate_lists_the_4_8_4_output_types_it_translated(tmp_path, capsys):
+    """A 4.8.4 steps JSON still validates; each renamed output type is listed with its
+    current name, and a file named like a bundled variant takes that variant's facts."""
+    steps = {"accession.steps": [{
+        "dcc_step_run": "hic", "wdl_task_name": "add_norm", "wdl_files": [{
+            "filekey": "output_hic", "file_format": "hic",
+            "output_type": "chromatin interactions", "derived_from_files": [
+                {"derived_from_task": "dedup", "derived_from_filekey": "deduped_bam",
+                 "derived_from_output_type": "long range chromatin interactions"}]}]}]}
+    path = tmp_path / "hic_steps.json"
+    path.write_text(json.dumps(steps))
+    assert main(["steps", "validate", str(path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"{path}: ok (1 steps)"
+    assert out[1] == ("  accession.steps[0].wdl_files[0].output_type: 'chromatin interactions' "
+                      "(accession 4.8.4) read as 'contact matrix'")
+    assert out[2] == ("  accession.steps[0].wdl_files[0].derived_from_files[0]"
+                      ".derived_from_output_type: 'long range chromatin interactions' "
+                      "(accession 4.8.4) read as 'loops'")
+    assert out[3].endswith("accession_rules/hic.yaml")

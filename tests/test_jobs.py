@@ -14,7 +14,7 @@ from encode_accession.errors import InputError
 from encode_accession.jobs.analysis import analysis, pick_best, pipeline_version
 from encode_accession.jobs.checksums import checksums
 from encode_accession.jobs.context import Run
-from encode_accession.jobs.preflight import duplicate_table, preflight, reference_filekey
+from encode_accession.jobs.preflight import duplicate_table, preflight
 from encode_accession.jobs.runner import run_all, run_job
 from encode_accession.jobs.step import run_step
 from encode_accession.jobs.verify import verify_files
@@ -27,7 +27,7 @@ from encode_accession.receipts import read_receipt
 
 def demo_settings(tmp_path: Path, **extra) -> dict:
     return {"metadata": str(write_demo_run(tmp_path / "run")), "pipeline": "atac",
-            "lab": "demo-lab", "award": "DEMO-AWARD", "name": "results",
+            "lab": "encode-awg", "award": "DEMO-AWARD", "name": "results",
             "server": f"local:{tmp_path / 'portal.sqlite'}", "rundir": str(tmp_path / "results"),
             "tracker_db": str(tmp_path / "tracker.db"), "verify_timeout": 5, **extra}
 
@@ -52,7 +52,7 @@ def another_labs_copy(run: Run, file_id: str, **props) -> dict:
         "dataset": "/experiments/TSTSR000001/", "file_format": planned.spec.file_format,
         "output_type": planned.spec.output_type, "assembly": "GRCh38",
         "md5sum": hashlib.md5(content).hexdigest(), "file_size": len(content),
-        "lab": "/labs/demo-lab/", "award": "/awards/DEMO-AWARD/", **props})
+        "lab": "/labs/encode-awg/", "award": "/awards/DEMO-AWARD/", **props})
 
 
 def test_preflight_resolves_inputs_dataset_assembly_and_replicates(run, sums):
@@ -72,8 +72,10 @@ def test_preflight_searches_md5s_in_batches_not_one_request_per_file(run, sums):
     before = run.portal.request_counts["GET"]
     preflight(run, sums)
     gets = run.portal.request_counts["GET"] - before
-    # lab, award, one md5 batch, the dataset, the reference input's md5: not 30+ searches
-    assert gets <= 6 < len(run.plan.files)
+    versions = {s.dcc_step_version for s in run.plan.steps}
+    # lab, award, the step versions, one md5 batch, the dataset, the reference input's md5:
+    # not one search per file
+    assert gets <= 5 + len(versions) < len(run.plan.files)
 
 
 def test_preflight_stops_on_md5_duplicates_with_a_table_unless_forced(run, sums):
@@ -95,7 +97,7 @@ def test_files_from_an_earlier_run_of_this_workflow_are_not_duplicates(run, sums
         "aliases": [run.file_alias(planned, md5)], "dataset": "/experiments/TSTSR000001/",
         "file_format": "bam", "output_type": "alignments", "assembly": "GRCh38",
         "md5sum": md5, "file_size": len(content),
-        "lab": "/labs/demo-lab/", "award": "/awards/DEMO-AWARD/"})
+        "lab": "/labs/encode-awg/", "award": "/awards/DEMO-AWARD/"})
     assert preflight(run, sums)["duplicates"] == []
 
 
@@ -106,7 +108,7 @@ def test_replaced_revoked_and_deleted_matches_are_ignored(run, sums, tmp_path):
         "@id": "/files/TSTFF900001/", "@type": ["File", "Item"], "accession": "TSTFF900001",
         "status": "deleted", "md5sum": hashlib.md5(content).hexdigest(),
         "dataset": "/experiments/TSTSR000001/", "file_format": "bam",
-        "output_type": "alignments", "lab": "/labs/demo-lab/", "award": "/awards/DEMO-AWARD/"}])
+        "output_type": "alignments", "lab": "/labs/encode-awg/", "award": "/awards/DEMO-AWARD/"}])
     assert preflight(run, sums)["duplicates"] == []
 
 
@@ -139,12 +141,19 @@ def test_pipeline_version_comes_from_the_wdl_meta_section():
 
 
 def test_each_pipeline_family_reads_its_genome_from_its_own_reference_input():
-    assert reference_filekey("atac") == reference_filekey("tf_chip_pbam") == "ref_fa"
-    assert reference_filekey("bulk_rna_no_kallisto") == "index"
-    assert reference_filekey("dnase_starch_from_bam") == "hotspot2_tar_gz"
-    assert reference_filekey("dnase_no_footprints") == "references.nuclear_chroms_gz"
-    assert reference_filekey("hic_intact_low_contact") == "reference_index"
-    assert reference_filekey("my_own_pipeline") is None
+    """The reference input is data in each steps file (encode-accession-tool.md 1.12)."""
+    from encode_accession.steps import RULES_DIR, load_steps
+
+    def key(name: str) -> str | None:
+        return load_steps(RULES_DIR / f"{name}.yaml").facts.reference_input
+
+    assert key("atac") == key("tf_chip_pbam") == "ref_fa"
+    assert key("bulk_rna_no_kallisto") == "index"
+    assert key("dnase_starch_from_bam") == "hotspot2_tar_gz"
+    assert key("dnase_no_footprints") == "references.nuclear_chroms_gz"
+    assert key("hic_intact_low_contact") == "reference_index"
+    assert all(load_steps(p).facts.reference_input for p in RULES_DIR.glob("*.yaml"))
+
 
 
 def test_preferred_default_is_the_best_score_of_each_kind():
@@ -162,7 +171,7 @@ def test_step_run_alias_names_the_step_workflow_and_docker_tag(run, sums):
     tag = run.plan.files_of(step)[0].call.docker_tag
     assert tag == "v2.2.2"
     assert receipt["step_run"]["alias"] == \
-        f"demo-lab:{step.dcc_step_run}-{run.workflow_id}-{tag}"
+        f"encode-awg:{step.dcc_step_run}-{run.workflow_id}-{tag}"
 
 
 def test_a_step_posts_its_files_uploads_them_and_a_rerun_creates_nothing(run, sums):
@@ -198,8 +207,8 @@ def test_a_file_posted_after_its_receipt_was_lost_is_found_not_duplicated(run, s
 def test_the_analysis_is_added_to_the_datasets_analyses_not_replacing_them(run, sums):
     pre = preflight(run, sums)
     fastq = next(iter(pre["inputs"].values()))["@id"]
-    earlier = run.portal.post("analysis", {"aliases": ["demo-lab:an-earlier-analysis"],
-                                           "files": [fastq], "lab": "/labs/demo-lab/",
+    earlier = run.portal.post("analysis", {"aliases": ["encode-awg:an-earlier-analysis"],
+                                           "files": [fastq], "lab": "/labs/encode-awg/",
                                            "award": "/awards/DEMO-AWARD/"})
     run.portal.patch(pre["dataset"], {"analyses": [earlier["@id"]]})
     step = run.plan.steps[0]

@@ -10,7 +10,7 @@ from encode_accession.plan import build_plan
 from encode_accession.steps import parse_steps
 from encode_accession.workflow import check_config
 
-WHO = Attribution(lab="demo-lab", award="DEMO-AWARD")
+WHO = Attribution(lab="encode-awg", award="DEMO-AWARD")
 
 
 def planned_bam():
@@ -32,8 +32,8 @@ FACTS = FileFacts(md5="0" * 32, size=10, dataset="/experiments/ENCSR1/", assembl
 
 def test_aliases_use_the_bucket_path_and_replace_characters_the_portal_refuses():
     planned = planned_bam()
-    assert file_alias("demo-lab", "wf-1", planned.uri, md5="x", private=False) == \
-        "demo-lab:wf-1-bucket-run-call-align-rep1.bam"
+    assert file_alias("encode-awg", "wf-1", planned.uri, md5="x", private=False) == \
+        "encode-awg:wf-1-bucket-run-call-align-rep1.bam"
     assert alias("lab", "/analysis-steps/align-step-v-1/", "wf", "v1.2") == \
         "lab:analysis-steps-align-step-v-1-wf-v1.2"
     assert alias("lab", "a b#c") == "lab:a-b-c"
@@ -41,20 +41,20 @@ def test_aliases_use_the_bucket_path_and_replace_characters_the_portal_refuses()
 
 def test_file_payload_carries_every_field_and_callbacks_override():
     planned = planned_bam()
-    payload = file_payload(WHO, planned, FACTS, "demo-lab:a", private=False,
+    payload = file_payload(WHO, planned, FACTS, "encode-awg:a", private=False,
                            extra={"output_type": "conservative IDR thresholded peaks"})
     assert payload["submitted_file_name"] == planned.uri
     assert payload["derived_from"] == ["/files/ENCFF1/"]
     assert payload["filter_type"] == "mapping quality" and payload["filter_value"] == 30
-    assert payload["lab"] == "/labs/demo-lab/" and payload["award"] == "/awards/DEMO-AWARD/"
+    assert payload["lab"] == "/labs/encode-awg/" and payload["award"] == "/awards/DEMO-AWARD/"
     assert payload["output_type"] == "conservative IDR thresholded peaks"
     assert "genome_annotation" not in payload  # unknown values are left out, not null
 
 
 def test_private_runs_leak_no_file_name():
     planned = planned_bam()
-    private_alias = file_alias("demo-lab", "wf-1", planned.uri, md5=FACTS.md5, private=True)
-    assert private_alias == f"demo-lab:wf-1-{FACTS.md5}"
+    private_alias = file_alias("encode-awg", "wf-1", planned.uri, md5=FACTS.md5, private=True)
+    assert private_alias == f"encode-awg:wf-1-{FACTS.md5}"
     payload = file_payload(WHO, planned, FACTS, private_alias, private=True)
     assert "submitted_file_name" not in payload
     assert "rep1" not in str(payload)

@@ -12,7 +12,7 @@ from encode_accession.cromwell import load_metadata
 from encode_accession.demo import write_demo_run
 from encode_accession.plan import build_plan
 from encode_accession.qc import BUILDERS, CALLBACKS, PREFERRED_DEFAULT_VALUE, QcContext, build
-from encode_accession.steps import load_steps
+from encode_accession.steps import RULES_DIR, load_steps
 
 
 def real_mirna_contexts(replicates: int):
@@ -152,5 +152,6 @@ def test_microrna_preferred_default_ranks_by_aligned_reads():
     qc_dir = shared_fixture("cromwell/mirna_qc")
     reads = [json.loads((qc_dir / f"rep{r}ENCSR715NEZ_star_qc.json").read_text())
              ["aligned_reads"]["aligned_reads"] for r in (1, 2)]
-    value = PREFERRED_DEFAULT_VALUE["mirna"]
+    metric = load_steps(RULES_DIR / "mirna.yaml").facts.preferred_default_metric
+    value = PREFERRED_DEFAULT_VALUE[metric]
     assert [value(contexts[f"star.{i}.tsv"]) for i in (0, 1)] == reads

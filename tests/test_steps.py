@@ -98,3 +98,45 @@ def test_unknown_quality_metric_and_callback_names_are_errors_naming_the_known_o
     assert "mirna_mapping" in qc_line and "star," in qc_line
     assert "unknown name 'add_mapped_read_lenght'" in callback_line
     assert "add_mapped_read_length" in callback_line
+
+
+def test_renamed_output_types_are_translated_with_one_notice_line(tmp_path, capsys):
+    old = json.loads(json.dumps(MINIMAL))
+    spec = old["accession.steps"][0]["wdl_files"][0]
+    spec.update(file_format="bigWig", output_type="DNA accessibility raw signal")
+    (tmp_path / "mine.json").write_text(json.dumps(old))
+    steps = load_steps(tmp_path / "mine.json")
+    assert steps.steps[0].files[0].output_type == "nuclease cleavage frequency"
+    (notice,) = capsys.readouterr().err.splitlines()
+    assert "mine.json" in notice and "'DNA accessibility raw signal' -> " \
+        "'nuclease cleavage frequency'" in notice
+    load_steps(REPO / "accession_rules" / "hic.yaml")
+    assert capsys.readouterr().err == ""  # the bundled rules use the current names
+
+
+def test_a_renamed_copy_of_a_rules_file_keeps_its_pipeline_facts(tmp_path):
+    """Facts are data in the file: a copy under another name plans and posts alike."""
+    for name in ("bulk_rna_pbam", "segway", "dnase"):
+        bundled = load_steps(REPO / "accession_rules" / f"{name}.yaml")
+        copy = tmp_path / f"my-lab-{name}-v2.yaml"
+        copy.write_text((REPO / "accession_rules" / f"{name}.yaml").read_text())
+        assert load_steps(copy).facts == bundled.facts
+    facts = load_steps(REPO / "accession_rules" / "bulk_rna_pbam.yaml").facts
+    assert facts.private_filenames and facts.reference_input == "index"
+    assert facts.preferred_default_metric == "uniquely_mapped_reads"
+    assert load_steps(REPO / "accession_rules" / "segway.yaml").facts.annotation_dataset
+
+
+def test_a_reference_json_without_facts_takes_those_of_the_bundled_variant(tmp_path):
+    (tmp_path / "dnase_steps.json").write_text(json.dumps(MINIMAL))
+    (tmp_path / "unknown_steps.json").write_text(json.dumps(MINIMAL))
+    facts = load_steps(tmp_path / "dnase_steps.json").facts
+    assert facts.reference_input == "references.nuclear_chroms_gz"
+    assert facts.source.endswith("accession_rules/dnase.yaml")
+    assert load_steps(tmp_path / "unknown_steps.json").facts.reference_input is None
+
+
+def test_an_unknown_preferred_default_metric_is_an_error_naming_the_known_ones():
+    with pytest.raises(InputError, match="preferred_default_metric: unknown name 'reads'.*"
+                                         "aligned_reads"):
+        parse_steps({**MINIMAL, "preferred_default_metric": "reads"}, "s.yaml")

@@ -21,7 +21,7 @@ SNAKEMAKE = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
 def snakemake(workdir: Path, config: dict, *args: str) -> subprocess.CompletedProcess:
     cfg = workdir / "config.yaml"
     cfg.write_text(yaml.safe_dump({"server": f"local:{workdir / 'portal.sqlite'}",
-                                   "lab": "demo-lab", "award": "DEMO-AWARD", **config}))
+                                   "lab": "encode-awg", "award": "DEMO-AWARD", **config}))
     return subprocess.run([*SNAKEMAKE, "-d", str(workdir), "--configfile", str(cfg), "-j1",
                            *args], capture_output=True, text=True, timeout=300)
 

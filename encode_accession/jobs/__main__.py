@@ -3,17 +3,20 @@
 A job process imports only what its stage uses (a Snakemake ``script:`` job would import
 Snakemake and the whole package first): per job that is most of its CPU time. Bad input, a
 refusal by the portal or an outage ends the job with one message naming the culprit and the
-fix, never a traceback (``ENCODE_ACCESSION_DEBUG=1`` shows it).
+fix (:func:`encode_accession.failures.describe`), never a traceback (``debug: true`` or
+``ENCODE_ACCESSION_DEBUG=1`` shows it).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
+from typing import Any
 
+from .. import layout
+from ..failures import describe, wants_traceback
 from .runner import JOBS, run_job
 
 
@@ -26,23 +29,25 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         result = run_job(args.job, Path(args.rundir), args.step, args.settings)
-    except Exception as exc:  # noqa: BLE001 - every failure becomes one message
-        if os.environ.get("ENCODE_ACCESSION_DEBUG"):
+    except Exception as exc:
+        settings = _settings(Path(args.rundir), args.settings)
+        message = describe(exc, server=settings.get("server"))
+        if message is None or wants_traceback(settings):
             raise
-        print(f"encode-accession {args.job}: {describe(exc)}", file=sys.stderr)
+        print(f"encode-accession {args.job}: {message}", file=sys.stderr)
         return 1
     print(json.dumps({"job": args.job, **({"step": args.step} if args.step else {}),
                       **{k: result[k] for k in ("@id", "created") if k in result}}))
     return 0
 
 
-def describe(exc: BaseException) -> str:
-    """The one line a user sees for a failed job."""
-    from ..errors import InputError
-
-    if isinstance(exc, InputError):
-        return exc.message
-    return str(exc) or type(exc).__name__
+def _settings(rundir: Path, given: str | None) -> dict[str, Any]:
+    """The run's settings for the error message (server, debug), however far it got."""
+    try:
+        return json.loads(given) if given else \
+            json.loads((rundir / layout.PLAN).read_text())["settings"]
+    except (OSError, ValueError, KeyError):
+        return {}
 
 
 if __name__ == "__main__":

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import base64
 import re
-from pathlib import Path
 from typing import Any
 
-from ..payloads import alias
+from ..payloads import alias, analysis_payload, workflow_document_payload
 from ..qc.callbacks import PREFERRED_DEFAULT_VALUE
 from .context import Run
 
@@ -21,23 +19,14 @@ def analysis(run: Run, preflight_receipt: dict[str, Any], file_receipts: list[di
     documents = []
     if not run.private:
         accession = preflight_receipt["dataset"].strip("/").rsplit("/", 1)[-1]
-        encoded = base64.b64encode(metadata_text.encode()).decode()
-        doc, _ = portal.create("document", {
-            "aliases": [alias(who.lab, "cromwell-metadata", wf_id)],
-            "document_type": "workflow metadata",
-            "attachment": {"download": f"{accession}_{wf_id}_metadata.json",
-                           "type": "application/json",
-                           "href": f"data:application/json;base64,{encoded}"},
-            **who.fields()})
+        doc, _ = portal.create("document", workflow_document_payload(
+            who, alias(who.lab, "cromwell-metadata", wf_id), accession, wf_id, metadata_text))
         documents.append(doc["@id"])
-    payload: dict[str, Any] = {"aliases": [alias(who.lab, wf_id)],
-                               "files": [r["@id"] for r in file_receipts],
-                               "documents": documents, **who.fields()}
-    version = pipeline_version(run.plan.workflow.submitted.get("workflow", ""))
-    if version:
-        payload["pipeline_version"] = version
-    if run.plan.steps_file.quality_standard:
-        payload["quality_standard"] = run.plan.steps_file.quality_standard
+    payload = analysis_payload(
+        who, alias(who.lab, wf_id), files=list(dict.fromkeys(r["@id"] for r in file_receipts)),
+        documents=documents,
+        pipeline_version=pipeline_version(run.plan.workflow.submitted.get("workflow", "")),
+        quality_standard=run.plan.steps_file.quality_standard)
     obj, created = portal.create("analysis", payload)
     portal.patch(preflight_receipt["dataset"], {"analyses": [obj["@id"]]}, extend_arrays=True)
     preferred = preferred_defaults(run, preflight_receipt, file_receipts)
@@ -55,10 +44,11 @@ def preferred_defaults(run: Run, preflight_receipt: dict[str, Any],
     flagged = [f for f in run.plan.files.values() if f.spec.maybe_preferred_default]
     if not flagged:
         return []
-    family = Path(run.plan.steps_file.path).stem.removesuffix("_steps")
-    value = PREFERRED_DEFAULT_VALUE.get(family)
+    metric = run.plan.steps_file.facts.preferred_default_metric
+    value = PREFERRED_DEFAULT_VALUE.get(metric or "")
     if value is None:
-        print(f"preferred_default: no QC value for pipeline '{family}' yet; none chosen")
+        print(f"preferred_default: {run.plan.steps_file.path} names no "
+              "preferred_default_metric; none chosen")
         return []
     ids = {r["id"]: r["@id"] for r in file_receipts}
     return pick_best([((f.spec.file_format, f.spec.file_format_type, f.spec.output_type),

@@ -46,7 +46,7 @@ class Run:
 
     @cached_property
     def portal(self) -> PortalClient:
-        return PortalClient(self.settings["server"], pool_size=self.concurrency + 2)
+        return PortalClient.from_config(self.settings, pool_size=self.concurrency + 2)
 
     @cached_property
     def storage(self) -> Storage:
@@ -58,9 +58,8 @@ class Run:
 
     @property
     def private(self) -> bool:
-        """Asked for in the config, or implied by a redacted-BAM (_pbam) variant."""
-        variant = self.loaded.variant
-        return bool(self.settings.get("private")) or bool(variant and variant.private)
+        """Asked for in the config, or by the steps file (``private_filenames``: redacted BAMs)."""
+        return bool(self.settings.get("private")) or self.plan.steps_file.facts.private_filenames
 
     def qc_context(self, planned: PlannedFile, preflight_receipt: dict[str, Any]) -> QcContext:
         return QcContext(self.plan.workflow, planned, self.storage.read_bytes,

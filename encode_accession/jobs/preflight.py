@@ -4,11 +4,11 @@ genome, and the md5-duplicate check."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
+from ..checks import refuse_closed_dataset, refuse_unfit_run
 from ..errors import InputError, InputErrors
-from ..plan import leaf_strings
+from ..plan import leaf_strings, same_md5_files
 from .context import Run
 
 IGNORED_STATUSES = {"replaced", "revoked", "deleted"}
@@ -29,21 +29,27 @@ def preflight(run: Run, checksums: dict[str, dict[str, Any]]) -> dict[str, Any]:
                                        f"set `{kind}` (or DCC_{kind.upper()}) to one it knows"))
     if problems:
         raise InputErrors(problems)
+    refuse_unfit_run(plan, portal, run.settings)
     planned_md5s = [checksums[f.uri]["md5"] for f in plan.files.values()]
     on_portal = files_by_md5(run, [*(checksums[u]["md5"] for u in plan.portal_inputs),
                                    *planned_md5s])
-    inputs = {uri: _input_facts(on_portal.get(checksums[uri]["md5"], []))
-              for uri in plan.portal_inputs}
+    matches = {uri: [_input_facts(m) for m in on_portal.get(checksums[uri]["md5"], [])]
+               for uri in plan.portal_inputs}
+    inputs = {uri: found[0] if found else None for uri, found in matches.items()}
     missing = [InputError(uri, "derived_from", f"no portal file has md5 {checksums[uri]['md5']}",
                           "post the pipeline inputs and references to the portal first")
                for uri, found in inputs.items() if found is None]
     if missing:
         raise InputErrors(missing)
+    same_as, same_md5 = same_md5_files(plan, lambda uri: checksums[uri]["md5"])
+    if same_md5 and not run.settings.get("force"):
+        raise InputErrors(same_md5)
     dataset = _dataset(run, inputs)
+    refuse_closed_dataset(dataset)
     duplicates = []
     for f in plan.files.values():
         md5 = checksums[f.uri]["md5"]
-        mine = run.file_alias(f, md5)
+        mine = run.file_alias(plan.files[same_as.get(f.id, f.id)], md5)
         duplicates += [{"file": f.uri, "portal_file": match["@id"],
                         "status": match.get("status"), "dataset": match.get("dataset")}
                        for match in on_portal.get(md5, [])
@@ -59,6 +65,9 @@ def preflight(run: Run, checksums: dict[str, dict[str, Any]]) -> dict[str, Any]:
         **_genome(run, inputs, checksums),
         "biological_replicates": _replicate_count(dataset),
         "inputs": inputs,
+        # every portal file with an input's md5: derived_from_output_type picks among them
+        "input_matches": {uri: found for uri, found in matches.items() if len(found) > 1},
+        "same_as": same_as,  # possible_duplicate files posted once: id -> the posted file's id
         "checksums": checksums,
         "duplicates": duplicates,
     }
@@ -82,10 +91,7 @@ def files_by_md5(run: Run, md5s: list[str]) -> dict[str, list[dict[str, Any]]]:
     return found
 
 
-def _input_facts(matches: list[dict[str, Any]]) -> dict[str, Any] | None:
-    if not matches:
-        return None
-    m = matches[0]
+def _input_facts(m: dict[str, Any]) -> dict[str, Any]:
     return {k: m.get(k) for k in ("@id", "accession", "dataset", "assembly", "genome_annotation",
                                   "output_type", "status")}
 
@@ -93,8 +99,7 @@ def _input_facts(matches: list[dict[str, Any]]) -> dict[str, Any] | None:
 def _dataset(run: Run, inputs: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The Annotation named in the config for the variants that need one; otherwise the
     dataset of the first raw fastq, as the reference tool finds it."""
-    variant = run.loaded.variant
-    if variant and variant.needs_annotation:
+    if run.plan.steps_file.facts.annotation_dataset:
         annotation = run.portal.get(run.settings["annotation"], frame="embedded")
         if annotation is None:
             raise InputError("config", "annotation",
@@ -117,9 +122,10 @@ def _dataset(run: Run, inputs: dict[str, dict[str, Any]]) -> dict[str, Any]:
 def _genome(run: Run, inputs: dict[str, dict[str, Any]],
             checksums: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Assembly and genome annotation of the portal file behind the pipeline's reference input
-    (``ref_fa`` for ATAC/ChIP, ``index`` for bulk RNA, ...), as the reference tool reads them;
-    steps files of unknown families fall back to the first parent input that has them."""
-    key = reference_filekey(Path(run.plan.steps_file.path).stem.removesuffix("_steps"))
+    (the steps file's ``reference_input``: ``ref_fa`` for ATAC/ChIP, ``index`` for bulk RNA,
+    ...), as the reference tool reads them; steps files without one fall back to the first
+    parent input that has them."""
+    key = run.plan.steps_file.facts.reference_input
     candidates = list(inputs.values())
     if key:
         wf = run.plan.workflow
@@ -128,22 +134,10 @@ def _genome(run: Run, inputs: dict[str, dict[str, Any]],
             uris = list(leaf_strings(wf.workflow_input(key)))
         md5s = [checksums[u]["md5"] if u in checksums else run.storage.md5(u) for u in uris[:1]]
         found = files_by_md5(run, md5s)
-        candidates = [f for f in (_input_facts(found.get(m, [])) for m in md5s) if f] + candidates
+        candidates = [_input_facts(found[m][0]) for m in md5s if found.get(m)] + candidates
     return {k: next((c[k] for c in candidates if c.get(k)), None)
             for k in ("assembly", "genome_annotation")}
 
-
-def reference_filekey(family: str) -> str | None:
-    """The input whose portal file gives a run its assembly (encode-accession-tool.md 1.12)."""
-    prefixes = (("atac", "ref_fa"), ("tf_chip", "ref_fa"), ("histone_chip", "ref_fa"),
-                ("mint_chip", "ref_fa"), ("control_chip", "ref_fa"), ("chip_map", "ref_fa"),
-                ("bulk_rna", "index"), ("mirna", "annotation"),
-                ("long_read_rna", "annotation"), ("dnase_starch", "hotspot2_tar_gz"),
-                ("dnase", "references.nuclear_chroms_gz"), ("wgbs", "reference"),
-                ("hic", "reference_index"), ("megamap", "chrom_sizes"),
-                ("diploidify", "chrom_sizes"), ("segway", "chrom_sizes"),
-                ("genophase", "reference_fasta"))
-    return next((key for prefix, key in prefixes if family.startswith(prefix)), None)
 
 def _replicate_count(dataset: dict[str, Any]) -> int:
     return len({r.get("biological_replicate_number") for r in dataset.get("replicates", [])

@@ -1,5 +1,12 @@
 """Quality metrics of one step's files: built per file, posted once by alias, concurrently;
-metrics shared by several files (replicate correlation) become one object for all of them."""
+metrics shared by several files (replicate correlation) become one object for all of them.
+
+A file that already has a quality metric of a type (posted by anyone: an earlier run, or the
+reference ``accession`` tool, which posts QCs without aliases) gets no second one of that
+type, as the reference's ``has_qc`` check does. Only files this run found on the portal
+rather than created can have one, so only they are looked at: a fresh run makes no extra
+request.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +15,17 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from ..payloads import alias
+from ..payloads import alias, quality_metric_payload
 from ..plan import PlannedFile
+from ..portal.client import PortalClient
 from ..qc import Metric, build
 from .context import Run
 
 
-def quality_metrics(run: Run, preflight: dict[str, Any], files: list[PlannedFile],
-                    receipts: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Build every QC the steps name for ``files`` and post each once; returns the QC @ids
-    by file id and those this call created."""
+def collect_metrics(run: Run, preflight: dict[str, Any], files: list[PlannedFile]
+                    ) -> list[tuple[Metric, list[str]]]:
+    """Every QC the steps name for ``files``, built, with the planned file ids each describes;
+    metrics shared by several files (replicate correlation) once for all of them."""
     per_file: list[tuple[Metric, list[str]]] = []
     shared: dict[tuple[str, str], list[str]] = {}
     for planned in files:
@@ -31,32 +39,79 @@ def quality_metrics(run: Run, preflight: dict[str, Any], files: list[PlannedFile
                 shared.setdefault(key, []).append(planned.id)
             else:
                 per_file.append((metric, [planned.id]))
-    per_file += [(Metric(profile, json.loads(props), True), ids)
-                 for (profile, props), ids in shared.items()]
+    return per_file + [(Metric(profile, json.loads(props), True), ids)
+                       for (profile, props), ids in shared.items()]
+
+
+def metric_alias(run: Run, metric: Metric, ids: list[str]) -> str:
+    digest = hashlib.sha1(json.dumps(metric.properties, sort_keys=True).encode())
+    tail = digest.hexdigest()[:12] if metric.shared else ids[0]
+    return alias(run.who.lab, "qc", metric.profile, run.workflow_id, tail)
+
+
+def type_name(profile: str) -> str:
+    """The portal @type of a QC profile: ``hotspot-quality-metric`` -> HotspotQualityMetric."""
+    return "".join(part.capitalize() for part in profile.split("-"))
+
+
+def existing_quality_metrics(portal: PortalClient, file_id: str) -> dict[str, str]:
+    """@type -> @id of the quality metrics already describing a portal file."""
+    found: dict[str, str] = {}
+    portal_file = portal.get(file_id, frame="embedded", database=True) or {}
+    for qc in portal_file.get("quality_metrics") or []:
+        if isinstance(qc, str):  # a frame that lists @ids only
+            qc = portal.get(qc, database=True) or {}
+        for name in qc.get("@type", [])[:1]:
+            found.setdefault(name, qc["@id"])
+    return found
+
+
+def quality_metrics(run: Run, preflight: dict[str, Any], files: list[PlannedFile],
+                    receipts: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Post the QCs of ``files`` (their receipts by id) that are not on the portal yet;
+    returns the QC @ids by file id, those this call created, and those already there."""
+    metrics = collect_metrics(run, preflight, [f for f in files
+                                               if not receipts[f.id].get("duplicate_of")])
+    found_files = [i for i, r in receipts.items() if not r["created"] and
+                   not r.get("duplicate_of") and any(i in ids for _m, ids in metrics)]
+    with ThreadPoolExecutor(max_workers=run.concurrency) as pool:
+        existing = dict(zip(found_files, pool.map(
+            lambda i: existing_quality_metrics(run.portal, receipts[i]["@id"]), found_files),
+            strict=True))
+
+    posted: dict[str, list[str]] = {}
+    already: dict[str, list[str]] = {}
+    todo: list[tuple[Metric, list[str]]] = []
+    for metric, ids in metrics:
+        kind = type_name(metric.profile)
+        have = {i: existing[i][kind] for i in ids if kind in existing.get(i, {})}
+        for i, qc_id in have.items():
+            already.setdefault(i, []).append(qc_id)
+            posted.setdefault(i, []).append(qc_id)
+        if [i for i in ids if i not in have]:
+            todo.append((metric, [i for i in ids if i not in have]))
 
     def post(item: tuple[Metric, list[str]]) -> tuple[str, bool]:
         metric, ids = item
-        digest = hashlib.sha1(json.dumps(metric.properties, sort_keys=True).encode())
-        tail = digest.hexdigest()[:12] if metric.shared else ids[0]
         of = [receipts[i]["@id"] for i in ids]
-        payload = {**metric.properties,
-                   "aliases": [alias(run.who.lab, "qc", metric.profile, run.workflow_id, tail)],
-                   "quality_metric_of": of, "step_run": receipts[ids[0]]["step_run"],
-                   **run.who.fields()}
-        if preflight.get("assay_term_name"):
-            payload["assay_term_name"] = preflight["assay_term_name"]
+        payload = quality_metric_payload(
+            run.who, metric.properties, metric_alias(run, metric, ids), quality_metric_of=of,
+            step_run=receipts[ids[0]]["step_run"],
+            assay_term_name=preflight.get("assay_term_name"))
         obj, created = run.portal.create(metric.profile.replace("-", "_"), payload)
         if not created and metric.shared and not set(of) <= set(obj.get("quality_metric_of", [])):
             # made by another step's job for its files: add ours
             run.portal.patch(obj["@id"], {"quality_metric_of": of}, extend_arrays=True)
         return obj["@id"], created
 
-    posted: dict[str, list[str]] = {}
     created: list[str] = []
     with ThreadPoolExecutor(max_workers=run.concurrency) as pool:
-        for (_metric, ids), (qc_id, new) in zip(per_file, pool.map(post, per_file), strict=True):
+        for (_metric, ids), (qc_id, new) in zip(todo, pool.map(post, todo), strict=True):
             if new:
                 created.append(qc_id)
             for i in ids:
                 posted.setdefault(i, []).append(qc_id)
-    return {"quality_metrics": posted, "created": created}
+    if already:
+        print(f"quality metrics already on the portal, not posted again: "
+              f"{sum(map(len, already.values()))} (files that have a QC of that type)")
+    return {"quality_metrics": posted, "created": created, "already_on_portal": already}

@@ -14,6 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from ..errors import InputError
 from ..payloads import FileFacts, file_payload, step_run_alias, step_run_payload
 from ..plan import PlannedFile
 from ..portal.errors import PortalAuthError
@@ -34,18 +35,23 @@ def run_step(run: Run, rule: str, preflight: dict[str, Any],
     step = next(s for s in run.plan.steps if s.rule == rule)
     files = run.plan.files_of(step)
     step_run = post_step_run(run, step, files[0])
-    posted_ids = {f["id"]: f["@id"] for s in parent_steps for f in s["files"]}
+    known = {f["id"]: f for s in parent_steps for f in s["files"]}  # receipts by planned id
+    same_as = preflight.get("same_as", {})
     receipts: dict[str, dict[str, Any]] = {}
     uploads: list[Future[dict[str, Any]]] = []
     with ThreadPoolExecutor(max_workers=run.concurrency) as pool:
-        for wave in _waves(files):
-            done = pool.map(lambda f: accession_file(run, f, preflight, step_run["@id"],
-                                                     posted_ids), wave)
+        for wave in _waves([f for f in files if f.id not in same_as]):
+            done = pool.map(lambda f: accession_file(run, f, preflight, step_run["@id"], known),
+                            wave)
             for planned, (receipt, obj) in zip(wave, done, strict=True):
-                receipts[planned.id] = receipt
-                posted_ids[planned.id] = receipt["@id"]
+                receipts[planned.id] = known[planned.id] = receipt
                 uploads.append(pool.submit(upload_file, run, receipt, obj))
         upload_receipts = [u.result() for u in uploads]
+    for planned in files:  # possible duplicates: the same bytes, posted once as their original
+        if planned.id in same_as:
+            receipts[planned.id] = known[planned.id] = same_file(run, planned,
+                                                                known[same_as[planned.id]])
+    receipts = {f.id: receipts[f.id] for f in files}  # in plan order
     qc = quality_metrics(run, preflight, files, receipts)
     return {"step": rule, "step_run": step_run, "files": list(receipts.values()),
             "uploads": upload_receipts, "quality_metrics": qc}
@@ -60,9 +66,11 @@ def post_step_run(run: Run, step: Step, first: PlannedFile) -> dict[str, Any]:
 
 
 def accession_file(run: Run, planned: PlannedFile, preflight: dict[str, Any], step_run: str,
-                   posted_ids: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+                   known: dict[str, dict[str, Any]]
+                   ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """POST one file (or reuse its receipt from an earlier attempt) and write its receipt.
-    Returns the receipt and the portal's answer (None when the receipt was reused)."""
+    Returns the receipt and the portal's answer (None when the receipt was reused).
+    ``known``: receipts of the files posted before it, by planned id."""
     checksum = preflight["checksums"][planned.uri]
     alias = run.file_alias(planned, checksum["md5"])
     path = file_receipt_path(run.rundir, planned)
@@ -70,9 +78,7 @@ def accession_file(run: Run, planned: PlannedFile, preflight: dict[str, Any], st
         earlier = read_receipt(path)
         if earlier.get("alias") == alias and earlier.get("md5sum") == checksum["md5"]:
             return {**earlier, "created": False}, None
-    derived_from = list(dict.fromkeys(
-        posted_ids[p.planned_id] if p.planned_id else preflight["inputs"][p.uri]["@id"]
-        for p in planned.parents))
+    derived_from = resolve_derived_from(run, planned, preflight, known)
     facts = FileFacts(md5=checksum["md5"], size=checksum["size"], dataset=preflight["dataset"],
                       assembly=None if planned.spec.output_type in RAW_OUTPUT_TYPES
                       else preflight["assembly"],
@@ -87,9 +93,49 @@ def accession_file(run: Run, planned: PlannedFile, preflight: dict[str, Any], st
     receipt = {"id": planned.id, "@id": obj["@id"], "accession": obj.get("accession"),
                "alias": alias, "uri": planned.uri, "md5sum": facts.md5,
                "file_size": facts.size, "status": obj.get("status"), "created": created,
+               "output_type": obj.get("output_type", payload["output_type"]),
                "derived_from": derived_from, "step_run": step_run, "callbacks_applied": extra}
     write_receipt(path, receipt)
     return receipt, obj
+
+
+def same_file(run: Run, planned: PlannedFile, original: dict[str, Any]) -> dict[str, Any]:
+    """The receipt of a ``possible_duplicate`` file whose bytes an earlier file of its task
+    has: that file, posted and uploaded once (the portal takes one file per md5)."""
+    receipt = {**original, "id": planned.id, "uri": planned.uri, "duplicate_of": original["id"],
+               "created": False}
+    write_receipt(file_receipt_path(run.rundir, planned), receipt)
+    return receipt
+
+
+def resolve_derived_from(run: Run, planned: PlannedFile, preflight: dict[str, Any],
+                         known: dict[str, dict[str, Any]]) -> list[str]:
+    """Portal @ids of a file's parents, in order, each once: a planned parent is the file this
+    run posted for it, any other the portal file with its md5. A rule's
+    ``derived_from_output_type`` picks, among portal files sharing the md5 (optimal and
+    conservative IDR peaks), the one of that output type, as the reference tool does."""
+    found: dict[str, None] = {}
+    for parent in planned.parents:
+        rule = planned.spec.derived_from[parent.spec]
+        if parent.planned_id:
+            receipt = known[parent.planned_id]
+            candidates = [(receipt["@id"], receipt.get("output_type"))]
+        else:
+            matches = (preflight.get("input_matches", {}).get(parent.uri)
+                       or [preflight["inputs"][parent.uri]])
+            candidates = [(m["@id"], m.get("output_type")) for m in matches]
+        if rule.output_type is not None:
+            candidates = [c for c in candidates if c[1] == rule.output_type]
+        if not candidates:
+            j = planned.step.files.index(planned.spec)
+            raise InputError(run.plan.steps_file.path,
+                             f"accession.steps[{planned.step.index}].wdl_files[{j}]"
+                             f".derived_from_files[{parent.spec}].derived_from_output_type",
+                             f"no portal file for {parent.uri} has output_type "
+                             f"'{rule.output_type}'",
+                             "check derived_from_output_type against the parent's output type")
+        found.setdefault(candidates[0][0])
+    return list(found)
 
 
 def upload_file(run: Run, receipt: dict[str, Any], obj: dict[str, Any] | None

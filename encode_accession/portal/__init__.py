@@ -6,11 +6,12 @@ from .errors import (
     PortalConflict,
     PortalError,
     PortalNotFound,
+    PortalTLSError,
     PortalUnavailable,
     PortalValidationError,
 )
 
 __all__ = [
     "PortalAuthError", "PortalClient", "PortalConflict", "PortalError", "PortalNotFound",
-    "PortalUnavailable", "PortalValidationError",
+    "PortalTLSError", "PortalUnavailable", "PortalValidationError",
 ]

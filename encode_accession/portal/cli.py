@@ -13,10 +13,12 @@ from typing import Any
 
 from ..errors import InputError
 from .local import FaultConfig, Faults, LocalPortal, PortalApp, UploadConfig, load_file
+from .local.app import DEFAULT_MAX_BODY_BYTES
 from .local.identity import MD5_RULES
 from .local.portal import default_upload_dir
 from .local.requestlog import RequestLog
 from .local.server import create_server
+from .profiles import SNAPSHOT, snapshot, write_snapshot
 from .servers import default_local_db
 
 
@@ -44,12 +46,22 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--drop-rate", type=float, default=0.0,
                        help="fraction of POSTs committed and then answered by a dropped connection")
     serve.add_argument("--fault-seed", type=int, help="seed for reproducible faults")
+    serve.add_argument("--max-body-mb", type=float, default=DEFAULT_MAX_BODY_BYTES / 2**20,
+                       help="larger request bodies are answered 413 (default: %(default)g)")
     serve.add_argument("--request-log", type=Path, metavar="FILE",
                        help="append one 'METHOD PATH STATUS' line per request (benchmarks)")
     serve.add_argument("--md5-rule", choices=MD5_RULES, default="current",
                        help="current: duplicate md5 conflicts only for raw data; strict: "
                             "pre-2024 rule, conflicts for every lab but the pipeline lab")
     serve.set_defaults(handler=serve_command)
+
+    profiles = commands.add_parser(
+        "profiles", help="write a profiles snapshot from a portal's schemas folder or /profiles/")
+    profiles.add_argument("--from", dest="source", required=True, metavar="DIR|URL",
+                          help="the portal's src/encoded/schemas folder, or a portal URL")
+    profiles.add_argument("--output", type=Path, default=SNAPSHOT,
+                          help="where to write it (default: the snapshot the package ships)")
+    profiles.set_defaults(handler=profiles_command)
 
     load = commands.add_parser("load", help="import JSON objects into a local portal database")
     _add_db(load)
@@ -92,7 +104,7 @@ def serve_command(args: argparse.Namespace) -> int:
     if key_pair:
         portal.add_access_key(*key_pair)
     portal.uploads.ensure_bucket()
-    app: Any = PortalApp(portal, Faults(faults))
+    app: Any = PortalApp(portal, Faults(faults), max_body_bytes=int(args.max_body_mb * 2**20))
     if args.request_log:
         app = RequestLog(app, args.request_log)
     server, url, cert = create_server(app, args.host, args.port,
@@ -112,4 +124,15 @@ def load_command(args: argparse.Namespace) -> int:
     portal = LocalPortal(args.db or default_local_db())
     for path in args.files:
         print(f"{path}: {len(load_file(portal, path))} objects loaded")
+    return 0
+
+
+def profiles_command(args: argparse.Namespace) -> int:
+    try:
+        profiles = snapshot(args.source)
+    except (OSError, ValueError, KeyError) as exc:
+        raise InputError(args.source, "--from", f"cannot read profiles: {exc}",
+                         "give the portal's schemas folder or a portal URL") from None
+    write_snapshot(profiles, args.output)
+    print(f"{args.output}: {len(profiles.schemas)} profiles from {args.source}")
     return 0

@@ -2,7 +2,9 @@
 
 Why it looks the way it does:
 - One requests Session with Basic auth, JSON headers, a timeout on every call and TLS
-  verification always on (`ca_bundle` for a self-signed local portal).
+  verification always on (`ca_bundle`, or REQUESTS_CA_BUNDLE, for a self-signed portal).
+- One request-rate limit for the whole client, across threads (the portal asks for at most
+  10 requests/s; none for local portals); a 429 pauses every thread for its Retry-After.
 - GET/PATCH are retried with exponential backoff on connection errors and 502/503/504.
   POST never is, blindly: after a failure it first looks the object up by its alias (or md5)
   in the database, because the failed POST may have committed.
@@ -14,9 +16,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -28,9 +32,11 @@ from .errors import (
     PortalConflict,
     PortalError,
     PortalNotFound,
+    PortalTLSError,
     PortalUnavailable,
     PortalValidationError,
 )
+from .ratelimit import RateLimiter
 from .servers import LOCAL_BASE_URL, resolve_server
 
 if TYPE_CHECKING:
@@ -39,6 +45,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({502, 503, 504})
+THROTTLED = 429
+DEFAULT_RATE_LIMIT = 10.0  # requests/s the ENCODE portal asks clients to stay under
+MAX_RETRY_AFTER = 300.0  # seconds; a longer Retry-After ends the call instead of hanging it
 Filters = Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None
 
 
@@ -49,7 +58,10 @@ class PortalClient:
 
     def __init__(self, server: str = "dev", key: str | None = None, secret: str | None = None,
                  *, timeout: float = 60, ca_bundle: str | None = None, retries: int = 5,
-                 backoff: float = 0.5, pool_size: int = 10) -> None:
+                 backoff: float = 0.5, rate_limit: float | None = None,
+                 pool_size: int = 10) -> None:
+        """``rate_limit``: requests/s across all threads; None is 10 for remote portals and
+        no limit for local ones, 0 is no limit. ``pool_size``: connections kept for threads."""
         target = resolve_server(server)
         key = key if key is not None else os.environ.get("DCC_API_KEY")
         secret = secret if secret is not None else os.environ.get("DCC_SECRET_KEY")
@@ -75,7 +87,10 @@ class PortalClient:
         self._session.headers.update({"Accept": "application/json",
                                       "Content-Type": "application/json"})
         # Passed on every request: requests lets REQUESTS_CA_BUNDLE override Session.verify.
-        self._verify: str | bool = ca_bundle or True
+        self._verify: str | bool = _checked_ca_bundle(ca_bundle) or True
+        if rate_limit is None:
+            rate_limit = 0.0 if target.local else DEFAULT_RATE_LIMIT
+        self._limiter = RateLimiter(rate_limit)
         if key and secret:
             self._session.auth = (key, secret)
         self.local_app: PortalApp | None = None  # the in-process portal, for `local` servers
@@ -87,6 +102,17 @@ class PortalClient:
             self.local_app = shared_app(target.local_db)
             self._session.mount(LOCAL_BASE_URL + "/", WSGIAdapter(self.local_app))
 
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], *, pool_size: int = 10) -> PortalClient:
+        """The client a workflow config asks for (`server`, `ca_bundle`, `rate_limit`)."""
+        return cls(config["server"], ca_bundle=config.get("ca_bundle"),
+                   rate_limit=config.get("rate_limit"), pool_size=pool_size)
+
+    @property
+    def rate_limit(self) -> float:
+        """Requests per second across all threads; 0 is no limit."""
+        return self._limiter.rate
+
     def __repr__(self) -> str:
         return f"PortalClient(server={self.server!r}, key_id={self.key_id!r})"
 
@@ -97,33 +123,46 @@ class PortalClient:
 
     def _request(self, method: str, path: str, *, params: Any = None, payload: Any = None,
                  retry: bool = True) -> requests.Response:
-        """One call, retried (if `retry`) on connection errors and 502/503/504."""
+        """One call within the rate limit, retried (if `retry`) on connection errors and
+        502/503/504. A 429 is always retried after its Retry-After: the portal did no work."""
         url = self.server + path
         attempts = self.retries + 1 if retry else 1
-        for attempt in range(attempts):
-            if attempt:
-                self._sleep(attempt)
+        failures = throttled = 0
+        while True:
+            self._limiter.wait()
             self.request_counts[method] += 1
             try:
                 response = self._session.request(method, url, params=params, json=payload,
                                                  timeout=self.timeout, verify=self._verify)
             except requests.exceptions.SSLError as exc:
-                raise PortalError(f"{method} {path}: TLS verification failed for {self.server} "
-                                  "(for a self-signed local portal pass ca_bundle=<cert.pem>)"
-                                  ) from exc
+                raise _tls_failure(method, path, self.server, exc) from exc
             except (requests.ConnectionError, requests.Timeout) as exc:
+                failures += 1
                 log.warning("%s %s: %s (attempt %d of %d)", method, path,
-                            type(exc).__name__, attempt + 1, attempts)
-                if attempt + 1 == attempts:
+                            type(exc).__name__, failures, attempts)
+                if failures == attempts:
                     raise PortalUnavailable(f"{method} {path}: {type(exc).__name__} talking to "
                                             f"{self.server} after {attempts} attempt(s)") from exc
+                self._sleep(failures)
                 continue
-            log.debug("%s %s -> %d", method, path, response.status_code)
-            if response.status_code not in RETRY_STATUSES or attempt + 1 == attempts:
+            status = response.status_code
+            log.debug("%s %s -> %d", method, path, status)
+            if status == THROTTLED and throttled < self.retries:
+                throttled += 1
+                delay = _retry_after(response, self.backoff * 2 ** (throttled - 1))
+                if delay > MAX_RETRY_AFTER:
+                    raise PortalUnavailable(f"{method} {path}: HTTP 429 from {self.server}, "
+                                            f"which asks to wait {delay:.0f} s (Retry-After)",
+                                            status=status, body=_json_or_empty(response))
+                log.warning("%s %s: HTTP 429, waiting %.1f s (Retry-After)", method, path, delay)
+                self._limiter.pause(delay)
+                continue
+            if status not in RETRY_STATUSES or failures + 1 == attempts:
                 return response
-            log.warning("%s %s: HTTP %d (attempt %d of %d)", method, path,
-                        response.status_code, attempt + 1, attempts)
-        raise AssertionError("unreachable")
+            failures += 1
+            log.warning("%s %s: HTTP %d (attempt %d of %d)", method, path, status, failures,
+                        attempts)
+            self._sleep(failures)
 
     def _error(self, method: str, path: str, response: requests.Response) -> PortalError:
         body = _json_or_empty(response)
@@ -149,7 +188,7 @@ class PortalClient:
             return PortalNotFound(f"{where}: not found ({detail})", status=status, body=body)
         if status == 409:
             return PortalConflict(f"{where}: {detail}", status=status, body=body)
-        if status >= 500:
+        if status >= 500 or status == THROTTLED:
             return PortalUnavailable(f"{where}: {detail}", status=status, body=body)
         return PortalError(f"{where}: {detail}", status=status, body=body)
 
@@ -281,6 +320,48 @@ class PortalClient:
         path = self._path(identifier) + "@@upload"
         response = self._request("GET", path)
         return self._json("GET", path, response)["@graph"][0]["upload_credentials"]
+
+
+def _checked_ca_bundle(ca_bundle: str | None) -> str | None:
+    """A CA bundle that exists; a wrong path would otherwise fail every request with OSError."""
+    for name, path in (("ca_bundle", ca_bundle),
+                       ("REQUESTS_CA_BUNDLE", os.environ.get("REQUESTS_CA_BUNDLE"))):
+        if path and not os.path.exists(path):
+            raise InputError(name, "", f"CA bundle {path} does not exist",
+                             "give the PEM file of the CA that signed the portal's certificate")
+        if ca_bundle:
+            break
+    return ca_bundle
+
+
+def _tls_failure(method: str, path: str, server: str, exc: Exception) -> PortalError:
+    """An untrusted certificate needs a CA bundle; other TLS failures (e.g. https to a plain
+    http port) are reported as they are."""
+    text = str(exc)
+    match = re.search(r"certificate verify failed: ([^(']+)", text)
+    if match or "CERTIFICATE_VERIFY_FAILED" in text:
+        reason = match.group(1).strip() if match else "certificate verify failed"
+        return PortalTLSError(f"{method} {path}: the TLS certificate of {server} is not trusted "
+                              f"({reason}); set `ca_bundle: <cert.pem>` in the config (or "
+                              "--ca-bundle), or REQUESTS_CA_BUNDLE=<cert.pem>")
+    reason = re.search(r"\[SSL[^]]*\] ([^(']+)", text)
+    return PortalError(f"{method} {path}: TLS with {server} failed "
+                       f"({reason.group(1).strip() if reason else type(exc).__name__}); "
+                       "check that the server URL's scheme and port are right")
+
+
+def _retry_after(response: requests.Response, default: float) -> float:
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP-date (RFC 9110)."""
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return default
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return default
+    return max(0.0, when.timestamp() - time.time())
 
 
 def _json_or_empty(response: requests.Response) -> dict[str, Any]:

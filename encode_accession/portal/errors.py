@@ -32,7 +32,12 @@ class PortalConflict(PortalError):
 
 
 class PortalUnavailable(PortalError):
-    """5xx or connection failures that outlasted the retries."""
+    """5xx, 429 or connection failures that outlasted the retries; `status` is None when no
+    HTTP answer came at all (unreachable, refused, timed out)."""
+
+
+class PortalTLSError(PortalError):
+    """The server's certificate is not trusted: a CA bundle is missing, not a transient fault."""
 
 
 class PortalValidationError(PortalError):

@@ -24,6 +24,12 @@ class Server:
     base_url: str
     local_db: Path | None = None  # set for the in-process local portal
 
+    @property
+    def local(self) -> bool:
+        """The in-process portal or one on this machine (loopback): no politeness limit."""
+        host = urlsplit(self.base_url).hostname or ""
+        return self.local_db is not None or _is_loopback(host)
+
 
 def _is_loopback(host: str) -> bool:
     if host == "localhost":

@@ -143,7 +143,7 @@ def filter_value(ctx: QcContext) -> dict[str, Any]:
 @callback("maybe_update_output_type")
 def thresholded_output_type(ctx: QcContext) -> dict[str, Any]:
     if _mapq(ctx) == MAPQ_THRESHOLD:
-        return {"output_type": "mapping quality thresholded chromatin interactions"}
+        return {"output_type": "mapping quality thresholded contact matrix"}
     return {}
 
 
@@ -153,15 +153,13 @@ def aligned_reads(ctx: QcContext) -> float:
     return float(ctx.read_json(star_qc.uri)["aligned_reads"]["aligned_reads"])
 
 
-# the QC value that ranks files flagged maybe_preferred_default, by pipeline family: the
-# steps file's stem without "_steps", so every variant of a family is listed
+# the QC values that rank files flagged maybe_preferred_default, by the name a steps file
+# gives as ``preferred_default_metric`` (the reference's get_preferred_default_qc_value)
 PREFERRED_DEFAULT_VALUE: dict[str, Callable[[QcContext], float]] = {
-    "mirna": aligned_reads,
-    **dict.fromkeys(("bulk_rna", "bulk_rna_no_kallisto", "bulk_rna_pbam"),
-                    rna.uniquely_mapped_reads),
-    **dict.fromkeys(("long_read_rna_no_spikeins", "long_read_rna_one_spikein",
-                     "long_read_rna_two_or_more_spikeins"), long_read.full_length_reads),
-    **dict.fromkeys(("dnase", "dnase_no_footprints"), nuclear_mapped_reads),
-    "wgbs": wgbs.general_reads,
-    **dict.fromkeys(("segway", "diploidify"), always),
+    "aligned_reads": aligned_reads,  # microRNA-seq: STAR aligned reads
+    "uniquely_mapped_reads": rna.uniquely_mapped_reads,  # bulk RNA-seq: STAR
+    "full_length_non_chimeric_reads": long_read.full_length_reads,  # long-read RNA-seq
+    "nuclear_mapped_reads": nuclear_mapped_reads,  # DNase-seq: nuclear flagstat mapped
+    "general_reads": wgbs.general_reads,  # WGBS: gemBS report
+    "any": always,  # Segway, diploidify: files of a kind are equal, any one is the default
 }

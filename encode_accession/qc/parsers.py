@@ -101,7 +101,8 @@ def parse_samtools_stats(text: str) -> dict[str, Any]:
 
 def parse_picard_duplication(text: str) -> dict[str, Any]:
     """The first row of Picard's DuplicationMetrics under the portal's names, plus the read
-    totals the portal shows (pairs + unpaired). Single-end runs leave the library size empty."""
+    totals the portal shows (2 x pairs + unpaired). Single-end runs leave the library size
+    empty."""
     lines = text.splitlines()
     start = next((i for i, line in enumerate(lines) if line.startswith("## METRICS CLASS")),
                  None)
@@ -111,8 +112,11 @@ def parse_picard_duplication(text: str) -> dict[str, Any]:
     row = [v.strip() for v in lines[start + 2].split("\t")]
     raw = dict(zip(header, (string_to_number(v) for v in row), strict=False))
     metrics = {name: raw.get(column) for column, name in PICARD_DUPLICATION_KEYS.items()}
-    metrics["Reads Examined"] = raw["READ_PAIRS_EXAMINED"] + raw["UNPAIRED_READS_EXAMINED"]
-    metrics["Read Duplicates"] = raw["READ_PAIR_DUPLICATES"] + raw["UNPAIRED_READ_DUPLICATES"]
+    # reads, not pairs: a pair is two reads (the schema's "Total number of paired and unpaired
+    # reads examined", and the reference's qc_utils parser)
+    metrics["Reads Examined"] = 2 * raw["READ_PAIRS_EXAMINED"] + raw["UNPAIRED_READS_EXAMINED"]
+    metrics["Read Duplicates"] = (2 * raw["READ_PAIR_DUPLICATES"]
+                                  + raw["UNPAIRED_READ_DUPLICATES"])
     return metrics
 
 
@@ -122,9 +126,10 @@ def parse_hotspot1_spot_score(text: str) -> dict[str, Any]:
     values = lines[1].split() if len(lines) >= 2 else []
     if len(values) != 3:
         raise ValueError("not a hotspot1 spot score: expected a header and 3 values")
-    return {"# of read tags provided": string_to_number(values[0]),
-            "# of read tags that were in hotspots": string_to_number(values[1]),
-            "SPOT1 score": string_to_number(values[2])}
+    # the hotspot-quality-metric properties (and the reference's qc_utils keys)
+    return {"total_tags": string_to_number(values[0]),
+            "hotspot_tags": string_to_number(values[1]),
+            "spot1_score": string_to_number(values[2])}
 
 
 # --- helpers the QC families share ---------------------------------------------------------

@@ -43,6 +43,11 @@ def register(commands: Any) -> None:
     common.add_argument("--server", default="prod",
                         help="portal: prod, dev, an https URL, http://127.0.0.1:PORT or "
                              "local[:PATH] (default: prod)")
+    common.add_argument("--ca-bundle", help="PEM file of the CA of the portal's TLS certificate "
+                                            "(default: system CAs or $REQUESTS_CA_BUNDLE)")
+    common.add_argument("--rate-limit", type=float, default=None, metavar="PER_SECOND",
+                        help="most portal requests per second (default: 10 for remote "
+                             "portals, none for local ones; 0: no limit)")
     common.add_argument("--db", type=Path, default=None,
                         help="tracker database (default: $ENCODE_TRACKER_DB or "
                              "~/.encode_connector/tracker.db)")
@@ -130,6 +135,10 @@ def _guarded(handler: Handler) -> Handler:
     return run
 
 
+def _portal(args: argparse.Namespace) -> PortalClient:
+    return PortalClient(args.server, ca_bundle=args.ca_bundle, rate_limit=args.rate_limit)
+
+
 def _db(args: argparse.Namespace) -> closing[sqlite3.Connection]:
     return closing(connect(args.db))
 
@@ -142,7 +151,7 @@ def _out(args: argparse.Namespace, data: Any, text: str) -> int:
 # -- handlers --------------------------------------------------------------------------------
 
 def _track(args: argparse.Namespace) -> int:
-    portal = PortalClient(args.server)
+    portal = _portal(args)
     results = []
     with _db(args) as conn:
         for accession in args.accessions:
@@ -207,10 +216,10 @@ def _references(args: argparse.Namespace) -> int:
 
 
 def _search(args: argparse.Namespace) -> int:
-    result = search.search_experiments(PortalClient(args.server), _filters(args), args.limit)
+    result = search.search_experiments(_portal(args), _filters(args), args.limit)
     return _out(args, result, render.search_text(result))
 
 
 def _facets(args: argparse.Namespace) -> int:
-    result = search.facet_counts(PortalClient(args.server), args.field, _filters(args))
+    result = search.facet_counts(_portal(args), args.field, _filters(args))
     return _out(args, result, render.facets_text(result))

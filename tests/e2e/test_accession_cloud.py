@@ -59,7 +59,7 @@ def test_gcs_and_s3_outputs_are_uploaded_and_verified(tmp_path, moto_s3, gcs_emu
                            s3_bucket="encode-files")
     app = PortalApp(LocalPortal(tmp_path / "portal.sqlite", uploads=uploads))
     with serve_portal(app) as (url, _):
-        config = write_config(tmp_path, metadata=str(metadata), pipeline="atac", lab="demo-lab",
+        config = write_config(tmp_path, metadata=str(metadata), pipeline="atac", lab="encode-awg",
                               award="DEMO-AWARD", server=url, results="results",
                               s3_endpoint_url=moto_s3.endpoint_url, verify_timeout=30,
                               tracker_db=str(tmp_path / "tracker.db"))

@@ -24,14 +24,14 @@ from .conftest import REPO, snakemake, start_snakemake, write_config
 
 def demo_config(workdir: Path, **extra) -> Path:
     """No `metadata`: the demo run, into a portal of its own."""
-    return write_config(workdir, pipeline="atac", lab="demo-lab", award="DEMO-AWARD",
+    return write_config(workdir, pipeline="atac", lab="encode-awg", award="DEMO-AWARD",
                         server=f"local:{workdir / 'portal.sqlite'}", results="results",
                         verify_timeout=30, tracker_db=str(workdir / "tracker.db"), **extra)
 
 
 def posted_files(portal: PortalClient, workflow_id: str) -> list[dict]:
-    prefix = f"demo-lab:{workflow_id}-"
-    return [f for f in portal.search("File", {"lab.name": "demo-lab"}, frame="object")
+    prefix = f"encode-awg:{workflow_id}-"
+    return [f for f in portal.search("File", {"lab.name": "encode-awg"}, frame="object")
             if any(a.startswith(prefix) for a in f.get("aliases", []))]
 
 

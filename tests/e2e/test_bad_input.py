@@ -15,7 +15,7 @@ from .conftest import snakemake, write_config
 
 
 def config_for(workdir: Path, metadata: Path | None = None, **overrides) -> Path:
-    values = {"pipeline": "atac", "lab": "demo-lab", "award": "DEMO-AWARD",
+    values = {"pipeline": "atac", "lab": "encode-awg", "award": "DEMO-AWARD",
               "server": f"local:{workdir / 'portal.sqlite'}", "results": "results"}
     values.update({"metadata": str(metadata)} if metadata else {})  # none: the demo run
     values.update(overrides)

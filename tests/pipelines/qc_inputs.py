@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
+
+from qc.formats import juicer_stats_json, juicer_stats_text
 
 from encode_accession.cromwell import flatten_files
 from encode_accession.demo import PNG
@@ -100,18 +103,20 @@ def peak_set(task: str, shard: int) -> str:
     return "rep1_vs_rep2"
 
 
-def atac_chip(run: RunEditor, peak_caller: str) -> None:
+def atac_chip(run: RunEditor, peak_caller: str, *, control: bool) -> None:
     """Shared by ATAC and ChIP: replicate fastqs as workflow inputs (how QC finds a file's
     replicate), read lengths, the qc_json, plots below the filtered bams, peak-call inputs."""
     aligns = run.calls("align")
-    for shard, fastqs in run.raw_inputs("align", "fastqs_R1"):
-        run.metadata["inputs"][f"fastqs_rep{rep(shard)}_R1"] = fastqs
-    run.set_inputs("align", lambda _: {"paired_end": True, "crop_length": 0,
-                                       "crop_length_tol": 2})
+    for prefix, task in (("", "align"), ("ctl_", "align_ctl")):  # controls: chip-seq-pipeline2
+        for shard, fastqs in run.raw_inputs(task, "fastqs_R1"):  # calls align as align_ctl
+            run.metadata["inputs"][f"{prefix}fastqs_rep{rep(shard)}_R1"] = fastqs
+        run.set_inputs(task, lambda _: {"paired_end": True, "crop_length": 0,
+                                        "crop_length_tol": 2})
+        run.add_outputs(task, lambda s: {"read_len_log": ("read_length.txt", f"{70 + s}\n")})
     run.set_inputs("filter", lambda _: {"paired_end": True})
-    run.add_outputs("align", lambda s: {"read_len_log": ("read_length.txt", f"{70 + s}\n")})
     run.add_call("qc_report", [], -1, {"qc_json": (
-        "qc.json", encode_qc_json(len(aligns), peak_caller))})
+        "qc.json", encode_qc_json(len(aligns), peak_caller, with_control=control,
+                                  controls=len(run.calls("align_ctl"))))})
     run.pooled("jsd", "filter", {"plot": ("jsd.png", PNG)})
     run.per_call("gc_bias", "filter", lambda _: {"gc_plot": ("gc.png", PNG)})
     for method in ("idr", "overlap"):
@@ -126,14 +131,14 @@ def atac_chip(run: RunEditor, peak_caller: str) -> None:
 
 
 def atac(run: RunEditor) -> None:
-    atac_chip(run, peak_caller="macs2")
+    atac_chip(run, peak_caller="macs2", control=False)
     run.add_outputs("tss_enrich", lambda _: {"tss_large_plot": ("tss.png", PNG)})
     run.per_call("fraglen_stat_pe", "filter", lambda _: {"fraglen_dist_plot": ("frag.png", PNG)})
 
 
 def chip(run: RunEditor, peak_caller: str) -> None:
     """ChIP adds the cross-correlation plot below an ``align_R1`` of the same R1 fastqs."""
-    atac_chip(run, peak_caller)
+    atac_chip(run, peak_caller, control=True)
     for shard, fastqs in run.raw_inputs("align", "fastqs_R1"):
         start = run.add_call("align_R1", [], shard, {"bam": ("R1.bam", f"R1 bam {shard}")},
                              fastqs_R1=fastqs)
@@ -167,6 +172,7 @@ def star_log(shard: int) -> dict[str, str]:
 
 
 def mirna(run: RunEditor) -> None:
+    """Shaped like the real runs' STAR QC (../shared/fixtures/cromwell/mirna_qc/*_star_qc.json)."""
     run.add_outputs("star", lambda s: {"star_qc_json": ("star_qc.json", {
         "aligned_reads": {"aligned_reads": 5_873_570 * rep(s)},
         "expressed_mirnas": {"expressed_mirnas": 390 + s},
@@ -196,6 +202,8 @@ GENE_TYPE_COUNTS = {"spikein": 120_000, "rRNA": 40_000, "Mt_rRNA": 90_000, "miRN
 
 
 def bulk_rna(run: RunEditor) -> None:
+    """rna-seq-pipeline src/align.py (star_log_qc, samtools_*_flagstat from qc_utils),
+    rsem_quant.py, mad_qc.py (MAD.R) and rna_qc.py (gene_type_count)."""
     run.add_outputs("align", lambda s: {
         "log_json": ("Log.final.out.json", {"star_log_qc": star_log(s)}),
         "genome_flagstat_json": ("genome_flagstat.json",
@@ -209,17 +217,22 @@ def bulk_rna(run: RunEditor) -> None:
             "MAD of log ratios": 0.231, "Pearson correlation": 0.97,
             "Spearman correlation": 0.93, "SD of log ratios": 0.39}}),
         "madQCplot": ("mad_qc.png", PNG)})
-    run.per_call("rna_qc", "align", lambda s: {"rnaQC": ("rna_qc.json", {
+    # rna-seq-pipeline.wdl: rna_qc reads the redacted anno_pbam bams when there are some
+    rna_qc_input = "anno_pbam" if run.calls("anno_pbam") else "align"
+    run.per_call("rna_qc", rna_qc_input, lambda s: {"rnaQC": ("rna_qc.json", {
         "gene_type_count": {k: v * rep(s) for k, v in GENE_TYPE_COUNTS.items()}})})
 
 
 def long_read_rna(run: RunEditor) -> None:
+    """long-read-rna-pipeline src/make_minimap_qc.py, calculate_number_of_genes_detected.py
+    and calculate_correlation.py (one QCMetric section per value)."""
     run.add_outputs("minimap2", lambda s: {"mapping_qc": ("mapping_qc.json", {
-        "full_length_non_chimeric_reads": {"flnc": str(452_812 * rep(s))},
-        "mapping_rate": {"mapping_rate": "0.9231"}})})
+        "full_length_non_chimeric_reads": {"flnc": 452_812 * rep(s)},
+        "number_of_mapped_reads": {"mapped": 418_000 * rep(s)},
+        "mapping_rate": {"mapping_rate": 0.9231}})})
     run.add_outputs("create_abundance_from_talon_db", lambda s: {
         "number_of_genes_detected": ("genes_detected.json", {
-            "number_of_genes_detected": {"number_of_genes_detected": str(12_345 + s)}})})
+            "number_of_genes_detected": {"number_of_genes_detected": 12_345 + s}})})
     run.pooled("calculate_spearman", "create_abundance_from_talon_db", {
         "spearman": ("spearman.json", {"replicates_correlation": {"spearman_correlation": 0.91}})})
 
@@ -282,6 +295,8 @@ def picard_duplication_text(shard: int) -> str:
 
 
 def dnase(run: RunEditor) -> None:
+    """The ``analysis.qc`` struct of dnase-seq-pipeline (wdl/structs/qc.wdl: QC,
+    UnfilteredBamQC, NuclearBamQC, PeaksQC, FootprintsQC)."""
     def qc(shard: int) -> dict[str, Any]:
         def file(name: str, content: Content) -> str:
             return run.write("dnase_replicate", shard, name, content)
@@ -289,6 +304,7 @@ def dnase(run: RunEditor) -> None:
         n = rep(shard)
         return {
             "unfiltered_bam_qc": {
+                "bamcounts": file("unfiltered.bamcounts.txt", f"total\t{40_000_000 * n}\n"),
                 "flagstats": file("unfiltered.flagstat.qc", flagstat_text(shard)),
                 "trimstats": file("trimstats.txt", f"trimmed {1000 * n} of {40_000_000 * n}\n"),
                 "stats": file("unfiltered.stats.txt", samtools_stats_text(shard))},
@@ -314,8 +330,9 @@ def dnase(run: RunEditor) -> None:
                 "one_percent_footprints_count": 120_000 * n,
                 "dispersion_model": file("dispersion_model.json", {"mu": [1.0, 2.0], "r": n})}}
 
-    for call in run.calls("dnase_replicate"):
-        call["outputs"]["analysis"]["qc"] = qc(call["shardIndex"])
+    for task in ("dnase_replicate", "dnase_replicate_no_footprints"):
+        for call in run.calls(task):
+            call["outputs"]["analysis"]["qc"] = qc(call["shardIndex"])
 
 
 # --- WGBS, Hi-C and megamap, Segway -------------------------------------------------------
@@ -325,13 +342,18 @@ def wgbs(run: RunEditor) -> None:
     stats = dict(line.split(":\t") for line in samtools_stats_text(0).replace("SN\t", "")
                  .splitlines() if ":\t" in line)
     run.per_call("qc_report", "map", lambda s: {
+        # wgbs-pipeline wgbs_pipeline/parse_map_qc_html.py (its test's expected keys)
         "portal_map_qc_json": ("map_qc.json", {
-            "general_reads": 200_000_000 * rep(s), "general_fragments": 100_000_000,
-            "sequenced_reads": 200_000_000, "pct_sequenced_reads": 1.0,
+            "sequenced_reads": 400_000 * rep(s), "pct_sequenced_reads": 1.0,
+            "general_reads": 358_466 * rep(s), "pct_general_reads": 0.8962,
             "reads_in_control_sequences": 0, "pct_reads_in_control_sequences": 0.0,
-            "unique_fragments": 90_000_000, "pct_unique_fragments": 0.9,
-            "correct_pairs": 88_000_000, "pct_correct_pairs": 0.88,
-            "bisulfite_conversion_rate": 0.996}),
+            "reads_under_conversion_control": 12_349, "pct_reads_under_conversion_control": 0.0309,
+            "reads_over_conversion_control": 0, "pct_reads_over_conversion_control": 0.0,
+            "unmapped_reads": 29_185, "pct_unmapped_reads": 0.073,
+            "bisulfite_reads_c2t": 192_236, "pct_bisulfite_reads_c2t": 0.4806,
+            "bisulfite_reads_g2a": 178_579, "pct_bisulfite_reads_g2a": 0.4464,
+            "unique_fragments": 156_841, "pct_unique_fragments": 0.7842,
+            "conversion_rate": 0.9986559741624927, "correct_pairs": 179_763}),
         "map_qc_mapq_plot_png": ("mapq.png", PNG),
         "map_qc_insert_size_plot_png": ("insert_size.png", PNG)})
     run.per_call("calculate_average_coverage", "map", lambda s: {
@@ -345,15 +367,10 @@ def wgbs(run: RunEditor) -> None:
 
 
 def hic_stats(shard: int) -> dict[str, Any]:
-    n = rep(shard)
-    return {"total": 1_000_000_000 * n, "total_unmapped": 20_000_000, "pct_unmapped": 2.0,
-            "total_single_alignment": 50_000_000, "pct_single_alignment": 5.0,
-            "total_ligations": 400_000_000, "pct_ligations": 40.0, "hic_contacts": 700_000_000 * n,
-            "inter_chromosomal": 150_000_000, "intra_chromosomal": 550_000_000,
-            "long_range_greater_than_20kb": 300_000_000, "short_range_less_than_20kb": 250_000_000}
+    return juicer_stats_json(4_079_509 * rep(shard))
 
 
-HIC_STATS_TEXT = "Sequenced Read Pairs:  1,000,000,000\nNormal Paired: 700,000,000 (70.00%)\n"
+HIC_STATS_TEXT = juicer_stats_text("synthetic")
 MAPQ = (1, 30)  # the Hi-C pipeline makes one map per MAPQ threshold
 
 
@@ -385,3 +402,20 @@ def segway(run: RunEditor) -> None:
               "signal_distribution_tab")
     run.per_call("segtools", "segway_annotate", lambda s: {
         key: (f"{key}.tab", f"label\tcount\n0\t{100 * rep(s)}\n") for key in tables})
+
+
+# the QC outputs of each variant's pipeline (diploidify and genophase post no QC)
+FOR_VARIANT: dict[str, Callable[[RunEditor], None]] = {
+    "atac": atac, "mirna": mirna, "wgbs": wgbs, "megamap": megamap, "segway": segway,
+    **{v: partial(chip, peak_caller="spp") for v in (
+        "tf_chip", "tf_chip_pbam", "tf_chip_peak_call_only", "tf_chip_bwa_control_fastqs",
+        "control_chip", "control_chip_pbam", "chip_map_only")},
+    **{v: partial(chip, peak_caller="macs2") for v in (
+        "histone_chip", "histone_chip_pbam", "histone_chip_peak_call_only", "mint_chip",
+        "mint_chip_peak_call_only")},
+    **dict.fromkeys(("bulk_rna", "bulk_rna_no_kallisto", "bulk_rna_pbam"), bulk_rna),
+    **dict.fromkeys(("long_read_rna_no_spikeins", "long_read_rna_one_spikein",
+                     "long_read_rna_two_or_more_spikeins"), long_read_rna),
+    **dict.fromkeys(("dnase", "dnase_no_footprints", "dnase_starch_from_bam"), dnase),
+    **dict.fromkeys(("hic", "hic_intact", "hic_low_contact", "hic_intact_low_contact"), hic),
+}

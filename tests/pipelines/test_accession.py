@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from graphlib import TopologicalSorter
@@ -67,10 +68,10 @@ FAMILIES = [
            qc_inputs.long_read_rna),
     Family("dnase", "dnase", "DNase-seq", qc_inputs.dnase),
     Family("wgbs", "wgbs", "whole-genome shotgun bisulfite sequencing", qc_inputs.wgbs),
-    Family("hic", "hic", "in situ Hi-C", qc_inputs.hic),
-    Family("megamap", "megamap", "in situ Hi-C", qc_inputs.megamap),
-    Family("diploidify", "diploidify", "in situ Hi-C"),
-    Family("genophase", "genophase", "in situ Hi-C"),
+    Family("hic", "hic", "HiC", qc_inputs.hic),
+    Family("megamap", "megamap", "HiC", qc_inputs.megamap),
+    Family("diploidify", "diploidify", "HiC"),
+    Family("genophase", "genophase", "HiC"),
     Family("segway", "segway", "DNase-seq", qc_inputs.segway),
     Family("mirna", "mirna", "microRNA-seq", qc_inputs.mirna),
     Family("atac", "atac", "ATAC-seq", qc_inputs.atac),
@@ -89,7 +90,8 @@ def test_family_accessions_into_the_local_portal(family, tmp_path):
     receipts = {f["id"]: f for s in steps.values() for f in s["files"]}
     qc = {"quality_metrics": {i: q for s in steps.values()
                               for i, q in s["quality_metrics"]["quality_metrics"].items()}}
-    result = analysis(run, pre, list(receipts.values()))
+    with local_schema_gap(pre["dataset"]):
+        result = analysis(run, pre, list(receipts.values()))
 
     assert_files_posted(run, pre, step_runs, receipts)
     assert_quality_metrics_posted(run, pre, receipts, qc)
@@ -112,7 +114,7 @@ def prepare(family: Family, tmp_path: Path) -> tuple[Run, Variant]:
 
     db = tmp_path / "portal.sqlite"
     settings = {"metadata": str(metadata_path), "pipeline": family.name,
-                "server": f"local:{db}", "lab": "demo-lab", "award": "DEMO-AWARD",
+                "server": f"local:{db}", "lab": "encode-awg", "award": "DEMO-AWARD",
                 "rundir": str(tmp_path / "results"), "force": False,
                 **({"annotation": ANNOTATION} if variant.needs_annotation else {})}
     run_job("plan", tmp_path / "results", None, json.dumps(settings))
@@ -122,8 +124,22 @@ def prepare(family: Family, tmp_path: Path) -> tuple[Run, Variant]:
     return run, variant
 
 
-# File properties whose 4.8.4 values the local portal's file schema does not know yet
-SCHEMA_GAPS = ("output_type", "filter_type", "pseudo_haplotype")
+# Properties whose real-portal values the local portal's hand-written schemas do not know
+# yet (the current output types, the portal's assay term "HiC"); they go once the local portal
+# validates with the real profiles (issue 10)
+SCHEMA_GAPS = ("output_type", "filter_type", "pseudo_haplotype", "assay_term_name")
+
+
+@contextmanager
+def local_schema_gap(what: str) -> Iterator[None]:
+    """A refusal that names only known gaps of the local portal's schemas is an xfail."""
+    try:
+        yield
+    except PortalValidationError as e:
+        problems = [f"{path}: {message}" for path, message in e.errors]
+        if all(any(gap in problem for gap in SCHEMA_GAPS) for problem in problems):
+            pytest.xfail(f"the local portal's schemas refuse {what}: {'; '.join(problems)}")
+        raise
 
 
 def accession_steps(run: Run, pre: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -133,14 +149,8 @@ def accession_steps(run: Run, pre: dict[str, Any]) -> dict[str, dict[str, Any]]:
                                if plan.files_of(s)}).static_order()
     steps: dict[str, dict[str, Any]] = {}
     for rule in order:
-        try:
+        with local_schema_gap(rule):
             steps[rule] = run_step(run, rule, pre, [steps[p] for p in plan.parent_steps(rule)])
-        except PortalValidationError as e:
-            problems = [f"{path}: {message}" for path, message in e.errors]
-            if all(any(gap in problem for gap in SCHEMA_GAPS) for problem in problems):
-                pytest.xfail(f"the local portal's file schema refuses a file of {rule}: "
-                             f"{'; '.join(problems)}")
-            raise
     return steps
 
 
@@ -171,6 +181,11 @@ def portal_objects(plan: Plan, assay: str) -> list[dict[str, Any]]:
              "analysis_step": f"/analysis-steps/{step_name}/", "minor_version": int(minor),
              "status": "released"}]
     objects += [input_file(plan, uri, n) for n, uri in enumerate(plan.portal_inputs)]
+    if plan.steps_file.quality_standard:  # the analysis links to it
+        name = plan.steps_file.quality_standard.strip("/").rsplit("/", 1)[-1]
+        objects.append({"@id": plan.steps_file.quality_standard,
+                        "@type": ["QualityStandard", "Item"], "name": name,
+                        "definitions": [], "status": "released"})
     return objects
 
 

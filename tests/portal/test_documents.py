@@ -28,7 +28,7 @@ def _png(width: int, height: int) -> bytes:
 
 def _document(download: str, mime: str, data: bytes, **attachment) -> dict:
     href = f"data:{mime};base64,{base64.b64encode(data).decode()}"
-    return {"aliases": [f"demo-lab:doc-{download}"], "document_type": "workflow metadata",
+    return {"aliases": [f"encode-awg:doc-{download}"], "document_type": "workflow metadata",
             "lab": DEMO_LAB, "award": DEMO_AWARD,
             "attachment": {"download": download, "href": href, **attachment}}
 

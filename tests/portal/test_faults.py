@@ -23,16 +23,16 @@ def test_many_posts_under_errors_and_drops_create_no_duplicates(portal):
     runs_before, files_before = _count(portal, "AnalysisStepRun"), _count(portal, "File")
     portal.client.retries = 10  # a lookup by alias is two requests (301 to the @id), each may fail
     portal.app.faults.configure(FaultConfig(error_rate=0.2, drop_rate=0.3, seed=7))
-    runs = [portal.client.post("analysis_step_run", step_run(f"demo-lab:run-{i}"))
+    runs = [portal.client.post("analysis_step_run", step_run(f"encode-awg:run-{i}"))
             for i in range(N)]
-    files = [portal.client.post("file", bam(f"demo-lab:bam-{i}")) for i in range(N)]
+    files = [portal.client.post("file", bam(f"encode-awg:bam-{i}")) for i in range(N)]
     portal.app.faults.configure(FaultConfig())
     assert portal.client.request_counts["POST"] > 2 * N  # faults did happen
     assert _count(portal, "AnalysisStepRun") - runs_before == N
     assert _count(portal, "File") - files_before == N
     assert len({r["@id"] for r in runs}) == N and len({f["@id"] for f in files}) == N
     for i, created in enumerate(files):
-        assert portal.client.get(f"demo-lab:bam-{i}", database=True)["@id"] == created["@id"]
+        assert portal.client.get(f"encode-awg:bam-{i}", database=True)["@id"] == created["@id"]
 
 
 def test_posts_without_aliases_are_recognised_by_md5_after_a_drop(portal):
@@ -61,8 +61,8 @@ def test_reads_and_patches_are_retried_through_503s(portal):
     portal.app.faults.configure(FaultConfig(error_rate=0.5, seed=11))
     for _ in range(10):
         assert portal.client.get(R1)["@id"] == R1
-    patched = portal.client.patch(created["@id"], {"aliases": ["demo-lab:renamed"]})
-    assert patched["aliases"] == ["demo-lab:renamed"]
+    patched = portal.client.patch(created["@id"], {"aliases": ["encode-awg:renamed"]})
+    assert patched["aliases"] == ["encode-awg:renamed"]
     assert portal.client.request_counts["GET"] > 10
 
 

@@ -39,7 +39,7 @@ def test_serve_prints_its_url_and_accepts_the_given_key_pair(tmp_path):
         assert url.startswith("http://127.0.0.1:")
         client = PortalClient(url, "CLIKEY01", "clisecretclisecr", **FAST)
         assert client.get(R1)["@id"] == R1
-        assert client.post("analysis_step_run", step_run())["lab"] == "/labs/demo-lab/"
+        assert client.post("analysis_step_run", step_run())["lab"] == "/labs/encode-awg/"
 
 
 def test_serve_with_tls_names_the_ca_bundle(tmp_path):

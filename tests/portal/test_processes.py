@@ -19,9 +19,9 @@ WORKER = textwrap.dedent("""
     client = PortalClient(f"local:{db}", "DEMOKEY1", "demosecretdemose")
     step = "/analysis-step-versions/atac-seq-alignment-step-v-2-1/"
     for i in range(12):
-        for alias in (f"demo-lab:{name}-{i}", f"demo-lab:shared-{i % 4}"):
+        for alias in (f"encode-awg:{name}-{i}", f"encode-awg:shared-{i % 4}"):
             client.post("analysis_step_run", {"aliases": [alias], "analysis_step_version": step,
-                        "lab": "/labs/demo-lab/", "award": "/awards/DEMO-AWARD/"})
+                        "lab": "/labs/encode-awg/", "award": "/awards/DEMO-AWARD/"})
 """)
 
 

@@ -19,7 +19,7 @@ R1 = "/files/TSTFF000001/"
 def test_get_by_every_identifier_kind_returns_the_same_object(portal):
     by_id = portal.client.get(R1)
     assert by_id["accession"] == "TSTFF000001"
-    for identifier in ("TSTFF000001", by_id["uuid"], "demo-lab:rep1_R1.fastq.gz",
+    for identifier in ("TSTFF000001", by_id["uuid"], "encode-awg:rep1_R1.fastq.gz",
                        f"md5:{demo_md5('rep1_R1.fastq.gz')}", f"/{by_id['uuid']}/"):
         assert portal.client.get(identifier)["@id"] == R1, identifier
 
@@ -168,5 +168,7 @@ def test_profiles_are_served(portal):
         schema = session.get(f"{portal.client.server}/profiles/file.json").json()
     else:
         schema = requests.get(f"{portal.url}/profiles/file.json", timeout=10).json()
-    assert "md5sum" in schema["required"]
+    assert {"required": ["dataset", "file_format", "output_type", "award", "lab", "md5sum"]} \
+        in schema["anyOf"]
+    assert schema["identifyingProperties"] == ["uuid", "accession", "aliases"]
     assert "IDR thresholded peaks" in schema["properties"]["output_type"]["oneOf"][0]["enum"]

@@ -9,7 +9,7 @@ import pytest
 from services import serve_portal
 
 from encode_accession.errors import InputError
-from encode_accession.portal import PortalClient, PortalError
+from encode_accession.portal import PortalClient, PortalError, PortalTLSError
 from encode_accession.portal.local import FaultConfig, LocalPortal, PortalApp
 from encode_accession.portal.local.demo import DEMO_KEY_ID, DEMO_SECRET
 from encode_accession.portal.servers import resolve_server
@@ -38,8 +38,9 @@ def test_https_portal_is_trusted_with_its_certificate_as_ca_bundle(https_portal)
 def test_https_portal_without_the_ca_bundle_fails_verification_at_once(https_portal):
     url, _ = https_portal
     client = PortalClient(url, DEMO_KEY_ID, DEMO_SECRET, **FAST)
-    with pytest.raises(PortalError, match="TLS verification failed"):
+    with pytest.raises(PortalTLSError, match="not trusted") as caught:
         client.get(R1)
+    assert "ca_bundle" in str(caught.value) and "REQUESTS_CA_BUNDLE" in str(caught.value)
     assert client.request_counts["GET"] == 1
 
 

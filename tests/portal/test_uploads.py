@@ -22,7 +22,7 @@ from .payloads import R1, bam
 CONTENT = b"alignment bytes\n"
 
 
-def _bam_for(content: bytes, alias: str = "demo-lab:bam-1") -> dict:
+def _bam_for(content: bytes, alias: str = "encode-awg:bam-1") -> dict:
     return bam(alias, md5sum=hashlib.md5(content).hexdigest(), file_size=len(content))
 
 

@@ -11,7 +11,7 @@ import pytest
 from encode_accession.portal import PortalClient
 from encode_accession.qc import Metric
 
-ATTRIBUTION = {"lab": "/labs/demo-lab/", "award": "/awards/DEMO-AWARD/"}
+ATTRIBUTION = {"lab": "/labs/encode-awg/", "award": "/awards/DEMO-AWARD/"}
 DEMO_FILE = "/files/TSTFF000001/"
 
 

@@ -116,3 +116,42 @@ HOTSPOT1_SPOT = """\
            total tags  hotspot tags    SPOT
              38123456      14212345  0.3728
 """
+
+
+def juicer_stats_json(read_pairs: int) -> dict:
+    """hic-pipeline's ``jsonify_stats.py`` output (hic_pipeline/jsonify_stats.py; keys as in
+    its tests/python/test_jsonify_stats.py) for Juicer's statistics of ``read_pairs`` pairs."""
+    def share(fraction: float) -> int:
+        return int(read_pairs * fraction)
+
+    stats: dict = {"run_type": "paired-ended", "sequenced_read_pairs": read_pairs,
+                   "avg_insert_size": 0, "library_complexity_estimate": share(15.8),
+                   "lior_convergence": 8111}
+    for key, fraction, pct in (("no_chimera_found", 0.0022, 0.22),
+                               ("one_or_both_reads_unmapped", 0.0022, 0.22),
+                               ("2_alignments", 0.6184, 61.84),
+                               ("2_alignments_a_b", 0.0, 0.0),
+                               ("2_alignments_a1_a2b_a1b2_b1a2", 0.6184, 61.84),
+                               ("3_or_more_alignments", 0.0077, 0.77)):
+        stats.update({key: share(fraction), f"pct_{key}": pct})
+    for key, fraction, sequenced, unique in (
+            ("total_unique", 0.6064, 60.64, 98.07), ("total_duplicates", 0.012, 1.2, 1.93),
+            ("below_mapq_threshold", 0.0538, 5.38, 8.87),
+            ("hic_contacts", 0.5526, 55.26, 91.13),
+            ("inter_chromosomal", 0.1254, 12.54, 20.68),
+            ("intra_chromosomal", 0.4272, 42.72, 70.45),
+            ("short_range_less_than_500bp", 0.054, 5.4, 8.9),
+            ("short_range_500bp_to_5kb", 0.1187, 11.87, 19.58),
+            ("short_range_5kb_to_20kb", 0.0425, 4.25, 7.0),
+            ("long_range_greater_than_20kb", 0.212, 21.2, 34.97)):
+        stats.update({key: share(fraction), f"pct_sequenced_{key}": sequenced,
+                      f"pct_unique_{key}": unique})
+    stats.update({"pct_left_pair_type": 25.0, "pct_inner_pair_type": 25.0,
+                  "pct_outer_pair_type": 25.0, "pct_right_pair_type": 25.0})
+    return stats
+
+
+def juicer_stats_text(name: str) -> str:
+    """The start of Juicer's statistics report (the attached text), naming its source."""
+    return ("Read type: Paired End\nSequenced Read Pairs:  4079509\n"
+            f"No chimera found: 8979 (0.22%)\n# {name}\n")

@@ -11,13 +11,14 @@ import base64
 import json
 import struct
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from encode_accession.cromwell import Workflow, parse_metadata
 from encode_accession.plan import build_plan
-from encode_accession.qc import Metric, QcContext
-from encode_accession.steps import parse_steps
+from encode_accession.qc import PREFERRED_DEFAULT_VALUE, Metric, QcContext
+from encode_accession.steps import RULES_DIR, load_steps, parse_steps
 
 
 def png() -> bytes:
@@ -92,3 +93,10 @@ def contexts(run: FakeRun, steps: list[dict[str, Any]], replicates: int
 def attached(metric: Metric, prop: str) -> bytes:
     """The bytes of an attachment property, decoded from its data: URI."""
     return base64.b64decode(metric.properties[prop]["href"].partition("base64,")[2])
+
+
+def preferred_default_value(variant: str) -> Callable[[QcContext], float]:
+    """The ranking a bundled variant's steps file names as its ``preferred_default_metric``."""
+    metric = load_steps(RULES_DIR / f"{variant}.yaml").facts.preferred_default_metric
+    assert metric is not None, f"{variant}.yaml names no preferred_default_metric"
+    return PREFERRED_DEFAULT_VALUE[metric]

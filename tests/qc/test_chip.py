@@ -44,7 +44,7 @@ def qc_json(replicates: int) -> dict:
         },
         "lib_complexity": {"lib_complexity": {
             r: {"total_fragments": 11700000, "distinct_fragments": 9000000,
-                "positions_with_one_read": 7100000, "positions_with_two_reads": 1300000,
+                "positions_with_one_read": 7100000,
                 "NRF": 0.77, "PBC1": 0.79, "PBC2": 5} for r in [*reps, "ctl1"]}},
         "align_enrich": {
             "xcor_score": {r: {"subsampled_reads": 15000000, "estimated_fragment_len": 230,
@@ -52,11 +52,12 @@ def qc_json(replicates: int) -> dict:
                                "corr_phantom_peak": 0.224, "argmin_corr": 1500,
                                "min_corr": 0.2, "NSC": 1.26, "RSC": 1}
                            for r in reps},
-            "jsd": {r: {"pct_gen_enrich": 34.5, "auc": 0.38, "syn_auc": 0.49,
-                        "x_intercept": 0, "syn_x_intercept": 0.0, "elbow_pt": 0.62,
-                        "syn_elbow_pt": 0.5, "jsd": 0.12, "syn_jsd": 0.35,
-                        "pct_diff_enrich": 24.1, "diff_enrich": 0.2, "ch_div": 0.09,
-                        "syn_ch_div": 0.3} for r in reps},
+            # parse_jsd_qc with a control (--JSDsample): chip-seq-pipeline2
+            # src/encode_lib_log_parser.py
+            "jsd": {r: {"auc": 0.38, "syn_auc": 0.49, "x_intercept": 0,
+                        "syn_x_intercept": 0.0, "elbow_pt": 0.62, "syn_elbow_pt": 0.5,
+                        "jsd": 0.12, "syn_jsd": 0.35, "pct_genome_enrich": 34.5,
+                        "diff_enrich": 24.1, "ch_div": 0.09} for r in reps},
         },
         "replication": {"reproducibility": {"idr": idr}},
         "peak_stat": {"peak_region_size": {"idr_opt": {

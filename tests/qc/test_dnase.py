@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from encode_accession.qc import PREFERRED_DEFAULT_VALUE, build
+from encode_accession.qc import build
 from encode_accession.qc.parsers import (
     parse_flagstat,
     parse_hotspot1_spot_score,
@@ -23,7 +23,7 @@ from .formats import (
     PICARD_DUPLICATION_SE,
     SAMTOOLS_STATS,
 )
-from .synthetic import PDF, FakeRun, attached, contexts, step, wdl_file
+from .synthetic import PDF, FakeRun, attached, contexts, preferred_default_value, step, wdl_file
 
 DISPERSION_MODEL = {"params": {"r": [1.2, 1.4], "mu": [0.9, 3.1]}, "h": [[0, 1], [2, 3]]}
 INSERT_SIZE_INFO = "insert_size_mean\t187.2\ninsert_size_median\t171\n"
@@ -199,7 +199,7 @@ def test_single_end_dnase_skips_trimstats_insert_sizes_and_library_size(tmp_path
 @pytest.mark.parametrize("family", ["dnase", "dnase_no_footprints"])
 def test_dnase_preferred_default_ranks_by_mapped_nuclear_reads(dnase, tmp_path, family):
     single_end = contexts(dnase_run(tmp_path / "se", paired=False), STEPS, 1)
-    value = PREFERRED_DEFAULT_VALUE[family]
+    value = preferred_default_value(family)
     signal = "dnase_replicate.analysis.normalized_density_bw"
     assert value(dnase[signal]) == 39200000
     assert value(single_end[signal]) == 24500000

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from encode_accession.qc import PREFERRED_DEFAULT_VALUE, build
+from encode_accession.qc import build
 
-from .synthetic import FakeRun, contexts, step, wdl_file
+from .synthetic import FakeRun, contexts, preferred_default_value, step, wdl_file
 
 FLNC = ("2087445", "1904312")
 
@@ -78,6 +78,6 @@ def test_long_read_correlation_is_shared_and_only_for_two_replicates(tmp_path, p
                                     "long_read_rna_two_or_more_spikeins"])
 def test_long_read_preferred_default_ranks_by_full_length_reads(tmp_path, family):
     ctx = contexts(long_read_run(tmp_path), STEPS, 2)
-    value = PREFERRED_DEFAULT_VALUE[family]
+    value = preferred_default_value(family)
     assert [value(ctx[f"create_abundance_from_talon_db.{i}.talon_abundance"])
             for i in (0, 1)] == [int(n) for n in FLNC]

@@ -56,14 +56,16 @@ def test_samtools_stats_reads_the_sn_summary_numbers_as_numbers():
     assert "1" not in stats and "CHK" not in stats  # only SN lines
 
 
-def test_picard_duplication_uses_the_portal_names_and_adds_read_totals():
+def test_picard_duplication_uses_the_portal_names_and_counts_reads_as_two_per_pair():
+    """Reads Examined / Read Duplicates count reads: 2 x pairs + unpaired (the schema's
+    "Total number of paired and unpaired reads examined", and the reference's qc_utils)."""
     metrics = parse_picard_duplication(PICARD_DUPLICATION_PE)
     assert metrics == {
         "Estimated Library Size": 142000000, "Percent Duplication": 0.061741,
         "Read Pair Duplicates": 1200000, "Read Pair Optical Duplicates": 30000,
         "Read Pairs Examined": 19500000, "Unpaired Reads Examined": 200000,
         "Unmapped Reads": 800000, "Unpaired Read Duplicates": 10000,
-        "Reads Examined": 19700000, "Read Duplicates": 1210000}
+        "Reads Examined": 2 * 19500000 + 200000, "Read Duplicates": 2 * 1200000 + 10000}
 
 
 def test_picard_duplication_of_single_end_reads_has_an_empty_library_size():
@@ -73,9 +75,9 @@ def test_picard_duplication_of_single_end_reads_has_an_empty_library_size():
     assert metrics["Read Duplicates"] == 1500000
 
 
-def test_hotspot1_spot_score_reads_the_line_after_the_header():
+def test_hotspot1_spot_score_reads_the_line_after_the_header_under_the_schema_names():
+    """hotspot-quality-metric's total_tags, hotspot_tags and spot1_score (not the titles)."""
     assert parse_hotspot1_spot_score(HOTSPOT1_SPOT) == {
-        "# of read tags provided": 38123456, "# of read tags that were in hotspots": 14212345,
-        "SPOT1 score": 0.3728}
+        "total_tags": 38123456, "hotspot_tags": 14212345, "spot1_score": 0.3728}
     with pytest.raises(ValueError):
         parse_hotspot1_spot_score("total tags  hotspot tags    SPOT\n")

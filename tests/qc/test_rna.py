@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from encode_accession.qc import PREFERRED_DEFAULT_VALUE, build
+from encode_accession.qc import build
 
-from .synthetic import FakeRun, attached, contexts, png, step, wdl_file
+from .synthetic import FakeRun, attached, contexts, png, preferred_default_value, step, wdl_file
 
 STAR_LOG = {
     "Started job on": "Feb 16 23:45:04", "Started mapping on": "Feb 16 23:49:02",
@@ -197,6 +197,6 @@ def test_redacted_bams_get_star_and_flagstats_from_align_without_sequence_detail
 def test_bulk_rna_preferred_default_ranks_by_uniquely_mapped_reads(tmp_path, family):
     pbam = family.endswith("pbam")
     ctx = contexts(rna_run(tmp_path, pbam=pbam), PBAM_STEPS if pbam else STEPS, 2)
-    value = PREFERRED_DEFAULT_VALUE[family]
+    value = preferred_default_value(family)
     assert [value(ctx[f"rsem_quant.{i}.genes_results"]) for i in (0, 1)] == [49542908,
                                                                              49542909]

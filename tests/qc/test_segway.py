@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from encode_accession.qc import PREFERRED_DEFAULT_VALUE, build
+from encode_accession.qc import build
 
-from .synthetic import FakeRun, attached, contexts, step, wdl_file
+from .synthetic import FakeRun, attached, contexts, preferred_default_value, step, wdl_file
 
 TABLES = {
     "feature_aggregation_tab": ("feature_aggregation.tab",
@@ -33,5 +33,5 @@ def test_segway_attaches_the_four_segtools_tables_as_text(tmp_path, portal_accep
         assert metric.properties[key]["download"] == f"{name}.txt"  # the portal needs .txt
         assert metric.properties[key]["type"] == "text/plain"
         assert attached(metric, key).decode() == text
-    assert PREFERRED_DEFAULT_VALUE["segway"](ctx) == PREFERRED_DEFAULT_VALUE["diploidify"](ctx)
+    assert preferred_default_value("segway")(ctx) == preferred_default_value("diploidify")(ctx)
     portal_accepts(metric)

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from encode_accession.qc import PREFERRED_DEFAULT_VALUE, build
+from encode_accession.qc import build
 from encode_accession.qc.parsers import parse_samtools_stats
 
 from .formats import SAMTOOLS_STATS
-from .synthetic import FakeRun, contexts, png, step, wdl_file
+from .synthetic import FakeRun, contexts, png, preferred_default_value, step, wdl_file
 
 GEMBS_REPORT = {
     "sequenced_reads": 400000, "pct_sequenced_reads": 1.0, "general_reads": 358466,
@@ -107,6 +107,6 @@ def test_cpg_correlation_is_shared_and_only_for_two_replicates(wgbs, tmp_path, p
 
 
 def test_wgbs_preferred_default_ranks_by_the_general_reads_of_the_files_replicate(wgbs):
-    value = PREFERRED_DEFAULT_VALUE["wgbs"]
+    value = preferred_default_value("wgbs")
     assert [value(wgbs[f"extract.{i}.cpg_bed_no_header"]) for i in (0, 1)] == [358466,
                                                                                358467]

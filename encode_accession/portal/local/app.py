@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
 from .auth import User, authenticate, can_edit, check_can_edit, require_user
@@ -20,11 +21,14 @@ from .faults import DROP_CONNECTION, Faults
 from .identity import resolve
 from .portal import RENEWABLE_STATUSES, UPLOAD_SHEET, LocalPortal
 from .problems import HTTPProblem
-from .profiles import schema_for
+from .profiles import profiles
 from .search import search
 from .store import Item
 
 _EMBEDDED_FRAMES = ("embedded", "page")
+# Largest request body accepted: room for a document with a big metadata.json attached, while
+# a runaway body is refused (413) before it is read into memory.
+DEFAULT_MAX_BODY_BYTES = 64 << 20
 log = logging.getLogger(__name__)
 
 
@@ -37,12 +41,24 @@ def _result(graph: list[dict[str, Any]], status: int = 200, **headers: str) -> R
                          headers)
 
 
+def _annotated(item_type: str, admin: bool) -> dict[str, Any]:
+    schema = dict(profiles().schema(item_type))
+    schema["@type"] = ["JSONSchema"]
+    if not admin:
+        schema["properties"] = {
+            name: {**spec, "readonly": True} if "permission" in spec else spec
+            for name, spec in schema["properties"].items()}
+    return schema
+
+
 class PortalApp:
     """The WSGI application; `portal` holds the data, `faults` the injected misbehaviour."""
 
-    def __init__(self, portal: LocalPortal, faults: Faults | None = None) -> None:
+    def __init__(self, portal: LocalPortal, faults: Faults | None = None, *,
+                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
         self.portal = portal
         self.faults = faults or Faults()
+        self.max_body_bytes = max_body_bytes
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
@@ -51,7 +67,9 @@ class PortalApp:
     def handle(self, request: Request) -> Response:
         failure = self.faults.before_request()
         if failure:
-            response = json_response(HTTPProblem(failure, "injected fault").body(), failure)
+            retry_after = self.faults.config.retry_after
+            response = json_response(HTTPProblem(failure, "injected fault").body(), failure,
+                                     {"Retry-After": retry_after} if retry_after else None)
         else:
             try:
                 user = authenticate(self.portal.store, request.authorization,
@@ -76,7 +94,7 @@ class PortalApp:
             return self._get(request, path, user)
         if request.mimetype != "application/json":
             raise HTTPProblem(415, f"{request.mimetype or 'None'} is not 'application/json'")
-        body = request.get_json(silent=True)
+        body = self._json_body(request)
         if not isinstance(body, dict):
             raise HTTPProblem(400, "The request body must be a JSON object")
         user = require_user(user)
@@ -96,6 +114,19 @@ class PortalApp:
             item = self.portal.update(self._item(path), body, user)
             return _result([self._with_credentials(item, user)])
         raise HTTPProblem(405, f"{method} is not supported here; use POST or PATCH")
+
+    def _json_body(self, request: Request) -> Any:
+        """The decoded body: 413 past the size limit (checked before reading), 400 for bytes
+        that are not JSON or nest too deeply for the decoder."""
+        request.max_content_length = self.max_body_bytes
+        try:
+            return json.loads(request.get_data())
+        except RequestEntityTooLarge:
+            raise HTTPProblem(413, f"the request body is larger than {self.max_body_bytes} "
+                                   "bytes") from None
+        except (ValueError, RecursionError):
+            raise HTTPProblem(400, "The request body is not valid JSON (or nests too "
+                                   "deeply)") from None
 
     def _item(self, path: str) -> Item:
         item = resolve(self.portal.store, self.portal.types, path)
@@ -128,7 +159,7 @@ class PortalApp:
         if path.rstrip("/") == "/search":
             return self._search(args, request.full_path)
         if path.startswith("/profiles"):
-            return self._profiles(path)
+            return self._profiles(path, user)
         if path.rstrip("/") == "/_indexer":
             return json_response({"status": "waiting"})
         if "@@upload" in path:
@@ -162,14 +193,25 @@ class PortalApp:
         status, body = search(self.portal.context(), args, url, refresh=self.portal.check_upload)
         return json_response(body, status)
 
-    def _profiles(self, path: str) -> Response:
+    def _profiles(self, path: str, user: User | None) -> Response:
+        """snovault schema_views: `/profiles/` maps type names to profiles (+ `_subtypes`),
+        `/profiles/<type>.json` one; properties the caller may not set are `readonly`."""
         name = path.removeprefix("/profiles").strip("/").removesuffix(".json")
+        admin = bool(user and user.admin)
+        served = [t for t in self.portal.types.all if t.item_type in profiles()]
         if not name:
-            return json_response({t.name: schema_for(t) for t in self.portal.types.all})
+            body: dict[str, Any] = {t.name: _annotated(t.item_type, admin) for t in served}
+            subtypes: dict[str, list[str]] = {}
+            for itype in served:
+                for base in itype.bases:
+                    subtypes.setdefault(base, []).append(itype.name)
+            body["_subtypes"] = subtypes
+            body["@type"] = ["JSONSchemas"]
+            return json_response(body)
         itype = self.portal.types.lookup(name)
-        if itype is None:
-            raise HTTPProblem(404, path)
-        return json_response(schema_for(itype))
+        if itype is None or itype not in served:
+            raise HTTPProblem(404, name)
+        return json_response(_annotated(itype.item_type, admin))
 
     def _download(self, path: str) -> Response:
         base, _, rest = path.partition("@@download/")

@@ -22,7 +22,8 @@ class FaultConfig:
     latency_ms: float = 0.0
     error_rate: float = 0.0
     drop_rate: float = 0.0
-    error_status: int = 503
+    error_status: int = 503  # e.g. 429 to test throttling
+    retry_after: str = ""  # Retry-After header of injected errors: seconds or an HTTP-date
     seed: int | None = None
 
 

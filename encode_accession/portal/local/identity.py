@@ -11,10 +11,10 @@ import random
 import re
 import uuid as uuidlib
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
+from ..profiles import is_accession
 from .problems import HTTPProblem
-from .profiles import file_schema_tables
 from .store import Item, Store
 from .types import ItemType, TypeRegistry
 
@@ -22,6 +22,10 @@ UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 MD5_RULES = ("current", "strict")
 PIPELINE_LAB = "/labs/encode-processing-pipeline/"
 _ACCESSION_TRIES = 10
+# encoded src/encoded/types/file.py RAW_OUTPUT_TYPES: the files whose md5 must be unique.
+MD5_CONSTRAINED_OUTPUT_TYPES = frozenset({"reads", "rejected reads", "raw data",
+                                          "reporter code counts", "intensity values",
+                                          "idat red channel", "idat green channel"})
 
 
 def new_uuid() -> str:
@@ -92,7 +96,7 @@ def md5_key_claim(store: Store, props: dict[str, Any], uuid: str,
     holder = store.get(owner) if owner and owner != uuid else None
     if holder is None or holder.props.get("status") == "replaced":
         return [key]
-    constrained = props.get("output_type") in file_schema_tables()["md5_constrained_output_types"]
+    constrained = props.get("output_type") in MD5_CONSTRAINED_OUTPUT_TYPES
     if rule == "strict":
         constrained = constrained or props.get("lab") != PIPELINE_LAB
     if constrained:
@@ -110,32 +114,81 @@ def check_conflicts(store: Store, keys: list[tuple[str, str]], uuid: str) -> Non
         raise conflict(taken)
 
 
-def lookup_name(store: Store, name: str) -> Item | None:
-    """A bare identifier, in the real portal's order: uuid, accession, alias-like keys."""
+def _contained(item: Item | None, type_name: str | None) -> Item | None:
+    """snovault `_allow_contained`: a collection only yields items of its type."""
+    return item if item and (type_name is None or type_name in item.types) else None
+
+
+def _collection_key(store: Store, type_name: str, itype: ItemType | None,
+                    name: str) -> Item | None:
+    """The collection's `unique_key` (encoded src/encoded/types: `lab:name`, `award:name`,
+    ..., `accession` for accessioned types; abstract collections such as Dataset too)."""
+    if itype is not None and itype.name_template:
+        owner = store.key_owner(f"{itype.item_type}:name", name)
+    elif itype is None or itype.accession_prefix:
+        owner = store.key_owner("accession", name)
+    else:
+        owner = None
+    return store.get(owner) if owner else None
+
+
+def in_collection(store: Store, types: TypeRegistry, type_name: str, name: str) -> Item | None:
+    """A collection's lookup (snovault `AbstractCollection.get` + encoded's alias rule):
+    uuid, then the collection's unique key, then an alias when the name has a colon."""
+    itype = types.lookup(type_name)
+    type_name = itype.name if itype and itype.name == type_name else type_name
+    if UUID_RE.match(name):
+        return _contained(store.get(name), type_name)
+    found = _contained(_collection_key(store, type_name, itype, name), type_name)
+    if found is None and ":" in name:
+        owner = store.key_owner("alias", name)
+        found = _contained(store.get(owner) if owner else None, type_name)
+    return found
+
+
+def at_root(store: Store, name: str) -> Item | None:
+    """The root's lookup (encoded `EncodedRoot.get`): uuid, accession, alias (with a colon),
+    external accession."""
     if UUID_RE.match(name):
         return store.get(name)
-    for namespace in ("accession", "alias", "external_accession"):
-        owner = store.key_owner(namespace, name)
-        if owner:
-            return store.get(owner)
+    owners = []
+    if is_accession(name):
+        owners.append(store.key_owner("accession", name))
+    if ":" in name:
+        owners.append(store.key_owner("alias", name))
+    owners.append(store.key_owner("external_accession", name))
+    owner = next((o for o in owners if o), None)
+    return store.get(owner) if owner else None
+
+
+def by_path(store: Store, types: TypeRegistry, path: str) -> Item | None:
+    """Traversal from the root: `/<collection>/<name>` or `/<name>`, any trailing slash."""
+    parts = [unquote(p) for p in path.split("/") if p]
+    if len(parts) == 1:
+        return at_root(store, parts[0])
+    if len(parts) == 2:
+        itype = types.by_collection(parts[0])
+        return in_collection(store, types, itype.name, parts[1]) if itype else None
     return None
 
 
+def find_link(store: Store, types: TypeRegistry, value: str, link_to: list[str]) -> Item | None:
+    """A link value as snovault's `linkTo` finds it: a path from the root; else, for one
+    target type, in that type's collection; for several, at the root."""
+    if not value:
+        return None
+    if value.startswith("/"):
+        return store.by_at_id(value) or by_path(store, types, value)
+    if len(link_to) == 1:
+        return in_collection(store, types, link_to[0], value)
+    return at_root(store, value)
+
+
 def resolve(store: Store, types: TypeRegistry, ref: str) -> Item | None:
-    """Any identifier a link or URL may use: @id, /collection/name/, uuid, accession, alias."""
+    """What a URL path or a stored link names: the @id itself, else the portal's lookup."""
     if not ref:
         return None
     if ref.startswith("/"):
-        found = store.by_at_id(ref) or store.by_at_id(quote(ref, safe="/"))
-        if found:
-            return found
-        parts = [p for p in ref.split("/") if p]
-        if len(parts) == 1:
-            return lookup_name(store, parts[0])
-        if len(parts) == 2:
-            itype = types.by_collection(parts[0])
-            item = lookup_name(store, parts[1])
-            if itype and item and itype.name in item.types:
-                return item
-        return None
-    return lookup_name(store, ref)
+        return store.by_at_id(ref) or store.by_at_id(quote(ref, safe="/")) or \
+            by_path(store, types, ref)
+    return at_root(store, ref)

@@ -6,7 +6,6 @@ is one store transaction, so concurrent processes cannot mint the same key twice
 
 from __future__ import annotations
 
-import copy
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from .identity import (
 )
 from .loader import load_file
 from .problems import HTTPProblem
-from .profiles import schema_for
+from .profiles import profiles
 from .store import Item, Store
 from .types import ItemType, registry
 from .uploads import UploadConfig, UploadStorage, verdict
@@ -79,15 +78,8 @@ class LocalPortal:
         check_can_create(user, itype.item_type)
         with self.store.write():
             checked = self.validator.check(itype, payload, user=user)
-            props = checked.props
-            for prop, spec in schema_for(itype)["properties"].items():
-                if "default" in spec and prop not in props:
-                    props[prop] = copy.deepcopy(spec["default"])
-            uuid = new_uuid()
-            props.update(date_created=datetime.now(UTC).isoformat(), submitted_by=user.at_id,
-                         schema_version="1")
-            if itype.accession_prefix:
-                props["accession"] = mint_accession(self.store, itype.accession_prefix)
+            props = {**profiles().defaults(itype.item_type), **checked.props}
+            uuid = self._server_defaults(itype, props, user)
             name = item_name(itype, props, uuid, self.store)
             item = Item(uuid, itype.item_type, at_id_for(itype, name), itype.types, props)
             self._save(itype, item, name, checked)
@@ -95,18 +87,35 @@ class LocalPortal:
                 self.store.put_sheet(uuid, UPLOAD_SHEET, self.uploads.issue_credentials(item))
         return item
 
+    def _server_defaults(self, itype: ItemType, props: dict[str, Any], user: User) -> str:
+        """Fill the profile's `serverDefault`s the submitter left out; returns the uuid."""
+        uuid = props.pop("uuid", None) or new_uuid()
+        factories = {"now": lambda: datetime.now(UTC).isoformat(),
+                     "userid": lambda: user.at_id,
+                     "accession": lambda: mint_accession(self.store, itype.accession_prefix
+                                                         or "")}
+        for prop, factory in profiles().server_defaults(itype.item_type).items():
+            if prop not in props and factory in factories:
+                props[prop] = factories[factory]()
+        return uuid
+
     def update(self, item: Item, patch: dict[str, Any], user: User) -> Item:
         """PATCH: a shallow merge, re-validated as a whole; arrays are replaced."""
         check_can_edit(user, item)
         itype = self.types.lookup(item.item_type)
-        if itype is None:
+        if itype is None or itype.item_type not in profiles():
             raise HTTPProblem(405, f"{item.at_id} was imported with a type this portal has no "
                                    "schema for; it can be read but not edited")
         with self.store.write():
             current = self.store.get(item.uuid) or item
-            checked = self.validator.check(itype, {**current.props, **patch}, user=user,
+            # as snovault's validate_item_content_patch: the stored object without its
+            # schema_version, updated with the PATCH body, judged whole
+            stored = {k: v for k, v in current.props.items() if k != "schema_version"}
+            checked = self.validator.check(itype, {**stored, **patch}, user=user,
                                            previous=current.props)
-            current.props = checked.props
+            defaults = profiles().defaults(itype.item_type)
+            current.props = {**{k: v for k, v in defaults.items() if k == "schema_version"},
+                             **checked.props}
             self._save(itype, current, current.at_id.rstrip("/").rsplit("/", 1)[-1], checked)
         return current
 

@@ -16,6 +16,8 @@ _KINDS: dict[int, tuple[str, str, str]] = {
     405: ("HTTPMethodNotAllowed", "Method Not Allowed",
           "The method is not allowed for this resource."),
     409: ("HTTPConflict", "Conflict", "There was a conflict when trying to complete your request."),
+    413: ("HTTPRequestEntityTooLarge", "Request Entity Too Large",
+          "The body of your request was too large for this server."),
     415: ("HTTPUnsupportedMediaType", "Unsupported Media Type",
           "The request media type is not supported by this server."),
     500: ("HTTPInternalServerError", "Internal Server Error",

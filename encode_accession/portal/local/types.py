@@ -6,23 +6,21 @@ rendering and search agree on what a "file" or an "experiment" is.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
-SCHEMA_DIR = Path(__file__).parent / "schemas"
+from .profiles import profiles
 
 
 @dataclass(frozen=True)
 class ItemType:
-    """One portal type. `name_template` builds the @id name from properties (dots follow
-    links); without it the name is the accession, else the uuid."""
+    """One portal type (its profile is `item_type`'s). `name_template` builds the @id name
+    from properties (dots follow links); without it the name is the accession, else the uuid.
+    `embedded` follows the type's `embedded` list in encoded's src/encoded/types/*.py."""
 
     item_type: str
     name: str
     collection: str
-    schema_file: str
     bases: tuple[str, ...] = ()
     accession_prefix: str | None = None
     name_template: str | None = None
@@ -30,7 +28,6 @@ class ItemType:
     facets: tuple[tuple[str, str], ...] = ()
     columns: tuple[str, ...] = ()
     attachments: tuple[str, ...] = ()
-    extra_required: tuple[str, ...] = ()
     hidden: tuple[str, ...] = ()
 
     @property
@@ -40,20 +37,27 @@ class ItemType:
 
 _STATUS = ("status", "Status")
 _LAB = ("lab.title", "Lab")
+# encoded src/encoded/types/dataset.py Dataset.embedded (+ embedded_with_frame paths)
 _DATASET_EMBEDDED = (
-    "lab", "award", "submitted_by", "biosample_ontology", "references", "documents",
-    "files", "files.quality_metrics", "files.analysis_step_version",
-    "files.analysis_step_version.analysis_step",
-    "files.analysis_step_version.analysis_step.pipelines",
-    "analyses",
+    "analyses", "analyses.quality_metrics.quality_metric", "files", "files.replicate",
+    "files.replicate.experiment", "files.replicate.experiment.lab",
+    "files.replicate.experiment.target", "files.replicate.experiment.target.genes",
+    "files.submitted_by", "files.lab", "revoked_files", "revoked_files.replicate",
+    "submitted_by", "lab", "award.pi.lab", "references", "files.analyses", "documents",
 )
 
 _BASE_TYPES: tuple[ItemType, ...] = (
     ItemType(
-        "file", "File", "files", "file.json", accession_prefix="FF",
-        embedded=("lab", "award", "platform", "replicate", "replicate.library", "quality_metrics",
-                  "step_run", "analysis_step_version", "analysis_step_version.analysis_step",
-                  "analysis_step_version.analysis_step.pipelines", "submitted_by"),
+        "file", "File", "files", accession_prefix="FF",
+        # encoded src/encoded/types/file.py File.embedded
+        embedded=("platform", "award", "award.pi", "award.pi.lab", "replicate",
+                  "replicate.experiment", "replicate.experiment.lab",
+                  "replicate.experiment.target", "replicate.library", "lab", "submitted_by",
+                  "analysis_step_version.analysis_step",
+                  "analysis_step_version.analysis_step.pipelines",
+                  "analysis_step_version.software_versions",
+                  "analysis_step_version.software_versions.software", "quality_metrics",
+                  "step_run", "biosample_ontology", "target", "targets", "analyses"),
         facets=(("file_format", "File format"), ("output_type", "Output type"),
                 ("output_category", "Output category"), ("assembly", "Genome assembly"),
                 _STATUS, _LAB),
@@ -61,13 +65,22 @@ _BASE_TYPES: tuple[ItemType, ...] = (
                  "output_category", "assembly", "status", "file_size", "lab", "award"),
     ),
     ItemType(
-        "experiment", "Experiment", "experiments", "experiment.json", bases=("Dataset",),
+        "experiment", "Experiment", "experiments", bases=("Dataset",),
         accession_prefix="SR",
-        embedded=(*_DATASET_EMBEDDED, "target", "target.target_organism", "possible_controls",
-                  "replicates", "replicates.library", "replicates.library.biosample",
-                  "replicates.library.biosample.organism", "replicates.library.biosample.donor",
+        # encoded src/encoded/types/experiment.py Experiment.embedded (the paths to types
+        # this portal has)
+        embedded=(*_DATASET_EMBEDDED, "biosample_ontology", "files.platform",
+                  "files.analysis_step_version.analysis_step",
+                  "files.analysis_step_version.analysis_step.pipelines",
+                  "files.quality_metrics", "replicates.antibody", "replicates.library",
+                  "replicates.library.biosample.biosample_ontology",
+                  "replicates.library.biosample.submitted_by",
+                  "replicates.library.biosample.source", "replicates.library.biosample.organism",
+                  "replicates.library.biosample.donor",
                   "replicates.library.biosample.donor.organism",
-                  "replicates.library.biosample.biosample_ontology"),
+                  "replicates.library.biosample.treatments",
+                  "replicates.library.construction_platform", "replicates.library.treatments",
+                  "possible_controls", "target.genes", "target.organism"),
         facets=(("assay_title", "Assay title"), _STATUS,
                 ("replicates.library.biosample.donor.organism.scientific_name", "Organism"),
                 ("biosample_ontology.classification", "Biosample classification"),
@@ -78,53 +91,56 @@ _BASE_TYPES: tuple[ItemType, ...] = (
         columns=("accession", "assay_title", "assay_term_name", "target", "biosample_ontology",
                  "description", "lab", "status", "replication_type"),
     ),
-    ItemType("annotation", "Annotation", "annotations", "file_set.json",
+    ItemType("annotation", "Annotation", "annotations",
              bases=("FileSet", "Dataset"), accession_prefix="SR", embedded=_DATASET_EMBEDDED,
              facets=(("annotation_type", "Annotation type"), _STATUS, _LAB),
              columns=("accession", "annotation_type", "description", "lab", "status")),
-    ItemType("reference", "Reference", "references", "file_set.json",
+    ItemType("reference", "Reference", "references",
              bases=("FileSet", "Dataset"), accession_prefix="SR", embedded=_DATASET_EMBEDDED,
              facets=(("reference_type", "Reference type"), _STATUS, _LAB),
              columns=("accession", "reference_type", "description", "lab", "status")),
-    ItemType("replicate", "Replicate", "replicates", "replicate.json",
-             embedded=("library", "library.biosample")),
-    ItemType("library", "Library", "libraries", "library.json", accession_prefix="LB",
+    ItemType("replicate", "Replicate", "replicates",
+             # encoded src/encoded/types/experiment.py Replicate.embedded
+             embedded=("antibody", "experiment", "library", "library.biosample",
+                       "library.biosample.donor", "library.biosample.donor.organism")),
+    ItemType("library", "Library", "libraries", accession_prefix="LB",
              embedded=("biosample", "biosample.organism", "biosample.donor")),
-    ItemType("biosample", "Biosample", "biosamples", "biosample.json", accession_prefix="BS",
+    ItemType("biosample", "Biosample", "biosamples", accession_prefix="BS",
              embedded=("organism", "donor", "donor.organism", "biosample_ontology", "source")),
-    ItemType("human_donor", "HumanDonor", "human-donors", "donor.json", bases=("Donor",),
+    ItemType("human_donor", "HumanDonor", "human-donors", bases=("Donor",),
              accession_prefix="DO", embedded=("organism",)),
-    ItemType("mouse_donor", "MouseDonor", "mouse-donors", "donor.json", bases=("Donor",),
+    ItemType("mouse_donor", "MouseDonor", "mouse-donors", bases=("Donor",),
              accession_prefix="DO", embedded=("organism",)),
-    ItemType("biosample_type", "BiosampleType", "biosample-types", "biosample_type.json",
+    ItemType("biosample_type", "BiosampleType", "biosample-types",
              name_template="{classification}_{term_id}"),
-    ItemType("organism", "Organism", "organisms", "organism.json", name_template="{name}"),
-    ItemType("target", "Target", "targets", "target.json",
+    ItemType("organism", "Organism", "organisms", name_template="{name}"),
+    ItemType("target", "Target", "targets",
              name_template="{label}-{target_organism.name}", embedded=("target_organism",)),
-    ItemType("lab", "Lab", "labs", "lab.json", name_template="{name}"),
-    ItemType("award", "Award", "awards", "award.json", name_template="{name}"),
-    ItemType("user", "User", "users", "user.json", embedded=("lab",)),
-    ItemType("access_key", "AccessKey", "access-keys", "access_key.json",
+    ItemType("lab", "Lab", "labs", name_template="{name}"),
+    ItemType("award", "Award", "awards", name_template="{name}"),
+    ItemType("user", "User", "users", embedded=("lab",)),
+    ItemType("access_key", "AccessKey", "access-keys",
              name_template="{access_key_id}", hidden=("secret_access_key_hash",)),
-    ItemType("source", "Source", "sources", "source.json", name_template="{name}"),
-    ItemType("publication", "Publication", "publications", "publication.json"),
-    ItemType("analysis_step", "AnalysisStep", "analysis-steps", "analysis_step.json",
+    ItemType("source", "Source", "sources", name_template="{name}"),
+    ItemType("publication", "Publication", "publications"),
+    ItemType("analysis_step", "AnalysisStep", "analysis-steps",
              name_template="{step_label}-v-{major_version}"),
     ItemType("analysis_step_version", "AnalysisStepVersion", "analysis-step-versions",
-             "analysis_step_version.json",
              name_template="{analysis_step.step_label}-v-{analysis_step.major_version}-{minor_version}",
              embedded=("analysis_step", "software_versions", "software_versions.software")),
-    ItemType("analysis_step_run", "AnalysisStepRun", "analysis-step-runs", "analysis_step_run.json",
+    ItemType("analysis_step_run", "AnalysisStepRun", "analysis-step-runs",
              embedded=("analysis_step_version", "analysis_step_version.analysis_step")),
-    ItemType("analysis", "Analysis", "analyses", "analysis.json", accession_prefix="AN",
-             embedded=("files", "documents", "lab", "award")),
-    ItemType("software", "Software", "software", "software.json", name_template="{name}"),
-    ItemType("software_version", "SoftwareVersion", "software-versions", "software_version.json",
+    ItemType("analysis", "Analysis", "analyses", accession_prefix="AN",
+             # encoded src/encoded/types/analysis.py Analysis.embedded
+             embedded=("files", "files.quality_metrics", "pipeline_labs", "quality_metrics",
+                       "quality_metrics.quality_metric")),
+    ItemType("software", "Software", "software", name_template="{name}"),
+    ItemType("software_version", "SoftwareVersion", "software-versions",
              embedded=("software",)),
-    ItemType("pipeline", "Pipeline", "pipelines", "pipeline.json", accession_prefix="PL",
+    ItemType("pipeline", "Pipeline", "pipelines", accession_prefix="PL",
              embedded=("analysis_steps",)),
-    ItemType("platform", "Platform", "platforms", "platform.json", name_template="{term_id}"),
-    ItemType("document", "Document", "documents", "document.json", embedded=("lab", "award")),
+    ItemType("platform", "Platform", "platforms", name_template="{term_id}"),
+    ItemType("document", "Document", "documents", embedded=("lab", "award")),
 )
 
 
@@ -132,20 +148,32 @@ def _camel(item_type: str) -> str:
     return "".join(part.capitalize() for part in item_type.split("_"))
 
 
+# encoded src/encoded/types/quality_metric.py: collection names that are not the plural
+_QC_COLLECTIONS = {
+    "atac_library_complexity_quality_metric": "atac-library-quality-metrics",
+    "chip_alignment_samstat_quality_metric": "chip-alignment-quality-metrics",
+    "sc_atac_counts_summary_quality_metric": "sc-atac-counts-summary-quality-metric",
+    "scrna_seq_counts_summary_quality_metric": "scrna-seq-counts-summary-quality-metric",
+    "star_solo_quality_metric": "star-solo-quality-metric",
+    "segway_quality_metric": "segway-quality-metric",
+}
+
+
+def attachment_properties(item_type: str) -> tuple[str, ...]:
+    """The profile's attachment properties (`"attachment": true`)."""
+    props = profiles().schema(item_type)["properties"]
+    return tuple(name for name, spec in props.items() if spec.get("attachment"))
+
+
 def _quality_metric_types() -> tuple[ItemType, ...]:
-    """Quality metrics share one base schema; the table only lists how each type differs."""
-    table = json.loads((SCHEMA_DIR / "quality_metric_types.json").read_text())
-    types = []
-    for short, extra in table.items():
-        item_type = f"{short}_quality_metric"
-        types.append(ItemType(
-            item_type, _camel(item_type),
-            extra.get("collection", item_type.replace("_", "-") + "s"), "quality_metric.json",
-            bases=("QualityMetric",), attachments=tuple(extra.get("attachments", ())),
-            extra_required=tuple(extra.get("required", ())),
-            embedded=("step_run", "quality_metric_of"),
-        ))
-    return tuple(types)
+    """Every concrete quality metric profile, one type each."""
+    return tuple(
+        ItemType(item_type, _camel(item_type),
+                 _QC_COLLECTIONS.get(item_type, item_type.replace("_", "-") + "s"),
+                 bases=("QualityMetric",), attachments=attachment_properties(item_type),
+                 embedded=("step_run", "quality_metric_of"))
+        for item_type in sorted(profiles().schemas)
+        if item_type.endswith("_quality_metric") and item_type != "quality_metric")
 
 
 class TypeRegistry:

@@ -1,0 +1,72 @@
+"""QC is idempotent across tools: a file that already has a quality metric of a type, posted by
+any client (the reference ``accession`` tool posts QCs without aliases), gets no second one."""
+
+from __future__ import annotations
+
+import pytest
+
+from encode_accession.jobs import preflight, quality_metrics, step_run
+from encode_accession.jobs.quality import collect_metrics, type_name
+from encode_accession.portal import PortalClient
+
+from .test_accession import FAMILIES, accession_files, prepare
+
+MIRNA = next(f for f in FAMILIES if f.name == "mirna")  # per-file and shared (correlation) QCs
+
+
+def accessioned(tmp_path):
+    run, _variant = prepare(MIRNA, tmp_path)
+    pre = preflight(run)
+    receipts = accession_files(run, pre, {s.rule: step_run(run, s.rule) for s in run.plan.steps})
+    return run, pre, receipts
+
+
+def post_as_another_tool(run, pre, receipts, keep=lambda metric, ids: True) -> list[str]:
+    """Post the run's QCs as the reference tool does: same content, no aliases of ours."""
+    other = PortalClient(run.config["server"])
+    posted = []
+    for metric, ids in collect_metrics(run, pre)[0]:
+        if keep(metric, ids):
+            posted.append(other.post(metric.profile.replace("-", "_"), {
+                **metric.properties, "quality_metric_of": [receipts[i]["@id"] for i in ids],
+                "step_run": receipts[ids[0]]["step_run"], "assay_term_name": "microRNA-seq",
+                "lab": "/labs/encode-awg/", "award": "/awards/DEMO-AWARD/"})["@id"])
+    return posted
+
+
+def all_quality_metrics(run) -> set[str]:
+    return {q["@id"] for q in run.portal.search("QualityMetric", frame="object")}
+
+
+def test_quality_job_posts_nothing_when_another_tool_posted_every_qc(tmp_path):
+    run, pre, receipts = accessioned(tmp_path)
+    theirs = post_as_another_tool(run, pre, receipts)
+    assert len(theirs) >= 5  # star + mapping + quantification per replicate, one correlation
+    before = all_quality_metrics(run)
+
+    result = quality_metrics(run, pre, receipts)
+
+    assert result["created"] == []
+    assert all_quality_metrics(run) == before == set(theirs)
+    assert {q for ids in result["quality_metrics"].values() for q in ids} == set(theirs)
+
+
+def test_quality_job_posts_only_the_types_a_file_lacks(tmp_path):
+    run, pre, receipts = accessioned(tmp_path)
+    theirs = post_as_another_tool(run, pre, receipts,
+                                  keep=lambda metric, _ids: metric.profile == "star-quality-metric")
+    result = quality_metrics(run, pre, receipts)
+
+    ours = [run.portal.get(q, database=True) for q in result["created"]]
+    assert ours and all(type_name("star-quality-metric") not in q["@type"] for q in ours)
+    assert all_quality_metrics(run) == set(theirs) | set(result["created"])
+    assert quality_metrics(run, pre, receipts)["created"] == []  # and a re-run adds nothing
+
+
+@pytest.mark.parametrize("profile", ["star-quality-metric", "correlation-quality-metric",
+                                     "micro-rna-mapping-quality-metric"])
+def test_type_names_follow_the_portal_profiles(profile):
+    assert type_name(profile) == {
+        "star-quality-metric": "StarQualityMetric",
+        "correlation-quality-metric": "CorrelationQualityMetric",
+        "micro-rna-mapping-quality-metric": "MicroRnaMappingQualityMetric"}[profile]

@@ -1,0 +1,28 @@
+# What the accessioning rules share: how a job is started, receipt paths, and the run's
+# planned steps, read from its plan checkpoint.
+
+import json
+import re
+import sys
+
+from encode_accession import layout
+from encode_accession.workflow import batch_table, local_metadata, planned_steps
+
+# The interpreter running Snakemake has the package; a job imports only its stage.
+JOB = f'"{sys.executable}" -m encode_accession.jobs'
+PLAN = f"{{rundir}}/{layout.PLAN}"
+PREFLIGHT = f"{{rundir}}/{layout.PREFLIGHT}"
+
+
+wildcard_constraints:
+    rundir="|".join(re.escape(d) for d in RUNS),
+    step=r"step[0-9]+_[A-Za-z0-9_]+",
+
+
+def summary_of(rundir):
+    return f"{rundir}/{layout.SUMMARY}"
+
+
+def steps_of(rundir):
+    """The run's planned steps (rule -> the rules it waits for), once its plan has run."""
+    return planned_steps(checkpoints.plan.get(rundir=rundir).output[0])
