@@ -119,6 +119,11 @@ def snakemake_jobs(log: str) -> int:
     return len(re.findall(r"^Finished job(?:id:)? \d+", log, flags=re.MULTILINE))
 
 
+def name_of(at_id: str) -> str:
+    """The name a config takes for a lab or award @id: /labs/encode-awg/ -> encode-awg."""
+    return at_id.strip("/").rsplit("/", 1)[-1]
+
+
 def ratio(ours: float, reference: float) -> float | None:
     return round(ours / reference, 3) if reference else None
 

@@ -24,6 +24,8 @@ from typing import Any
 
 import yaml
 
+from encode_accession.portal.local.demo import DEMO_AWARD, DEMO_LAB
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from accession_run import synthetic_run  # noqa: E402
@@ -31,6 +33,7 @@ from harness import (  # noqa: E402
     SNAKEMAKE,
     isolated_env,
     measure,
+    name_of,
     print_table,
     served_portal,
     snakemake_jobs,
@@ -49,7 +52,7 @@ def measure_size(folder: Path, files: int, latency_ms: float, jobs: int) -> dict
         path = work / "config.yaml"
         path.write_text(yaml.safe_dump({
             "metadata": str(metadata), "steps": str(steps), "server": server,
-            "lab": "demo-lab", "award": "DEMO-AWARD", "results": "results",
+            "lab": name_of(DEMO_LAB), "award": name_of(DEMO_AWARD), "results": "results",
             "tracker_db": str(work / "tracker.db")}))
         return path
 

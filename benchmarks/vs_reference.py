@@ -48,6 +48,7 @@ from harness import (  # noqa: E402
     ServedPortal,
     isolated_env,
     measure,
+    name_of,
     print_table,
     ratio,
     served_portal,
@@ -235,7 +236,7 @@ def our_command(metadata: Path, jobs: int, s3_endpoint: str
         config = work / "config.yaml"
         config.write_text(yaml.safe_dump({
             "metadata": str(metadata), "pipeline": "mirna", "server": portal.url,
-            "lab": "demo-lab", "award": "DEMO-AWARD", "results": "results",
+            "lab": name_of(DEMO_LAB), "award": name_of(DEMO_AWARD), "results": "results",
             "s3_endpoint_url": s3_endpoint, "tracker_db": str(work / "tracker.db")}))
         return [*SNAKEMAKE, "-d", str(work), "--configfile", str(config), "-j", str(jobs)]
     return command
