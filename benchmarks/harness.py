@@ -119,6 +119,12 @@ def snakemake_jobs(log: str) -> int:
     return len(re.findall(r"^Finished job(?:id:)? \d+", log, flags=re.MULTILINE))
 
 
+def planned_jobs(log: str) -> int:
+    """Jobs a dry run lists (the "total" row of Snakemake's job stats; 0 if none)."""
+    totals = re.findall(r"^total\s+(\d+)$", log, flags=re.MULTILINE)
+    return int(totals[-1]) if totals else 0
+
+
 def name_of(at_id: str) -> str:
     """The name a config takes for a lab or award @id: /labs/encode-awg/ -> encode-awg."""
     return at_id.strip("/").rsplit("/", 1)[-1]

@@ -34,6 +34,7 @@ from harness import (  # noqa: E402
     isolated_env,
     measure,
     name_of,
+    planned_jobs,
     print_table,
     served_portal,
     snakemake_jobs,
@@ -66,18 +67,24 @@ def measure_size(folder: Path, files: int, latency_ms: float, jobs: int) -> dict
                         str(config(work, portal.url)), "-j", str(jobs)],
                        env=env, cwd=work, log=work / "snakemake.log")
         requests = portal.requests()
+        # On a fresh folder `-n` stops at the plan checkpoint; with the plan written (after
+        # the run) `-n -R preflight` builds the DAG of everything after it: the step jobs.
+        replanned = measure([*SNAKEMAKE, "-d", str(work), "--configfile",
+                             str(work / "config.yaml"), "-n", "-R", "preflight", "-j", str(jobs)],
+                            env=env, cwd=work, log=work / "dry-run-with-plan.log")
     total = sum(requests.values())
     posted = len(list((work / "results" / "files").rglob("*.json")))
     return {
-        "files": files, "ok": dry_run.returncode == 0 and full.returncode == 0,
+        "files": files, "ok": not (dry_run.returncode or full.returncode or replanned.returncode),
         "dry_run_s": round(dry_run.wall_s, 2), "dry_run_cpu_s": round(dry_run.cpu_s, 2),
+        "dry_run_with_plan_s": round(replanned.wall_s, 2),
+        "dry_run_with_plan_jobs": planned_jobs(replanned.log.read_text(errors="replace")),
         "wall_s": round(full.wall_s, 2),
         "cpu_s": round(full.cpu_s, 2), "cpu_s_per_file": round(full.cpu_s / files, 4),
         "requests": total, "requests_per_file": round(total / files, 2),
         "requests_by_method": dict(requests), "snakemake_jobs": snakemake_jobs(
             full.log.read_text(errors="replace")), "file_receipts": posted,
-        "log_tail": None if full.returncode == 0 and dry_run.returncode == 0 else
-        (dry_run.tail() if dry_run.returncode else full.tail())}
+        "log_tail": next((m.tail() for m in (dry_run, full, replanned) if m.returncode), None)}
 
 
 def run(sizes: list[int], latency_ms: float, jobs: int) -> dict[str, Any]:
@@ -89,16 +96,18 @@ def run(sizes: list[int], latency_ms: float, jobs: int) -> dict[str, Any]:
     job_counts = {r["snakemake_jobs"] for r in results}
     return {"latency_ms": latency_ms, "jobs": jobs, "targets": TARGETS, "sizes": results,
             "load_average": os.getloadavg(),  # wall times are noisy on a busy machine
-            "meets": {"dry_run_s": largest["dry_run_s"] < TARGETS["dry_run_s"],
+            "meets": {"dry_run_s": max(largest["dry_run_s"], largest["dry_run_with_plan_s"])
+                      < TARGETS["dry_run_s"],
                       "cpu_s_per_file": largest["cpu_s_per_file"] <= TARGETS["cpu_s_per_file"],
                       **({"jobs_independent_of_files": len(job_counts) == 1}
                          if len(results) > 1 else {})}}
 
 
 def print_summary(summary: dict[str, Any]) -> None:
-    rows = [("files", "snakemake -n s", "-n CPU s", "wall s", "CPU s", "CPU s/file",
-             "requests/file", "jobs", "ok")]
-    rows += [tuple(str(r[k]) for k in ("files", "dry_run_s", "dry_run_cpu_s", "wall_s", "cpu_s",
+    rows = [("files", "snakemake -n s", "-n CPU s", "-n with plan s", "wall s", "CPU s",
+             "CPU s/file", "requests/file", "jobs", "ok")]
+    rows += [tuple(str(r[k]) for k in ("files", "dry_run_s", "dry_run_cpu_s",
+                                       "dry_run_with_plan_s", "wall_s", "cpu_s",
                                        "cpu_s_per_file", "requests_per_file", "snakemake_jobs",
                                        "ok")) for r in summary["sizes"]]
     print_table(f"synthetic runs at {summary['latency_ms']:.0f} ms latency, -j "

@@ -36,6 +36,8 @@ def test_snakemake_jobs_are_counted_from_the_log():
     log = "Finished jobid: 3 (Rule: plan)\nx\nFinished jobid: 12 (Rule: step_align)\n" \
           "Finished job 4.\n1 of 9 steps (11%) done\n"
     assert harness.snakemake_jobs(log) == 3
+    dry = "Job stats:\njob   count\n----  -----\nstep      2\nall       1\ntotal     3\n"
+    assert harness.planned_jobs(dry) == 3 and harness.planned_jobs("Nothing to be done.") == 0
 
 
 def test_many_files_runs_one_job_per_step_not_per_file(tmp_path):
@@ -43,6 +45,7 @@ def test_many_files_runs_one_job_per_step_not_per_file(tmp_path):
     assert result["ok"], result["log_tail"]
     assert result["file_receipts"] == 20
     assert 0 < result["snakemake_jobs"] < 20  # per-file jobs would be at least one per file
+    assert 0 < result["dry_run_with_plan_jobs"] < 20
     assert result["cpu_s"] > 0 and result["requests"] > 20
 
 
