@@ -19,6 +19,7 @@ from .failures import describe, wants_traceback
 from .plan import Plan, PlanOptions, build_plan
 from .portal.cli import register as register_portal
 from .provenance.cli import register as register_provenance
+from .qc import check_names
 from .steps import load_steps, resolve_steps
 from .tracker.cli import register as register_tracker
 
@@ -93,8 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _plan(args: argparse.Namespace) -> int:
-    plan = build_plan(load_metadata(args.metadata), load_steps(resolve_steps(args.steps)),
-                      PlanOptions(replicated=args.replicated))
+    steps = load_steps(resolve_steps(args.steps))
+    check_names(steps)
+    plan = build_plan(load_metadata(args.metadata), steps, PlanOptions(replicated=args.replicated))
     if args.format == "json":
         json.dump(plan.to_dict(), sys.stdout, indent=2)
         print()
@@ -142,6 +144,7 @@ def _validate_steps(args: argparse.Namespace) -> int:
     for name in args.files:
         try:
             steps = load_steps(name, notify=False)
+            check_names(steps)
         except InputError as e:
             failed += 1
             print(e.message, file=sys.stderr)

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from .errors import InputError, InputErrors
+from .errors import InputError
 from .inputfiles import read_input_text
 
 DEFAULT_RAW_FASTQS_KEYS = ("fastq", "fastqs")
@@ -173,7 +173,6 @@ def parse_steps(data: Any, source: str, *, validate: bool = True) -> StepsFile:
         facts=_facts(data, source),
         translated=tuple(translated),
     )
-    _check_names(steps)
     return steps
 
 
@@ -192,33 +191,6 @@ def _facts(data: dict[str, Any], source: str) -> PipelineFacts:
     if path.suffix == ".json" and bundled.exists():
         return replace(load_steps(bundled).facts, source=str(bundled))
     return PipelineFacts()
-
-
-def _check_names(steps: StepsFile) -> None:
-    """QC and callback names must be ones the package builds, so a typo fails here and not
-    halfway through a run."""
-    from .qc import (  # the registries import the planner, which needs us
-        BUILDERS,
-        CALLBACKS,
-        PREFERRED_DEFAULT_VALUE,
-    )
-
-    errors = []
-    for step in steps.steps:
-        for j, spec in enumerate(step.files):
-            where = f"accession.steps[{step.index}].wdl_files[{j}]"
-            for kind, names, known in (("quality_metrics", spec.quality_metrics, BUILDERS),
-                                       ("callbacks", spec.callbacks, CALLBACKS)):
-                errors += [InputError(steps.path, f"{where}.{kind}", f"unknown name '{name}'",
-                                      f"use one of: {', '.join(sorted(known))}")
-                           for name in names if name not in known]
-    metric = steps.facts.preferred_default_metric
-    if metric is not None and metric not in PREFERRED_DEFAULT_VALUE:
-        errors.append(InputError(steps.path, "preferred_default_metric",
-                                 f"unknown name '{metric}'",
-                                 f"use one of: {', '.join(sorted(PREFERRED_DEFAULT_VALUE))}"))
-    if errors:
-        raise InputErrors(errors)
 
 
 def _flag(value: Any) -> bool:

@@ -25,6 +25,7 @@ from .cromwell import load_metadata
 from .errors import InputError
 from .pipelines import Variant, choose_variant
 from .plan import Plan, PlanOptions, build_plan
+from .qc import check_names
 from .schemas import load_schema, validate
 from .steps import load_steps, resolve_steps
 
@@ -141,6 +142,7 @@ def setup_run(run: dict[str, Any], *, announce: bool = False) -> Setup:
             print(f"encode-accession: {variant.reason}", file=sys.stderr)
         steps = resolve_steps(variant.steps_name)
     steps_file = load_steps(steps)
+    check_names(steps_file)
     if steps_file.facts.annotation_dataset and not run.get("annotation"):
         raise InputError("config", "annotation",
                          f"{Path(steps).stem} accessions its files to an Annotation",

@@ -9,6 +9,7 @@ import yaml
 from conftest import REPO, reference_steps_dir
 
 from encode_accession.errors import InputError
+from encode_accession.qc import check_names
 from encode_accession.steps import load_steps, parse_steps, resolve_steps
 
 MINIMAL = {"accession.steps": [{
@@ -91,7 +92,7 @@ def test_unknown_quality_metric_and_callback_names_are_errors_naming_the_known_o
     bad["accession.steps"][0]["wdl_files"][0]["quality_metrics"] = ["star", "stra"]
     bad["accession.steps"][0]["wdl_files"][0]["callbacks"] = ["add_mapped_read_lenght"]
     with pytest.raises(InputError) as err:
-        parse_steps(bad, "s.yaml")
+        check_names(parse_steps(bad, "s.yaml"))
     qc_line, callback_line = err.value.message.splitlines()
     assert qc_line.startswith("s.yaml: accession.steps[0].wdl_files[0].quality_metrics: "
                               "unknown name 'stra' (fix: use one of: ")
@@ -139,4 +140,4 @@ def test_a_reference_json_without_facts_takes_those_of_the_bundled_variant(tmp_p
 def test_an_unknown_preferred_default_metric_is_an_error_naming_the_known_ones():
     with pytest.raises(InputError, match="preferred_default_metric: unknown name 'reads'.*"
                                          "aligned_reads"):
-        parse_steps({**MINIMAL, "preferred_default_metric": "reads"}, "s.yaml")
+        check_names(parse_steps({**MINIMAL, "preferred_default_metric": "reads"}, "s.yaml"))

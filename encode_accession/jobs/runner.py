@@ -10,10 +10,13 @@ from __future__ import annotations
 import json
 from graphlib import TopologicalSorter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import layout
 from ..receipts import read_receipt, write_receipt
+
+if TYPE_CHECKING:
+    from .context import Run
 
 JOBS = ("plan", "checksums", "preflight", "step", "analysis", "summary")
 
@@ -65,6 +68,16 @@ def _write(path: Path, result: dict[str, Any]) -> dict[str, Any]:
     write_receipt(path, result)
     return result
 
+
+
+def plan_run(rundir: Path, settings: dict[str, Any]) -> Run:
+    """Plan a run into ``rundir`` (its plan file) and load it as its jobs do."""
+    from ..planfile import load_plan_file
+    from .context import Run
+
+    settings = {"name": rundir.name, **settings, "rundir": str(rundir)}
+    run_job("plan", rundir, None, json.dumps(settings))
+    return Run(load_plan_file(rundir / layout.PLAN))
 
 
 def run_all(rundir: Path, settings: dict[str, Any]) -> dict[str, Any]:

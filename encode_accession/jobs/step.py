@@ -79,6 +79,23 @@ def accession_file(run: Run, planned: PlannedFile, preflight: dict[str, Any], st
         if earlier.get("alias") == alias and earlier.get("md5sum") == checksum["md5"]:
             return {**earlier, "created": False}, None
     derived_from = resolve_derived_from(run, planned, preflight, known)
+    payload, extra = build_file_payload(run, planned, preflight, step_run, derived_from)
+    obj, created = run.portal.create("file", payload)
+    receipt = {"id": planned.id, "@id": obj["@id"], "accession": obj.get("accession"),
+               "alias": alias, "uri": planned.uri, "md5sum": payload["md5sum"],
+               "file_size": payload["file_size"], "status": obj.get("status"),
+               "created": created, "output_type": obj.get("output_type", payload["output_type"]),
+               "derived_from": derived_from, "step_run": step_run, "callbacks_applied": extra}
+    write_receipt(path, receipt)
+    return receipt, obj
+
+
+def build_file_payload(run: Run, planned: PlannedFile, preflight: dict[str, Any],
+                       step_run: str, derived_from: list[str]
+                       ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The File to POST (no I/O but reading the run's QC files for callbacks), and what the
+    callbacks set."""
+    checksum = preflight["checksums"][planned.uri]
     facts = FileFacts(md5=checksum["md5"], size=checksum["size"], dataset=preflight["dataset"],
                       assembly=None if planned.spec.output_type in RAW_OUTPUT_TYPES
                       else preflight["assembly"],
@@ -88,15 +105,8 @@ def accession_file(run: Run, planned: PlannedFile, preflight: dict[str, Any], st
     extra: dict[str, Any] = {}
     for name in planned.spec.callbacks:
         extra.update(CALLBACKS[name](ctx))
-    payload = file_payload(run.who, planned, facts, alias, private=run.private, extra=extra)
-    obj, created = run.portal.create("file", payload)
-    receipt = {"id": planned.id, "@id": obj["@id"], "accession": obj.get("accession"),
-               "alias": alias, "uri": planned.uri, "md5sum": facts.md5,
-               "file_size": facts.size, "status": obj.get("status"), "created": created,
-               "output_type": obj.get("output_type", payload["output_type"]),
-               "derived_from": derived_from, "step_run": step_run, "callbacks_applied": extra}
-    write_receipt(path, receipt)
-    return receipt, obj
+    return file_payload(run.who, planned, facts, run.file_alias(planned, facts.md5),
+                        private=run.private, extra=extra), extra
 
 
 def same_file(run: Run, planned: PlannedFile, original: dict[str, Any]) -> dict[str, Any]:

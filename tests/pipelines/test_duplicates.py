@@ -17,13 +17,17 @@ import pytest
 import yaml
 
 from encode_accession.errors import InputError
-from encode_accession.jobs import Run, analysis, preflight, step_run
+from encode_accession.jobs.analysis import analysis
+from encode_accession.jobs.checksums import checksums
+from encode_accession.jobs.context import Run
+from encode_accession.jobs.preflight import preflight
+from encode_accession.jobs.runner import plan_run
 from encode_accession.portal.local import LocalPortal, load_objects
 from encode_accession.portal.local.demo import DEMO_AWARD, DEMO_LAB
 from encode_accession.steps import load_steps
 from encode_accession.synthetic import Options, synthetic_metadata
 
-from .test_accession import accession_files, portal_objects
+from .test_accession import accession_steps, portal_objects
 
 STEP_VERSION = "/analysis-step-versions/tf-chip-seq-idr-step-v-1-0/"
 
@@ -83,11 +87,16 @@ def identical_peaks_run(tmp_path: Path, steps_data: dict[str, Any]) -> Run:
     metadata_path = folder / "metadata.json"
     metadata_path.write_text(json.dumps(metadata))
     db = tmp_path / "portal.sqlite"
-    run = Run({"metadata": str(metadata_path), "steps": str(steps_path),
-               "server": f"local:{db}", "lab": "encode-awg", "award": "DEMO-AWARD",
-               "replicated": True, "force": False})
+    run = plan_run(tmp_path / "results", {
+        "metadata": str(metadata_path), "steps": str(steps_path), "server": f"local:{db}",
+        "lab": "encode-awg", "award": "DEMO-AWARD", "replicated": True, "force": False})
     load_objects(LocalPortal(db), portal_objects(run.plan, "ChIP-seq"))
     return run
+
+
+def files_of(steps: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The file receipts of step receipts, by planned file id."""
+    return {f["id"]: f for step in steps.values() for f in step["files"]}
 
 
 def posted_files(run: Run) -> list[dict[str, Any]]:
@@ -97,11 +106,10 @@ def posted_files(run: Run) -> list[dict[str, Any]]:
 
 def test_identical_optimal_and_conservative_peaks_are_posted_once(tmp_path):
     run = identical_peaks_run(tmp_path, idr_steps(duplicates=True))
-    pre = preflight(run)
+    pre = preflight(run, checksums(run)["checksums"])
     assert pre["same_as"] == {"reproducibility.conservative_peak": "reproducibility.optimal_peak",
                               "to_bigbed.conservative_peak_bb": "to_bigbed.optimal_peak_bb"}
-    step_runs = {s.rule: step_run(run, s.rule) for s in run.plan.steps}
-    receipts = accession_files(run, pre, step_runs)
+    receipts = files_of(accession_steps(run, pre))
 
     assert receipts["reproducibility.conservative_peak"]["@id"] == \
         receipts["reproducibility.optimal_peak"]["@id"]
@@ -112,14 +120,14 @@ def test_identical_optimal_and_conservative_peaks_are_posted_once(tmp_path):
         ("bed", "IDR thresholded peaks"), ("bigBed", "IDR thresholded peaks")]
     bigbed = next(f for f in peaks if f["file_format"] == "bigBed")
     assert bigbed["derived_from"] == [receipts["reproducibility.optimal_peak"]["@id"]]
-    result = analysis(run, pre, list(receipts.values()), "{}")
+    result = analysis(run, pre, list(receipts.values()))
     assert len(result["files"]) == len(set(result["files"])) == 2 + 2  # 2 bams, bed, bigBed
 
 
 def test_identical_files_of_a_task_without_possible_duplicate_stop_the_preflight(tmp_path):
     run = identical_peaks_run(tmp_path, idr_steps(duplicates=False))
     with pytest.raises(InputError) as refused:
-        preflight(run)
+        preflight(run, checksums(run)["checksums"])
     message = refused.value.message
     assert "accession.steps[1].wdl_files[1]" in message and "possible_duplicate: true" in message
     assert posted_files(run) == []
@@ -147,7 +155,7 @@ def same_md5_peaks_on_the_portal(run: Run) -> dict[str, str]:
                                      "conservative IDR thresholded peaks")):
         accession = f"TSTFF80000{n}"
         files[output_type] = f"/files/{accession}/"
-        load_objects(LocalPortal(run.config["server"].removeprefix("local:")), [{
+        load_objects(LocalPortal(run.settings["server"].removeprefix("local:")), [{
             "@id": f"/files/{accession}/", "@type": ["File", "Item"], "accession": accession,
             "md5sum": hashlib.md5(content).hexdigest(), "file_size": len(content),
             "dataset": "/experiments/TSTSR100001/", "file_format": "bed",
@@ -165,15 +173,14 @@ def test_derived_from_output_type_picks_which_same_md5_parent_is_meant(tmp_path,
     metadata = synthetic_metadata(load_steps(steps_path), Options(replicates=1, folder=folder))
     (folder / "metadata.json").write_text(json.dumps(metadata))
     db = tmp_path / "portal.sqlite"
-    run = Run({"metadata": str(folder / "metadata.json"), "steps": str(steps_path),
-               "server": f"local:{db}", "lab": "encode-awg", "award": "DEMO-AWARD",
-               "force": False})
+    run = plan_run(tmp_path / "results", {
+        "metadata": str(folder / "metadata.json"), "steps": str(steps_path),
+        "server": f"local:{db}", "lab": "encode-awg", "award": "DEMO-AWARD", "force": False})
     load_objects(LocalPortal(db), [o for o in portal_objects(run.plan, "ChIP-seq")
                                    if "peaks" not in o.get("submitted_file_name", "")])
     peaks = same_md5_peaks_on_the_portal(run)
-    pre = preflight(run)
-    step_runs = {s.rule: step_run(run, s.rule) for s in run.plan.steps}
-    (receipt,) = accession_files(run, pre, step_runs).values()
+    pre = preflight(run, checksums(run)["checksums"])
+    (receipt,) = files_of(accession_steps(run, pre)).values()
     posted = run.portal.get(receipt["@id"], database=True)
     assert peaks[wanted] in posted["derived_from"]
     assert set(peaks.values()) - {peaks[wanted]} & set(posted["derived_from"]) == set()
@@ -187,13 +194,12 @@ def test_derived_from_output_type_no_parent_has_is_one_clear_error(tmp_path):
     metadata = synthetic_metadata(load_steps(steps_path), Options(replicates=1, folder=folder))
     (folder / "metadata.json").write_text(json.dumps(metadata))
     db = tmp_path / "portal.sqlite"
-    run = Run({"metadata": str(folder / "metadata.json"), "steps": str(steps_path),
-               "server": f"local:{db}", "lab": "encode-awg", "award": "DEMO-AWARD",
-               "force": False})
+    run = plan_run(tmp_path / "results", {
+        "metadata": str(folder / "metadata.json"), "steps": str(steps_path),
+        "server": f"local:{db}", "lab": "encode-awg", "award": "DEMO-AWARD", "force": False})
     load_objects(LocalPortal(db), [o for o in portal_objects(run.plan, "ChIP-seq")
                                    if "peaks" not in o.get("submitted_file_name", "")])
     same_md5_peaks_on_the_portal(run)
-    pre = preflight(run)
-    step_runs = {s.rule: step_run(run, s.rule) for s in run.plan.steps}
+    pre = preflight(run, checksums(run)["checksums"])
     with pytest.raises(InputError, match="derived_from_output_type.*pseudoreplicated peaks"):
-        accession_files(run, pre, step_runs)
+        accession_steps(run, pre)

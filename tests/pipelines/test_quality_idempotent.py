@@ -5,27 +5,40 @@ from __future__ import annotations
 
 import pytest
 
-from encode_accession.jobs import preflight, quality_metrics, step_run
-from encode_accession.jobs.quality import collect_metrics, type_name
+from encode_accession.jobs.checksums import checksums
+from encode_accession.jobs.preflight import preflight
+from encode_accession.jobs.quality import collect_metrics, quality_metrics, type_name
+from encode_accession.jobs.step import accession_file, post_step_run
 from encode_accession.portal import PortalClient
 
-from .test_accession import FAMILIES, accession_files, prepare
+from .test_accession import FAMILIES, prepare
 
 MIRNA = next(f for f in FAMILIES if f.name == "mirna")  # per-file and shared (correlation) QCs
 
 
 def accessioned(tmp_path):
+    """The run's files on the portal, without QC: as another tool (the reference) posted
+    them, so this run finds them (the portal's 409 on their aliases) instead of creating them."""
     run, _variant = prepare(MIRNA, tmp_path)
-    pre = preflight(run)
-    receipts = accession_files(run, pre, {s.rule: step_run(run, s.rule) for s in run.plan.steps})
+    pre = preflight(run, checksums(run)["checksums"])
+    receipts: dict = {}
+    for step in run.plan.steps:
+        step_run = post_step_run(run, step, run.plan.files_of(step)[0])["@id"]
+        for planned in run.plan.files_of(step):
+            receipt, _obj = accession_file(run, planned, pre, step_run, receipts)
+            receipts[planned.id] = {**receipt, "created": False}
     return run, pre, receipts
+
+
+def our_quality_job(run, pre, receipts) -> dict:
+    return quality_metrics(run, pre, list(run.plan.files.values()), receipts)
 
 
 def post_as_another_tool(run, pre, receipts, keep=lambda metric, ids: True) -> list[str]:
     """Post the run's QCs as the reference tool does: same content, no aliases of ours."""
-    other = PortalClient(run.config["server"])
+    other = PortalClient(run.settings["server"])
     posted = []
-    for metric, ids in collect_metrics(run, pre)[0]:
+    for metric, ids in collect_metrics(run, pre, list(run.plan.files.values())):
         if keep(metric, ids):
             posted.append(other.post(metric.profile.replace("-", "_"), {
                 **metric.properties, "quality_metric_of": [receipts[i]["@id"] for i in ids],
@@ -44,7 +57,7 @@ def test_quality_job_posts_nothing_when_another_tool_posted_every_qc(tmp_path):
     assert len(theirs) >= 5  # star + mapping + quantification per replicate, one correlation
     before = all_quality_metrics(run)
 
-    result = quality_metrics(run, pre, receipts)
+    result = our_quality_job(run, pre, receipts)
 
     assert result["created"] == []
     assert all_quality_metrics(run) == before == set(theirs)
@@ -55,12 +68,12 @@ def test_quality_job_posts_only_the_types_a_file_lacks(tmp_path):
     run, pre, receipts = accessioned(tmp_path)
     theirs = post_as_another_tool(run, pre, receipts,
                                   keep=lambda metric, _ids: metric.profile == "star-quality-metric")
-    result = quality_metrics(run, pre, receipts)
+    result = our_quality_job(run, pre, receipts)
 
     ours = [run.portal.get(q, database=True) for q in result["created"]]
     assert ours and all(type_name("star-quality-metric") not in q["@type"] for q in ours)
     assert all_quality_metrics(run) == set(theirs) | set(result["created"])
-    assert quality_metrics(run, pre, receipts)["created"] == []  # and a re-run adds nothing
+    assert our_quality_job(run, pre, receipts)["created"] == []  # and a re-run adds nothing
 
 
 @pytest.mark.parametrize("profile", ["star-quality-metric", "correlation-quality-metric",

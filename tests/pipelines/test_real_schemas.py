@@ -24,10 +24,12 @@ from typing import Any
 
 import pytest
 from conftest import shared_fixture
-from encode_accession.jobs.posting import build_file_payload, resolve_derived_from
 
-from encode_accession.jobs import Run, pipeline_version, preferred_defaults
+from encode_accession.jobs.analysis import pipeline_version, preferred_defaults
+from encode_accession.jobs.context import Run
 from encode_accession.jobs.quality import collect_metrics, metric_alias
+from encode_accession.jobs.runner import plan_run
+from encode_accession.jobs.step import build_file_payload, resolve_derived_from
 from encode_accession.payloads import (
     alias,
     analysis_payload,
@@ -72,9 +74,10 @@ def variant_run(variant: str, folder: Path) -> tuple[Run, dict[str, Any]]:
         add_qc(RunEditor(metadata, folder))
     metadata_path = folder / "metadata.json"
     metadata_path.write_text(json.dumps(metadata))
-    run = Run({"metadata": str(metadata_path), "steps": str(steps_path),
-               "server": f"local:{folder / 'unused.sqlite'}", "lab": "j-michael-cherry",
-               "award": "U24HG009397", "annotation": "ENCSR000BBB"})
+    run = plan_run(folder / "results", {
+        "metadata": str(metadata_path), "steps": str(steps_path),
+        "server": f"local:{folder / 'unused.sqlite'}", "lab": "j-michael-cherry",
+        "award": "U24HG009397", "annotation": "ENCSR000BBB"})
     plan = run.plan
     facts = plan.steps_file.facts
     rna = facts.reference_input in ("index", "annotation")
@@ -92,7 +95,7 @@ def variant_payloads(variant: str, folder: Path) -> Iterator[Payload]:
     run, pre = variant_run(variant, folder)
     plan, who = run.plan, run.who
     facts = plan.steps_file.facts
-    metadata_text = Path(run.config["metadata"]).read_text()
+    metadata_text = run.loaded.metadata_text
 
     step_runs = {}
     for n, step in enumerate(plan.steps):
@@ -114,7 +117,7 @@ def variant_payloads(variant: str, folder: Path) -> Iterator[Payload]:
                              "output_type": payload["output_type"], "payload": payload}
         yield f"file {file_id}", "file", payload
 
-    metrics, _skipped = collect_metrics(run, pre)
+    metrics = collect_metrics(run, pre, list(plan.files.values()))
     for metric, ids in metrics:
         kind = metric.profile.replace("-", "_")
         yield f"QC {metric.profile} of {', '.join(ids)}", kind, quality_metric_payload(
