@@ -78,6 +78,7 @@ def measure_size(folder: Path, files: int, latency_ms: float, jobs: int) -> dict
         "files": files, "ok": not (dry_run.returncode or full.returncode or replanned.returncode),
         "dry_run_s": round(dry_run.wall_s, 2), "dry_run_cpu_s": round(dry_run.cpu_s, 2),
         "dry_run_with_plan_s": round(replanned.wall_s, 2),
+        "dry_run_with_plan_cpu_s": round(replanned.cpu_s, 2),
         "dry_run_with_plan_jobs": planned_jobs(replanned.log.read_text(errors="replace")),
         "wall_s": round(full.wall_s, 2),
         "cpu_s": round(full.cpu_s, 2), "cpu_s_per_file": round(full.cpu_s / files, 4),
