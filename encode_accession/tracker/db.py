@@ -215,6 +215,28 @@ MIGRATIONS: tuple[Migration, ...] = (
         "INSERT INTO version_sources (version_id, position, accession) "
         "SELECT d.id, s.key, s.value FROM derived_files d, json_each(d.source_accessions) s",
     )),
+    Migration(3, "lab and award as the portal's identifiers with their titles alongside; "
+                 "filter indexes that also give the list order", (
+        # lab and award held a title and a name; they become the @ids (/labs/x/, /awards/y/)
+        # the portal links by, read back from the stored portal JSON, titles in new columns.
+        "ALTER TABLE tracked_experiments ADD COLUMN lab_title TEXT COLLATE NOCASE",
+        "ALTER TABLE tracked_experiments ADD COLUMN award_title TEXT",
+        "UPDATE tracked_experiments SET lab_title = lab, award_title = coalesce("
+        "json_extract(raw_metadata, '$.award.title'), award), "
+        "lab = coalesce(json_extract(raw_metadata, '$.lab.\"@id\"'), CASE WHEN "
+        "json_type(raw_metadata, '$.lab') = 'text' THEN json_extract(raw_metadata, '$.lab') "
+        "END, lab), "
+        "award = coalesce(json_extract(raw_metadata, '$.award.\"@id\"'), CASE WHEN "
+        "json_type(raw_metadata, '$.award') = 'text' THEN json_extract(raw_metadata, "
+        "'$.award') END, award)",
+        # (value, accession): an exact filter reads its rows from the index already in list
+        # order, so SQLite no longer prefers walking the primary key to skip a sort.
+        "DROP INDEX ix_experiments_assay_title",
+        "DROP INDEX ix_experiments_biosample_type",
+        *(f"CREATE INDEX ix_experiments_{column} ON tracked_experiments({column}, accession)"
+          for column in ("assay_title", "biosample_type", "biosample", "target", "status",
+                         "lab", "lab_title")),
+    )),
 )
 
 

@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 from ..errors import InputError
 from ..portal.client import PortalClient
+from ..portal.errors import PortalError
 from . import citations, extract, store
 from .compare import Comparison, compare
 from .export import write_rows
@@ -86,6 +87,38 @@ def track(conn: sqlite3.Connection, portal: PortalClient, accession: str,
         tracked_at=saved.tracked_at, updated_at=saved.updated_at, notes=saved.notes)
 
 
+def track_many(conn: sqlite3.Connection, portal: PortalClient, accessions: Sequence[str],
+               notes: str | None = None) -> list[dict[str, Any]]:
+    """Track each accession in turn; one that fails (unknown, not an experiment, the portal
+    refusing) is reported with its message and the rest are still tried. Each entry has
+    `accession`, `ok` and either the TrackResult fields or `error`."""
+    results: list[dict[str, Any]] = []
+    for accession in accessions:
+        try:
+            results.append({"ok": True, **track(conn, portal, accession, notes).as_dict()})
+        except (InputError, PortalError) as exc:
+            message = exc.message if isinstance(exc, InputError) else str(exc)
+            results.append({"accession": accession, "ok": False, "error": message})
+    return results
+
+
+def tracked_or_errors(conn: sqlite3.Connection, accessions: Sequence[str]
+                      ) -> tuple[list[str], list[dict[str, str]]]:
+    """The given accessions that are tracked experiments, and one error per other one (not
+    an accession, not tracked), so a command can act on the rest and say what it skipped."""
+    found: list[str] = []
+    errors: list[dict[str, str]] = []
+    for text in accessions:
+        try:
+            accession = experiment_accession(text)
+            store.require_tracked(conn, accession)
+        except InputError as exc:
+            errors.append({"accession": text, "error": exc.message})
+        else:
+            found.append(accession)
+    return list(dict.fromkeys(found)), errors
+
+
 def _accessions(conn: sqlite3.Connection, accessions: Sequence[str]) -> list[str]:
     """The given experiments (checked as tracked), or every tracked one."""
     if not accessions:
@@ -113,6 +146,7 @@ def compare_tracked(conn: sqlite3.Connection, a: str, b: str) -> Comparison:
 
 
 def export_tracked(conn: sqlite3.Connection, out: TextIO, fmt: str = "csv",
-                   filters: store.Filters | None = None) -> int:
-    """Write tracked experiments to `out`; returns how many."""
-    return write_rows(store.iter_experiments(conn, filters), out, fmt)
+                   filters: store.Filters | None = None, match: str = "exact") -> int:
+    """Write the tracked experiments matching `filters` (as for list) to `out`; returns how
+    many."""
+    return write_rows(store.iter_experiments(conn, filters, match), out, fmt)
