@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 
 from . import runs
 from .cromwell import load_metadata
 from .errors import InputError
+from .mcp_server import register as register_mcp
 from .plan import Plan, PlanOptions, build_plan
 from .portal.cli import register as register_portal
 from .provenance.cli import register as register_provenance
@@ -32,6 +34,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except InputError as e:
         print(f"error: {e.message}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # `... | head` closed the pipe: stop quietly, as cat does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
 
 
@@ -69,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_tracker(commands)
     register_provenance(commands)
     register_portal(commands)
+    register_mcp(commands)
     return parser
 
 

@@ -75,7 +75,8 @@ SEARCH_COLUMNS = (("accession", "accession"), ("assay_title", "assay"), ("target
 
 def available_facets_text(server: str, facets: Sequence[Mapping[str, str]]) -> str:
     lines = [f"{plural(len(facets), 'experiment facet')} on {server}:"]
-    return "\n".join(lines + [f"  {f['field']} ({f['title']})" for f in facets])
+    return "\n".join(lines + [f"  {f['field']} ({f['title']}): "
+                               f"{plural(len(f['terms']), 'value')}" for f in facets])
 
 
 def search_text(result: Mapping[str, Any]) -> str:

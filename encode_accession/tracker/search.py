@@ -122,10 +122,15 @@ def search_experiments(portal: PortalClient, filters: Filters | None = None,
             "experiments": hits}
 
 
-def available_facets(portal: PortalClient) -> list[dict[str, str]]:
-    """The experiment facets the server offers (field and title), as it reports them."""
-    body = portal.search_raw([("type", "Experiment"), ("field", "accession"), ("limit", "0")])
-    return [{"field": f["field"], "title": f.get("title", f["field"])}
+def available_facets(portal: PortalClient, filters: Filters | None = None
+                     ) -> list[dict[str, Any]]:
+    """The experiment facets the server offers, as it reports them (field, title and the
+    counts among experiments matching `filters`): what `facet_counts` can answer."""
+    body = portal.search_raw([("type", "Experiment"), *portal_filters(filters),
+                              ("field", "accession"), ("limit", "0")])
+    return [{"field": f["field"], "title": f.get("title", f["field"]),
+             "terms": [{"key": t["key"], "count": t["doc_count"]}
+                       for t in f.get("terms") or () if t.get("doc_count")]}
             for f in body.get("facets") or () if f.get("field") not in ("type", None)]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, TextIO
 
 from ..errors import InputError
@@ -70,13 +70,17 @@ def _software(portal: PortalClient, refs: set[str]) -> dict[str, Software]:
 
 
 def track(conn: sqlite3.Connection, portal: PortalClient, accession: str,
-          notes: str | None = None) -> TrackResult:
+          notes: str | None = None, *, publications: bool = True,
+          pipelines: bool = True) -> TrackResult:
     """Fetch one experiment and store it with its publications, pipelines, QC metrics and
-    cross-references. Re-tracking updates in place; notes are kept unless given."""
+    cross-references. Re-tracking updates in place; notes are kept unless given.
+    `publications=False` / `pipelines=False` store the experiment without those rows."""
     obj = fetch_experiment(portal, accession)
     record = extract.tracked_experiment(
         obj, portal_url=portal.server,
-        software=_software(portal, extract.software_version_refs(obj)))
+        software=_software(portal, extract.software_version_refs(obj)) if pipelines else {})
+    record = replace(record, publications=record.publications if publications else (),
+                     pipelines=record.pipelines if pipelines else ())
     saved = store.save_tracked(conn, record, notes)
     exp = record.experiment
     return TrackResult(
