@@ -215,9 +215,14 @@ def _where(filters: Filters | None, match: str = "exact") -> tuple[str, list[str
         columns = ["value"] if field.multi else \
             [c for c in (field.column, field.title_column) if c]
         if match == "exact":
-            marks = ", ".join("?" * len(wanted))
-            test = " OR ".join(f"{c} IN ({marks})" for c in columns)
-            values_args = wanted * len(columns)
+            # An identifier (/labs/x/) is looked up by identifier, anything else by title:
+            # one indexed column per value, so a title filter reads its index in list order.
+            by_column = {c: wanted for c in columns} if not field.title_column else {
+                field.column: [v for v in wanted if v.startswith("/")],
+                field.title_column: [v for v in wanted if not v.startswith("/")]}
+            parts = [(c, vs) for c, vs in by_column.items() if vs]
+            test = " OR ".join(f"{c} IN ({', '.join('?' * len(vs))})" for c, vs in parts)
+            values_args = [v for _, vs in parts for v in vs]
         else:
             test = " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in columns for _ in wanted)
             values_args = [_like(v) for _ in columns for v in wanted]
