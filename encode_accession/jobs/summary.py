@@ -7,7 +7,7 @@ from contextlib import closing
 from typing import Any
 
 from .. import runs
-from ..provenance import record_accessioned_files
+from ..provenance import record_accessioning_run
 from ..tracker import connect as connect_tracker
 from .context import Run
 
@@ -33,11 +33,9 @@ def summary(run: Run, preflight_receipt: dict[str, Any], step_runs: list[dict[st
     objects.append({"kind": "analysis", "@id": analysis_receipt["@id"],
                     "created": analysis_receipt["created"], "status": None})
     with closing(connect_tracker(run.config.get("tracker_db"))) as conn:
-        record_accessioned_files(conn, [dict(
-            uri=f["uri"], md5=f["md5sum"], size=f["file_size"], accession=f["accession"],
-            portal_id=f["@id"], derived_from=f["derived_from"], step_run=f["step_run"],
-            workflow_id=run.workflow_id, docker_image=run.plan.files[f["id"]].call.docker,
-            server=run.config["server"], lab=run.who.lab) for f in files])
+        record_accessioning_run(conn, run.plan, files, preflight_receipt["inputs"],
+                                workflow_id=run.workflow_id, server=run.config["server"],
+                                lab=run.who.lab)
     with runs.connect(run.config.get("runs_db")) as db:
         runs.record_run(db, experiment=preflight_receipt["dataset"], workflow_id=run.workflow_id,
                         labels=run.plan.workflow.labels, status="succeeded",

@@ -237,6 +237,26 @@ MIGRATIONS: tuple[Migration, ...] = (
           for column in ("assay_title", "biosample_type", "biosample", "target", "status",
                          "lab", "lab_title")),
     )),
+    Migration(4, "what accessioned files and their portal inputs are: output type and format "
+                 "of files, the analysis step of step runs, the role of inputs found on the "
+                 "portal", (
+        "ALTER TABLE file_versions ADD COLUMN output_type TEXT",
+        "ALTER TABLE file_versions ADD COLUMN file_format TEXT",
+        "ALTER TABLE provenance_activities ADD COLUMN step_name TEXT",
+        "ALTER TABLE provenance_activities ADD COLUMN step_version TEXT",
+        # An accessioning run's inputs (fastqs, references) found on the portal by md5: the
+        # sources of its first files, described so a report says what they are.
+        """CREATE TABLE portal_sources (
+            accession TEXT PRIMARY KEY,
+            portal_id TEXT,
+            file_name TEXT,
+            output_type TEXT,
+            role TEXT NOT NULL CHECK (role IN ('fastq', 'reference')),
+            filekey TEXT,
+            server TEXT,
+            recorded_at TEXT NOT NULL
+        )""",
+    )),
 )
 
 
