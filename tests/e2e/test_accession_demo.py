@@ -205,3 +205,13 @@ def test_killed_run_resumes_and_posts_every_object_exactly_once(tmp_path):
     # align and filter share one dcc_step_run, so one step-run object (as the reference)
     assert len(step_runs) == len({s.dcc_step_run for s in plan.steps})
     assert len(portal.search("Analysis", None, frame="object")) == 1
+
+
+def test_the_demo_report_lists_no_problems_and_describes_its_inputs(accessioned):
+    """The run's fastqs found on the portal are sources with a role, not `untracked`."""
+    workdir, _config, _result = accessioned
+    html = (workdir / "results/provenance/report/report.html").read_text()
+    problems = html.split("<h2>Problems</h2>", 1)[1].split("<h2>", 1)[0]
+    assert '<p class="ok">None found.</p>' in problems and "untracked" not in html
+    sources = html.split("<h2>Sources</h2>", 1)[1]
+    assert "fastq found on the portal" in sources and "fastq · reads" in sources
