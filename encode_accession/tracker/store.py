@@ -288,26 +288,28 @@ def summarize(conn: sqlite3.Connection, filters: Filters | None = None, match: s
     counts an experiment once under each of its values; experiments without one count as
     "(none)"."""
     where, args = _where(filters, match)
-    chosen = f"SELECT accession FROM tracked_experiments{where}"
+    # Without filters every experiment counts: no subquery to join against.
+    chosen = f"SELECT accession FROM tracked_experiments{where}" if where else None
     total = count_experiments(conn, filters, match)
     groups: dict[str, dict[str, int]] = {}
     for name in fields:
         field = FIELDS[name]
         if field.multi:
+            among = f" AND accession IN ({chosen})" if chosen else ""
             rows = conn.execute(
-                "SELECT value, COUNT(*) FROM experiment_terms WHERE field = ? "
-                f"AND accession IN ({chosen}) GROUP BY value ORDER BY COUNT(*) DESC, value",
-                (field.column, *args)).fetchall()
+                f"SELECT value, COUNT(*) FROM experiment_terms WHERE field = ?{among} "
+                "GROUP BY value ORDER BY COUNT(*) DESC, value", (field.column, *args)).fetchall()
             with_value = conn.execute(
-                "SELECT COUNT(DISTINCT accession) FROM experiment_terms WHERE field = ? "
-                f"AND accession IN ({chosen})", (field.column, *args)).fetchone()[0]
+                "SELECT COUNT(DISTINCT accession) FROM experiment_terms WHERE field = ?"
+                f"{among}", (field.column, *args)).fetchone()[0]
             counts = {r[0]: r[1] for r in rows}
             missing = total - with_value
         else:
             column = field.label_column
+            among = f" AND accession IN ({chosen})" if chosen else ""
             rows = conn.execute(
                 f"SELECT {column}, COUNT(*) FROM tracked_experiments "
-                f"WHERE {column} IS NOT NULL AND {column} != '' AND accession IN ({chosen}) "
+                f"WHERE {column} IS NOT NULL AND {column} != ''{among} "
                 f"GROUP BY {column} ORDER BY COUNT(*) DESC, {column}", args).fetchall()
             counts = {r[0]: r[1] for r in rows}
             missing = total - sum(counts.values())
