@@ -22,8 +22,9 @@ body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin:
        color: #1d1d1d; }
 h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 17px; margin-top: 28px; }
 .meta { color: #555; }
-table { border-collapse: collapse; width: 100%; margin-top: 8px; font-size: 13px; }
-th, td { border: 1px solid #d0d0d0; padding: 4px 6px; text-align: left; vertical-align: top; }
+table { border-collapse: collapse; min-width: 100%; margin-top: 8px; font-size: 13px; }
+th, td { border: 1px solid #d0d0d0; padding: 4px 6px; text-align: left; vertical-align: top;
+         white-space: nowrap; }
 th { background: #f4f4f4; } tr:target { background: #fffbd6; }
 code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; white-space: nowrap; }
 .scroll { overflow-x: auto; } td.file b { white-space: nowrap; } .what { color: #555; }
