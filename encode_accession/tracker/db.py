@@ -216,7 +216,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         "SELECT d.id, s.key, s.value FROM derived_files d, json_each(d.source_accessions) s",
     )),
     Migration(3, "lab and award as the portal's identifiers with their titles alongside; "
-                 "filter indexes that also give the list order", (
+                 "raw metadata in its own table; filter indexes that also give the list "
+                 "order", (
         # lab and award held a title and a name; they become the @ids (/labs/x/, /awards/y/)
         # the portal links by, read back from the stored portal JSON, titles in new columns.
         "ALTER TABLE tracked_experiments ADD COLUMN lab_title TEXT COLLATE NOCASE",
@@ -229,6 +230,17 @@ MIGRATIONS: tuple[Migration, ...] = (
         "award = coalesce(json_extract(raw_metadata, '$.award.\"@id\"'), CASE WHEN "
         "json_type(raw_metadata, '$.award') = 'text' THEN json_extract(raw_metadata, "
         "'$.award') END, award)",
+        # The portal JSON (up to 512 KB) moves out of the experiment rows: with it, a row
+        # spilled over overflow pages and even its first columns cost several page reads,
+        # so every list, filter and export paid for JSON it never read.
+        """CREATE TABLE experiment_raw (
+            accession TEXT PRIMARY KEY
+                REFERENCES tracked_experiments(accession) ON DELETE CASCADE,
+            raw_metadata TEXT NOT NULL CHECK (length(CAST(raw_metadata AS BLOB)) <= 524288)
+        )""",
+        "INSERT INTO experiment_raw (accession, raw_metadata) "
+        "SELECT accession, raw_metadata FROM tracked_experiments",
+        "ALTER TABLE tracked_experiments DROP COLUMN raw_metadata",
         # (value, accession): an exact filter reads its rows from the index already in list
         # order, so SQLite no longer prefers walking the primary key to skip a sort.
         "DROP INDEX ix_experiments_assay_title",

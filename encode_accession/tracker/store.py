@@ -137,7 +137,7 @@ def _upsert_experiment(conn: sqlite3.Connection, exp: ExperimentRow, notes: str 
     values = {
         **{c: getattr(exp, c) for c in COLUMNS if hasattr(exp, c)},
         "notes": notes, "tracked_at": stamp, "updated_at": stamp,
-        "raw_metadata": exp.raw.text, "raw_metadata_bytes": exp.raw.original_bytes,
+        "raw_metadata_bytes": exp.raw.original_bytes,
         "raw_metadata_dropped": json.dumps(list(exp.raw.dropped)) if exp.raw.trimmed else None,
     }
     for column in LIST_COLUMNS:
@@ -151,6 +151,9 @@ def _upsert_experiment(conn: sqlite3.Connection, exp: ExperimentRow, notes: str 
         f"VALUES ({', '.join('?' * len(names))}) "
         f"ON CONFLICT(accession) DO UPDATE SET {', '.join(updates)}",
         [values[c] for c in names])
+    conn.execute("INSERT INTO experiment_raw (accession, raw_metadata) VALUES (?, ?) "
+                 "ON CONFLICT(accession) DO UPDATE SET raw_metadata = excluded.raw_metadata",
+                 (exp.accession, exp.raw.text))
 
 
 def link_reference(conn: sqlite3.Connection, accession: str, reference_type: str,
@@ -251,10 +254,14 @@ def iter_experiments(conn: sqlite3.Connection, filters: Filters | None = None,
     cursor.execute(f"SELECT {', '.join(COLUMNS)} FROM tracked_experiments{where} "
                    "ORDER BY accession", args)
     lists = [(i, c) for i, c in enumerate(COLUMNS) if c in LIST_COLUMNS]
+    decoded: dict[str, list[str]] = {}  # the few distinct lists ('["Homo sapiens"]', ...)
     for row in cursor:
         record = dict(zip(COLUMNS, row, strict=True))
         for i, column in lists:
-            record[column] = json.loads(row[i])
+            text = row[i]
+            if text not in decoded:
+                decoded[text] = json.loads(text)
+            record[column] = list(decoded[text])  # a copy: callers may change theirs
         yield record
 
 
@@ -270,7 +277,7 @@ def get_experiment(conn: sqlite3.Connection, accession: str) -> dict[str, Any]:
 
 def raw_metadata(conn: sqlite3.Connection, accession: str) -> dict[str, Any]:
     require_tracked(conn, accession)
-    row = conn.execute("SELECT raw_metadata FROM tracked_experiments WHERE accession = ?",
+    row = conn.execute("SELECT raw_metadata FROM experiment_raw WHERE accession = ?",
                        (accession,)).fetchone()
     return json.loads(row[0])
 

@@ -88,7 +88,8 @@ def test_single_valued_filters_read_an_index_in_list_order(conn, saved: list[dic
 
 # -- lab and award identifiers, and the migration that introduced them ------------------------
 
-def test_a_version_2_database_gets_lab_and_award_identifiers(db_path: Path) -> None:
+def test_a_version_2_database_gets_lab_and_award_identifiers_and_a_raw_table(db_path: Path
+                                                                            ) -> None:
     obj = synthetic.sample_experiments(1, seed=9)[0]
     conn = db.connect(db_path, migrations=db.MIGRATIONS[:2])
     row = extract.experiment_row(obj, portal_url=PORTAL)
@@ -102,6 +103,9 @@ def test_a_version_2_database_gets_lab_and_award_identifiers(db_path: Path) -> N
     assert (migrated["lab"], migrated["lab_title"]) == (obj["lab"]["@id"], obj["lab"]["title"])
     assert (migrated["award"], migrated["award_title"]) == (obj["award"]["@id"],
                                                             obj["award"]["name"])
+    assert store.raw_metadata(conn, row.accession) == obj  # moved to its own table, whole
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(tracked_experiments)")}
+    assert "raw_metadata" not in columns and "lab_title" in columns
     conn.close()
 
 
