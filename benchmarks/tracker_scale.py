@@ -130,6 +130,12 @@ def main(argv: list[str] | None = None) -> int:
          "biosample LIKE '%heart%'"),
         ("filter assay=Histone ChIP-seq", {"assay": ["Histone ChIP-seq"]},
          "assay_title LIKE '%Histone ChIP-seq%'"),
+        ("filter biosample=liver", {"biosample": ["liver"]}, "biosample LIKE '%liver%'"),
+        ("filter target=POLR2A", {"target": ["POLR2A"]}, "target LIKE '%POLR2A%'"),
+        ("filter status=released", {"status": ["released"]}, "status LIKE '%released%'"),
+        ("filter status=archived", {"status": ["archived"]}, "status LIKE '%archived%'"),
+        ("filter lab=Joseph Ecker, Salk", {"lab": ["Joseph Ecker, Salk"]},
+         "lab_title LIKE '%Joseph Ecker, Salk%'"),
         ("filter organ+assay+organism", {"organ": ["pancreas"], "assay": ["Histone ChIP-seq"],
                                          "organism": ["Homo sapiens"]},
          "organ LIKE '%pancreas%' AND assay_title LIKE '%Histone ChIP-seq%' "

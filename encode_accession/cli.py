@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -16,6 +17,7 @@ from . import runs
 from .cromwell import load_metadata
 from .errors import InputError
 from .failures import describe, wants_traceback
+from .mcp_server import register as register_mcp
 from .plan import Plan, PlanOptions, build_plan
 from .portal.cli import register as register_portal
 from .provenance.cli import register as register_provenance
@@ -40,6 +42,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if message is None or args.debug or wants_traceback():
             raise
         print(f"error: {message}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # `... | head` closed the pipe: stop quietly, as cat does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
 
 
@@ -90,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_tracker(commands)
     register_provenance(commands)
     register_portal(commands)
+    register_mcp(commands)
     return parser
 
 

@@ -56,16 +56,14 @@ def record(run: Run, preflight: dict[str, Any], steps: list[dict[str, Any]],
            objects: list[dict[str, Any]]) -> None:
     """The run record (``info``) and the accessioned files' provenance, in one database."""
     files = [f for s in steps for f in s["files"]]
-    from ..provenance import record_accessioned_files  # only this job needs them
+    from ..provenance import record_accessioning_run  # only this job needs them
     from ..tracker import connect as connect_tracker
 
     db = run.settings.get("tracker_db")
     with closing(connect_tracker(db)) as conn:
-        record_accessioned_files(conn, [dict(
-            uri=f["uri"], md5=f["md5sum"], size=f["file_size"], accession=f["accession"],
-            portal_id=f["@id"], derived_from=f["derived_from"], step_run=f["step_run"],
-            workflow_id=run.workflow_id, docker_image=run.plan.files[f["id"]].call.docker,
-            server=run.settings["server"], lab=run.who.lab) for f in files])
+        record_accessioning_run(conn, run.plan, files, preflight["inputs"],
+                                workflow_id=run.workflow_id, server=run.settings["server"],
+                                lab=run.who.lab)
     qc_by_file = {i: q for s in steps for i, q in s["quality_metrics"]["quality_metrics"].items()}
     status = {o["@id"]: o["status"] for o in objects}
     with runs.connect(db) as conn:

@@ -11,10 +11,12 @@
     write_report(conn, "provenance-report")            # HTML, PROV-JSON, RO-Crate
 
 From a Snakemake rule's script: `log_outputs(snakemake, sources=["ENCFF001AAA"])`. From the
-accessioning run: `record_accessioned_file(conn, uri=..., md5=..., ...)`. See
+accessioning run: `record_accessioning_run(conn, plan, files, inputs, ...)` (or
+`record_accessioned_file(conn, uri=..., md5=..., ...)` per file). See
 docs/provenance.md.
 """
 
+from .accessioning import record_accessioning_run
 from .checks import Checked, Finding, check
 from .query import Lineage, lineage, load_graph
 from .record import (
@@ -23,6 +25,7 @@ from .record import (
     log_files,
     record_accessioned_file,
     record_accessioned_files,
+    record_portal_sources,
 )
 from .report import write_report
 from .workflow import log_outputs
@@ -30,5 +33,5 @@ from .workflow import log_outputs
 __all__ = [
     "Checked", "Finding", "Lineage", "Logged", "check", "lineage", "load_graph", "log_derived",
     "log_files", "log_outputs", "record_accessioned_file", "record_accessioned_files",
-    "write_report",
+    "record_accessioning_run", "record_portal_sources", "write_report",
 ]

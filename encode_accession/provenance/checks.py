@@ -1,5 +1,6 @@
 """What may be wrong with a lineage: files changed or gone since they were logged, files
-made from a version that has since been replaced, and sources the tracker knows nothing of.
+made from a version that has since been replaced, and sources the tracker knows nothing of
+(inputs an accessioning run found on the portal are known sources, not problems).
 
 Current local versions are re-read (sha256 when recorded, else md5) every time: a record is
 only worth what the file on disk still matches. Superseded versions are not re-read (the
@@ -53,7 +54,7 @@ def check(graph: Graph, *, rehash: bool = True) -> Checked:
             findings += _stale(graph, version)
     for node in graph.ordered_accessions():
         states[node.key] = node.status
-        if not node.tracked:
+        if not node.known:
             findings.append(Finding(node.key, "untracked", f"{node.accession}: not in the "
                                     "tracker (not a tracked experiment, not a recorded file)"))
     return Checked(states, findings)

@@ -47,11 +47,13 @@ class Activity:
     server: str | None
     lab: str | None
     recorded_at: str
+    step_name: str | None = None  # the analysis step (dcc_step_run) of an accessioning run
+    step_version: str | None = None
 
     @property
     def label(self) -> str:
         if self.kind == "accessioning":
-            return f"accessioning step run {self.step_run}"
+            return self.step_name or f"accessioning step run {self.step_run}"
         name = self.tool or (f"rule {self.rule}" if self.rule else "unnamed tool")
         return f"{name} {self.tool_version}" if self.tool_version else name
 
@@ -72,6 +74,8 @@ class Version:
     activity_id: int | None
     recorded_at: str
     sources: tuple[SourceRow, ...]
+    output_type: str | None = None  # what an accessioned file is, as posted
+    file_format: str | None = None
 
     @property
     def key(self) -> str:
@@ -89,6 +93,27 @@ class Version:
     def label(self) -> str:
         return f"{self.location} (v{self.version})"
 
+    @property
+    def kind(self) -> str:
+        """What the file is, when known: output type and format."""
+        return " · ".join(p for p in (self.output_type, self.file_format) if p)
+
+
+@dataclass(frozen=True)
+class PortalSource:
+    """An input an accessioning run found on the portal by md5: a fastq or a reference."""
+
+    file_name: str | None
+    output_type: str | None
+    role: str
+    filekey: str | None
+    portal_id: str | None
+    server: str | None
+
+    @property
+    def kind(self) -> str:
+        return " · ".join(p for p in (self.role, self.output_type) if p)
+
 
 @dataclass(frozen=True)
 class AccessionNode:
@@ -97,6 +122,7 @@ class AccessionNode:
 
     accession: str
     experiment: str | None
+    portal: PortalSource | None = None  # set for an accessioning run's portal inputs
 
     @property
     def key(self) -> str:
@@ -107,11 +133,22 @@ class AccessionNode:
         return self.experiment is not None
 
     @property
+    def known(self) -> bool:
+        """Tracked, or an input a run found on the portal: a source, not a loose end."""
+        return self.tracked or self.portal is not None
+
+    @property
+    def name(self) -> str:
+        return (self.portal.file_name if self.portal else None) or self.accession
+
+    @property
     def status(self) -> str:
         if self.experiment == self.accession:
             return "tracked experiment"
         if self.experiment:
             return f"file of tracked experiment {self.experiment}"
+        if self.portal:
+            return f"{self.portal.role} found on the portal"
         return "not in the tracker"
 
 

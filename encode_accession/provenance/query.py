@@ -15,12 +15,21 @@ from dataclasses import dataclass
 
 from ..errors import InputError
 from .identity import accession_of, canonical_location
-from .model import AccessionNode, Activity, Graph, SourceRow, Version, accession_key
+from .model import (
+    AccessionNode,
+    Activity,
+    Graph,
+    PortalSource,
+    SourceRow,
+    Version,
+    accession_key,
+)
 
 _BATCH = 500  # ids per IN (...) list, well under SQLite's variable limit
 _VERSION_SELECT = (
     "SELECT v.id, d.file_path, v.version, v.sha256, v.md5, v.size, v.accession, v.portal_id, "
-    "v.activity_id, v.recorded_at, (SELECT max(version) FROM file_versions l "
+    "v.activity_id, v.recorded_at, v.output_type, v.file_format, "
+    "(SELECT max(version) FROM file_versions l "
     "WHERE l.file_id = v.file_id) AS latest "
     "FROM file_versions v JOIN derived_files d ON d.id = v.file_id")
 
@@ -160,12 +169,14 @@ def _with_sources(conn: sqlite3.Connection, rows: Sequence[sqlite3.Row]) -> list
         sources.setdefault(row[0], []).append(SourceRow(row[1], row[2]))
     return [Version(r["id"], r["file_path"], r["version"], r["latest"], r["sha256"], r["md5"],
                     r["size"], r["accession"], r["portal_id"], r["activity_id"],
-                    r["recorded_at"], tuple(sources.get(r["id"], ()))) for r in rows]
+                    r["recorded_at"], tuple(sources.get(r["id"], ())), r["output_type"],
+                    r["file_format"]) for r in rows]
 
 
 def _activities(conn: sqlite3.Connection, ids: Sequence[int]) -> list[Activity]:
     rows = _rows_in(conn, "SELECT id, kind, tool, tool_version, parameters, description, rule, "
-                          "step_run, workflow_id, docker_image, server, lab, recorded_at "
+                          "step_run, workflow_id, docker_image, server, lab, recorded_at, "
+                          "step_name, step_version "
                           "FROM provenance_activities WHERE id", ids, order="id")
     return [Activity(**{**dict(r), "parameters": json.loads(r["parameters"])
                         if r["parameters"] is not None else None}) for r in rows]
@@ -174,14 +185,18 @@ def _activities(conn: sqlite3.Connection, ids: Sequence[int]) -> list[Activity]:
 def _accession_nodes(conn: sqlite3.Connection, accessions: Sequence[str]
                      ) -> dict[str, AccessionNode]:
     """Tracker status of source accessions: a tracked experiment, a file with QC in a tracked
-    experiment, or missing."""
+    experiment, an input an accessioning run found on the portal, or unknown."""
     experiments = {r[0]: r[0] for r in _rows_in(
         conn, "SELECT accession FROM tracked_experiments WHERE accession", accessions)}
     for file_accession, experiment in _rows_in(
             conn, "SELECT file_accession, min(experiment_accession) FROM quality_metrics "
                   "WHERE file_accession", accessions, group="file_accession"):
         experiments.setdefault(file_accession, experiment)
-    return {a: AccessionNode(a, experiments.get(a)) for a in accessions}
+    portal = {r["accession"]: PortalSource(r["file_name"], r["output_type"], r["role"],
+                                           r["filekey"], r["portal_id"], r["server"])
+              for r in _rows_in(conn, "SELECT * FROM portal_sources WHERE accession",
+                                accessions)}
+    return {a: AccessionNode(a, experiments.get(a), portal.get(a)) for a in accessions}
 
 
 def _rows_in(conn: sqlite3.Connection, query: str, values: Sequence[object], *,

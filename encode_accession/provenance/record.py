@@ -51,13 +51,18 @@ class ToolRun:
 
 @dataclass(frozen=True)
 class StepRun:
-    """An accessioning step run on one portal: shared by every file of that step."""
+    """An accessioning step run on one portal: shared by every file of that step (and of
+    other steps with the same analysis step). `step_name` is the analysis step
+    (dcc_step_run), `task` the WDL task whose files this call records."""
 
     step_run: str
     workflow_id: str | None
     docker_image: str | None
     server: str
     lab: str | None = None
+    step_name: str | None = None
+    step_version: str | None = None
+    task: str | None = None
 
 
 @dataclass(frozen=True)
@@ -160,12 +165,15 @@ def note_derived_file(conn: sqlite3.Connection, path: str, source_accessions: It
 def record_accessioned_file(conn: sqlite3.Connection, *, uri: str, md5: str, size: int,
                             accession: str | None, portal_id: str, derived_from: Sequence[str],
                             step_run: str, workflow_id: str | None, docker_image: str | None,
-                            server: str, lab: str | None = None) -> Logged:
+                            server: str, lab: str | None = None, output_type: str | None = None,
+                            file_format: str | None = None, step_name: str | None = None,
+                            step_version: str | None = None, task: str | None = None) -> Logged:
     """Record a pipeline file an accessioning run posted (or found) on the portal.
 
     `derived_from` are the portal @ids (or accessions) of its parents; they become its
-    sources, and the step run (with workflow id and docker image) its activity. Recording
-    the same file again changes nothing, so a re-run summary job is safe.
+    sources, and the step run (with workflow id, docker image, analysis step and WDL task)
+    its activity; output type and format say what the file is. Recording the same file
+    again changes nothing, so a re-run summary job is safe.
     """
     parents = []
     for parent in derived_from:
@@ -175,11 +183,38 @@ def record_accessioned_file(conn: sqlite3.Connection, *, uri: str, md5: str, siz
                              "accession", "pass the parents' @ids, e.g. /files/ENCFF001AAA/")
         parents.append(Source(found, accession=found))
     recorded = accession_of(accession) if accession else accession_of(portal_id)
+    location = canonical_location(uri)
     with write(conn):
-        return _save(conn, canonical_location(uri), Content(md5=md5, size=int(size)),
-                     list(dict.fromkeys(parents)),
-                     _Activity(StepRun(step_run, workflow_id, docker_image, server, lab)),
-                     accession=recorded, portal_id=portal_id)
+        logged = _save(conn, location, Content(md5=md5, size=int(size)),
+                       list(dict.fromkeys(parents)),
+                       _Activity(StepRun(step_run, workflow_id, docker_image, server, lab,
+                                         step_name, step_version, task)),
+                       accession=recorded, portal_id=portal_id)
+        conn.execute("UPDATE file_versions SET output_type = coalesce(?, output_type), "
+                     "file_format = coalesce(?, file_format) WHERE version = ? AND file_id = "
+                     "(SELECT id FROM derived_files WHERE file_path = ?)",
+                     (output_type, file_format, logged.version, location))
+    return logged
+
+
+def record_portal_sources(conn: sqlite3.Connection, sources: Iterable[Mapping[str, Any]]
+                          ) -> None:
+    """Describe inputs an accessioning run found on the portal (fastqs, references): each
+    mapping has accession, portal_id, file_name, output_type, role (fastq or reference),
+    filekey and server. They are the lineage's sources, so reports say what they are
+    instead of listing them as unknown accessions."""
+    stamp = now()
+    with write(conn):
+        conn.executemany(
+            "INSERT INTO portal_sources (accession, portal_id, file_name, output_type, role, "
+            "filekey, server, recorded_at) VALUES (:accession, :portal_id, :file_name, "
+            ":output_type, :role, :filekey, :server, :recorded_at) ON CONFLICT (accession) DO "
+            "UPDATE SET portal_id = excluded.portal_id, file_name = excluded.file_name, "
+            "output_type = excluded.output_type, role = excluded.role, "
+            "filekey = excluded.filekey, server = excluded.server",
+            [{**{k: source.get(k) for k in ("portal_id", "file_name", "output_type", "role",
+                                            "filekey", "server")},
+              "accession": source["accession"], "recorded_at": stamp} for source in sources])
 
 
 def record_accessioned_files(conn: sqlite3.Connection, files: Iterable[Mapping[str, Any]]
@@ -305,14 +340,26 @@ class _Activity:
 
 
 def _step_run_activity(conn: sqlite3.Connection, spec: StepRun) -> int:
-    row = conn.execute("SELECT id FROM provenance_activities WHERE kind = 'accessioning' "
-                       "AND server = ? AND step_run = ?", (spec.server, spec.step_run)).fetchone()
+    """The step run's activity; its parameters list the WDL tasks whose files it made."""
+    row = conn.execute("SELECT id, parameters FROM provenance_activities WHERE kind = "
+                       "'accessioning' AND server = ? AND step_run = ?",
+                       (spec.server, spec.step_run)).fetchone()
+    fields = {k: v for k, v in asdict(spec).items() if k != "task"}
     if row is None:
-        return _insert(conn, "provenance_activities",
-                       {"kind": "accessioning", **asdict(spec), "recorded_at": now()})
+        tasks = [spec.task] if spec.task else []
+        return _insert(conn, "provenance_activities", {
+            "kind": "accessioning", **fields, "recorded_at": now(),
+            "parameters": canonical_json({"wdl_tasks": tasks}) if tasks else None})
+    tasks = (json.loads(row["parameters"]) if row["parameters"] else {}).get("wdl_tasks", [])
+    if spec.task and spec.task not in tasks:
+        tasks = [*tasks, spec.task]
     conn.execute("UPDATE provenance_activities SET workflow_id = coalesce(workflow_id, ?), "
-                 "docker_image = coalesce(docker_image, ?), lab = coalesce(lab, ?) "
-                 "WHERE id = ?", (spec.workflow_id, spec.docker_image, spec.lab, row["id"]))
+                 "docker_image = coalesce(docker_image, ?), lab = coalesce(lab, ?), "
+                 "step_name = coalesce(step_name, ?), step_version = coalesce(step_version, ?), "
+                 "parameters = coalesce(?, parameters) WHERE id = ?",
+                 (spec.workflow_id, spec.docker_image, spec.lab, spec.step_name,
+                  spec.step_version, canonical_json({"wdl_tasks": tasks}) if tasks else None,
+                  row["id"]))
     return row["id"]
 
 

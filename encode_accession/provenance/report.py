@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from ..outputs import make_output_dir, output_error
 from . import prov_json, report_html, ro_crate
 from .checks import check
 from .query import load_graph
@@ -22,13 +23,16 @@ PROV = "provenance.json"
 
 def write_report(conn: sqlite3.Connection, output: str | Path, *, rehash: bool = True
                  ) -> list[Path]:
-    """Write the three files into `output` (created if needed); return their paths."""
-    output = Path(output)
-    output.mkdir(parents=True, exist_ok=True)
+    """Write the three files into `output` (created if needed); return their paths. A
+    folder the OS refuses is an InputError naming it, before or while writing."""
+    output = make_output_dir(Path(output))
     graph = load_graph(conn)
     checked = check(graph, rehash=rehash)
     html = report_html.render(graph, checked, recorded_until=ro_crate.last_recorded(graph))
-    (output / HTML).write_text(html, encoding="utf-8", newline="\n")
-    (output / PROV).write_text(prov_json.serialize(graph), encoding="utf-8", newline="\n")
-    crate = ro_crate.write(graph, output, html=HTML, prov=PROV)
+    try:
+        (output / HTML).write_text(html, encoding="utf-8", newline="\n")
+        (output / PROV).write_text(prov_json.serialize(graph), encoding="utf-8", newline="\n")
+        crate = ro_crate.write(graph, output, html=HTML, prov=PROV)
+    except OSError as exc:
+        raise output_error(output, exc) from None
     return [output / HTML, output / PROV, crate]

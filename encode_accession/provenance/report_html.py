@@ -14,7 +14,7 @@ from html import escape
 
 from . import graph_svg
 from .checks import Checked
-from .model import Activity, Graph, Version
+from .model import AccessionNode, Activity, Graph, Version
 from .record import canonical_json
 
 CSS = """
@@ -22,17 +22,25 @@ body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin:
        color: #1d1d1d; }
 h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 17px; margin-top: 28px; }
 .meta { color: #555; }
-table { border-collapse: collapse; width: 100%; margin-top: 8px; font-size: 13px; }
-th, td { border: 1px solid #d0d0d0; padding: 4px 6px; text-align: left; vertical-align: top; }
+table { border-collapse: collapse; min-width: 100%; margin-top: 8px; font-size: 13px; }
+th, td { border: 1px solid #d0d0d0; padding: 4px 6px; text-align: left; vertical-align: top;
+         white-space: nowrap; }
 th { background: #f4f4f4; } tr:target { background: #fffbd6; }
-code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; word-break: break-all; }
+code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; white-space: nowrap; }
+.scroll { overflow-x: auto; } td.file b { white-space: nowrap; } .what { color: #555; }
 .problem { color: #b03a2e; font-weight: 600; } .ok { color: #2f8a4e; } .old { color: #777; }
 .figure { overflow-x: auto; border: 1px solid #e0e0e0; padding: 6px; }
-svg.lineage text { font: 12px system-ui, sans-serif; fill: #1d1d1d; }
-svg.lineage text.state { fill: #555; font-size: 11px; }
+svg.lineage text { font: 12px ui-monospace, "DejaVu Sans Mono", Menlo, monospace;
+                   fill: #1d1d1d; white-space: pre; }
+svg.lineage text.name { font-weight: 600; } svg.lineage text.kind { fill: #2e5c9a; }
+svg.lineage text.state { fill: #555; }
 svg.lineage .edge { fill: none; stroke: #555; stroke-width: 1.2; }
 svg.lineage .edge.revision { stroke: #999; stroke-dasharray: 4 3; }
 """.strip()
+
+
+SHA256_NOTE = ("sha256 is computed for files read from disk; pipeline files (gs://, s3://) "
+               "are known by the md5 the portal verified on upload, so their sha256 is empty.")
 
 
 def render(graph: Graph, checked: Checked, *, recorded_until: str) -> str:
@@ -54,18 +62,19 @@ def render(graph: Graph, checked: Checked, *, recorded_until: str) -> str:
         "to the file. Dashed arrows join versions of one file. Click a box for its row.</p>",
         f'<div class="figure">{graph_svg.render(graph, checked)}</div>',
         "<h2>Files</h2>",
+        f'<p class="meta">{escape(SHA256_NOTE)}</p>',
         _table(("File", "Version", "State", "Size (bytes)", "sha256", "md5", "Portal",
                 "Made from", "Made by", "Recorded"),
                [_file_row(graph, checked, v) for v in versions],
                [f"v-{v.id}" for v in versions]),
         "<h2>Runs</h2>",
-        _table(("Run", "Kind", "Tool / step", "Parameters", "Workflow", "Docker image", "Lab",
+        _table(("Run", "Kind", "Step / tool", "Parameters", "Workflow", "Docker image", "Lab",
                 "Made", "Recorded"),
                [_run_row(a, made_by.get(a.id, [])) for a in graph.ordered_activities()],
                [f"activity-{a.id}" for a in graph.ordered_activities()]),
-        "<h2>Source accessions</h2>",
-        _table(("Accession", "In the tracker", "Used by"),
-               [[_code(a.accession), _state(a.status, not a.tracked),
+        "<h2>Sources</h2>",
+        _table(("Accession", "What it is", "Status", "Used by"),
+               [[_code(a.accession), _source_what(a), _state(a.status, not a.known),
                  _links(used_by.get(a.key, []))]
                 for a in graph.ordered_accessions()],
                [f"a-{a.accession}" for a in graph.ordered_accessions()]),
@@ -76,15 +85,27 @@ def render(graph: Graph, checked: Checked, *, recorded_until: str) -> str:
             + "\n</body>\n</html>\n")
 
 
+def _source_what(node: AccessionNode) -> str:
+    if node.portal is None:
+        return ""
+    name = f"<b>{escape(node.portal.file_name)}</b><br>" if node.portal.file_name else ""
+    key = f" ({escape(node.portal.filekey)})" if node.portal.filekey else ""
+    return f'{name}<span class="what">{escape(node.portal.kind)}{key}</span>'
+
+
 def _file_row(graph: Graph, checked: Checked, version: Version) -> list[str]:
     activity = graph.activities.get(version.activity_id or 0)
     portal = " ".join(filter(None, (version.accession, version.portal_id)))
+    what = f'<br><span class="what">{escape(version.kind)}</span>' if version.kind else ""
+    sha256 = _code(version.sha256) if version.sha256 else \
+        '<span class="old">md5 only</span>' if version.md5 else ""
     return [
-        _code(version.location), str(version.version),
+        f"<b>{escape(version.name)}</b>{what}<br>{_code(version.location)}",
+        str(version.version),
         _state(checked.states[version.key], bool(checked.problems_of(version.key)),
                old=not version.current),
         "" if version.size is None else str(version.size),
-        _code(version.sha256 or ""), _code(version.md5 or ""), escape(portal),
+        sha256, _code(version.md5 or ""), _code(portal),
         _links([graph.node(k) for k in graph.parents(version)]),
         f'<a href="#activity-{activity.id}">{escape(activity.label)}</a>' if activity else "",
         escape(version.recorded_at),
@@ -93,7 +114,9 @@ def _file_row(graph: Graph, checked: Checked, version: Version) -> list[str]:
 
 def _run_row(activity: Activity, made: list[Version]) -> list[str]:
     if activity.kind == "accessioning":
-        what = f"step run {_code(activity.step_run or '')} on {escape(activity.server or '')}"
+        version = f"<br>{_code(activity.step_version)}" if activity.step_version else ""
+        what = (f"<b>{escape(activity.label)}</b>{version}<br>step run "
+                f"{_code(activity.step_run or '')} on {escape(activity.server or '')}")
     else:
         what = escape(activity.label) + (f" (rule {escape(activity.rule)})"
                                          if activity.rule and activity.tool else "")
@@ -112,10 +135,13 @@ def _links(nodes: Sequence[object]) -> str:
     links = []
     for node in nodes:
         if isinstance(node, Version):
-            links.append(f'<a href="#v-{node.id}">{escape(node.name)} v{node.version}</a>')
-        elif node is not None:
-            accession = getattr(node, "accession", "")
-            links.append(f'<a href="#a-{escape(accession)}">{escape(accession)}</a>')
+            links.append(f'<a href="#v-{node.id}"><code>{escape(node.name)} v{node.version}'
+                         "</code></a>")
+        elif isinstance(node, AccessionNode):
+            shown = node.accession if node.name == node.accession else \
+                f"{node.name} ({node.accession})"
+            links.append(f'<a href="#a-{escape(node.accession)}"><code>{escape(shown)}</code>'
+                         "</a>")
     return "<br>".join(links)
 
 
@@ -134,4 +160,5 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], anchors: Sequen
     head = "".join(f"<th>{escape(h)}</th>" for h in header)
     body = "\n".join(f'<tr id="{escape(anchor)}">' + "".join(f"<td>{cell}</td>" for cell in row)
                      + "</tr>" for row, anchor in zip(rows, anchors, strict=True))
-    return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>"
+    return (f'<div class="scroll"><table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n'
+            "</tbody>\n</table></div>")

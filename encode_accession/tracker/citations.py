@@ -117,7 +117,7 @@ def _dataset(exp: Mapping[str, Any]) -> Citation:
         authors=(Name(literal=CONSORTIUM),), author_count=1,
         year=int(released[:4]) if released[:4].isdigit() else None,
         url=exp.get("url"), note=f"ENCODE experiment {accession}",
-        organization=exp.get("lab"),
+        organization=exp.get("lab_title") or exp.get("lab"),
     )
 
 

@@ -215,6 +215,60 @@ MIGRATIONS: tuple[Migration, ...] = (
         "INSERT INTO version_sources (version_id, position, accession) "
         "SELECT d.id, s.key, s.value FROM derived_files d, json_each(d.source_accessions) s",
     )),
+    Migration(3, "lab and award as the portal's identifiers with their titles alongside; "
+                 "raw metadata in its own table; filter indexes that also give the list "
+                 "order", (
+        # lab and award held a title and a name; they become the @ids (/labs/x/, /awards/y/)
+        # the portal links by, read back from the stored portal JSON, titles in new columns.
+        "ALTER TABLE tracked_experiments ADD COLUMN lab_title TEXT COLLATE NOCASE",
+        "ALTER TABLE tracked_experiments ADD COLUMN award_title TEXT",
+        "UPDATE tracked_experiments SET lab_title = lab, award_title = coalesce("
+        "json_extract(raw_metadata, '$.award.title'), award), "
+        "lab = coalesce(json_extract(raw_metadata, '$.lab.\"@id\"'), CASE WHEN "
+        "json_type(raw_metadata, '$.lab') = 'text' THEN json_extract(raw_metadata, '$.lab') "
+        "END, lab), "
+        "award = coalesce(json_extract(raw_metadata, '$.award.\"@id\"'), CASE WHEN "
+        "json_type(raw_metadata, '$.award') = 'text' THEN json_extract(raw_metadata, "
+        "'$.award') END, award)",
+        # The portal JSON (up to 512 KB) moves out of the experiment rows: with it, a row
+        # spilled over overflow pages and even its first columns cost several page reads,
+        # so every list, filter and export paid for JSON it never read.
+        """CREATE TABLE experiment_raw (
+            accession TEXT PRIMARY KEY
+                REFERENCES tracked_experiments(accession) ON DELETE CASCADE,
+            raw_metadata TEXT NOT NULL CHECK (length(CAST(raw_metadata AS BLOB)) <= 524288)
+        )""",
+        "INSERT INTO experiment_raw (accession, raw_metadata) "
+        "SELECT accession, raw_metadata FROM tracked_experiments",
+        "ALTER TABLE tracked_experiments DROP COLUMN raw_metadata",
+        # (value, accession): an exact filter reads its rows from the index already in list
+        # order, so SQLite no longer prefers walking the primary key to skip a sort.
+        "DROP INDEX ix_experiments_assay_title",
+        "DROP INDEX ix_experiments_biosample_type",
+        *(f"CREATE INDEX ix_experiments_{column} ON tracked_experiments({column}, accession)"
+          for column in ("assay_title", "biosample_type", "biosample", "target", "status",
+                         "lab", "lab_title")),
+    )),
+    Migration(4, "what accessioned files and their portal inputs are: output type and format "
+                 "of files, the analysis step of step runs, the role of inputs found on the "
+                 "portal", (
+        "ALTER TABLE file_versions ADD COLUMN output_type TEXT",
+        "ALTER TABLE file_versions ADD COLUMN file_format TEXT",
+        "ALTER TABLE provenance_activities ADD COLUMN step_name TEXT",
+        "ALTER TABLE provenance_activities ADD COLUMN step_version TEXT",
+        # An accessioning run's inputs (fastqs, references) found on the portal by md5: the
+        # sources of its first files, described so a report says what they are.
+        """CREATE TABLE portal_sources (
+            accession TEXT PRIMARY KEY,
+            portal_id TEXT,
+            file_name TEXT,
+            output_type TEXT,
+            role TEXT NOT NULL CHECK (role IN ('fastq', 'reference')),
+            filekey TEXT,
+            server TEXT,
+            recorded_at TEXT NOT NULL
+        )""",
+    )),
 )
 
 

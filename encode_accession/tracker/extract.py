@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..errors import InputError
-from .identifiers import doi_type
+from .identifiers import doi_type, is_preprint
 from .records import (
     ExperimentRow,
     PipelineRow,
@@ -94,8 +94,10 @@ def experiment_row(obj: Mapping[str, Any], *, portal_url: str) -> ExperimentRow:
         life_stage=_distinct(b.get("life_stage") for b in biosamples),
         status=obj.get("status"),
         date_released=obj.get("date_released"),
-        lab=_title(obj.get("lab")),
-        award=_award(obj.get("award")),
+        lab=_identifier_of(obj.get("lab"), "labs"),
+        lab_title=_title(obj.get("lab")),
+        award=_identifier_of(obj.get("award"), "awards"),
+        award_title=_award(obj.get("award")),
         assembly=_distinct(_as_list(obj.get("assembly"))),
         replication_type=obj.get("replication_type"),
         description=obj.get("description"),
@@ -155,9 +157,20 @@ def _target_label(target: Any) -> str | None:
     return None
 
 
+def _identifier_of(linked: Any, collection: str) -> str | None:
+    """The @id the portal links by (`/labs/bing-ren/`), from an embedded object or a link;
+    a bare name becomes `/<collection>/<name>/`."""
+    value = linked.get("@id") if isinstance(linked, Mapping) else linked
+    if not isinstance(value, str) or not value.strip("/"):
+        name = linked.get("name") if isinstance(linked, Mapping) else None
+        return f"/{collection}/{name}/" if name else None
+    return value if value.startswith("/") else f"/{collection}/{value.strip('/')}/"
+
+
 def _award(award: Any) -> str | None:
+    """The award's title (its project name), else its name (e.g. U54HG006997)."""
     if isinstance(award, Mapping):
-        return award.get("name") or _link_name(award.get("@id")) or award.get("rfa")
+        return award.get("title") or award.get("name") or _link_name(award.get("@id"))
     return _link_name(award)
 
 
@@ -214,6 +227,7 @@ def publication_row(ref: Mapping[str, Any]) -> PublicationRow:
         issue=_text(ref.get("issue")),
         pages=_text(ref.get("page")),
         abstract=ref.get("abstract"),
+        preprint=is_preprint(ref.get("journal"), identifiers),
     )
 
 
@@ -255,7 +269,7 @@ def reference_rows(obj: Mapping[str, Any],
         if pub.pmid:
             rows.setdefault(("pmid", pub.pmid), ReferenceRow("pmid", pub.pmid, pub.title))
         if pub.doi:
-            kind = doi_type(pub.doi)
+            kind = doi_type(pub.doi, preprint=pub.preprint)
             rows.setdefault((kind, pub.doi), ReferenceRow(kind, pub.doi, pub.title))
     return tuple(rows.values())
 

@@ -7,6 +7,7 @@ what the identifier is and what to give instead.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from ..errors import InputError
 
@@ -65,6 +66,22 @@ def reference_id(reference_type: str, value: str) -> str:
     return cleaned
 
 
-def doi_type(doi: str) -> str:
-    """bioRxiv (and medRxiv) preprints share the 10.1101 registrant."""
-    return "biorxiv_doi" if doi.startswith("10.1101/") else "doi"
+# Preprint servers as the portal's `publication.journal` names them; arXiv ids are also a
+# form of `publication.identifiers` (pattern `[0-9]{4}.[0-9]{4}` in the portal's
+# publication schema, ENCODE-DCC/encoded src/encoded/schemas/publication.json).
+PREPRINT_SERVERS = frozenset({"biorxiv", "medrxiv", "arxiv", "research square", "chemrxiv",
+                              "preprints", "ssrn"})
+_ARXIV_ID = re.compile(r"^[0-9]{4}\.[0-9]{4,5}$")
+
+
+def is_preprint(journal: str | None, identifiers: Iterable[str] = ()) -> bool:
+    """Whether a publication is a preprint, from its own data: the journal is a preprint
+    server, or it carries an arXiv id. Never from the DOI prefix: 10.1101 is Cold Spring
+    Harbor's, shared by bioRxiv, medRxiv, Genome Research and Genes & Development."""
+    name = " ".join((journal or "").lower().replace("-", " ").split()).removesuffix(".org")
+    return name in PREPRINT_SERVERS or any(_ARXIV_ID.match(str(i)) for i in identifiers)
+
+
+def doi_type(doi: str, *, preprint: bool) -> str:
+    """`biorxiv_doi` for a bioRxiv/medRxiv preprint's DOI (registrant 10.1101), else `doi`."""
+    return "biorxiv_doi" if preprint and doi.startswith("10.1101/") else "doi"

@@ -37,8 +37,10 @@ class ExperimentRow:
     life_stage: tuple[str, ...]
     status: str | None
     date_released: str | None
-    lab: str | None
-    award: str | None
+    lab: str | None  # the portal's @id, /labs/<name>/
+    lab_title: str | None
+    award: str | None  # the portal's @id, /awards/<name>/
+    award_title: str | None
     assembly: tuple[str, ...]
     replication_type: str | None
     description: str | None
@@ -60,6 +62,7 @@ class PublicationRow:
     issue: str | None = None
     pages: str | None = None
     abstract: str | None = None
+    preprint: bool = False  # from the journal and identifiers, see identifiers.is_preprint
 
 
 @dataclass(frozen=True)

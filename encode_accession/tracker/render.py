@@ -51,6 +51,10 @@ def experiments_text(rows: Sequence[Mapping[str, Any]]) -> str:
 
 def summary_text(summary: Mapping[str, Any]) -> str:
     lines = [f"{plural(summary['total'], 'tracked experiment')}"]
+    if summary.get("filters"):
+        how = " (containing)" if summary.get("match") == "contains" else ""
+        collection = plural(summary["collection_total"], "tracked experiment")
+        lines = [f"{summary['total']} of {collection}{_where(summary['filters'])}{how}"]
     for field, counts in summary["by"].items():
         lines.append(f"\nBy {field.replace('_', ' ')}:")
         lines += [f"  {value}: {count}" for value, count in counts.items()]
@@ -69,12 +73,21 @@ SEARCH_COLUMNS = (("accession", "accession"), ("assay_title", "assay"), ("target
                   ("biosample", "biosample"), ("status", "status"), ("lab", "lab"))
 
 
+def available_facets_text(server: str, facets: Sequence[Mapping[str, str]]) -> str:
+    lines = [f"{plural(len(facets), 'experiment facet')} on {server}:"]
+    return "\n".join(lines + [f"  {f['field']} ({f['title']}): "
+                               f"{plural(len(f['terms']), 'value')}" for f in facets])
+
+
 def search_text(result: Mapping[str, Any]) -> str:
     shown = len(result["experiments"])
+    first = result.get("offset", 0) + 1
+    page = f" (showing {first}-{first + shown - 1})" if shown < result["total"] else ""
     head = (f"{plural(result['total'], 'experiment')} on {result['server']}"
-            f"{_where(result['filters'])}" + (f" (showing {shown})" if shown < result["total"]
-                                              else ""))
-    return head + (f"\n\n{table(result['experiments'], SEARCH_COLUMNS)}" if shown else "")
+            f"{_where(result['filters'])}{page}")
+    tail = (f"\n\nnext page: --offset {result['next_offset']}"
+            if result.get("next_offset") is not None else "")
+    return head + (f"\n\n{table(result['experiments'], SEARCH_COLUMNS)}" if shown else "") + tail
 
 
 def comparison_text(comparison: Comparison) -> str:
@@ -88,12 +101,15 @@ def comparison_text(comparison: Comparison) -> str:
     return "\n".join(lines)
 
 
-def references_text(accession: str, refs: Sequence[Mapping[str, Any]]) -> str:
+def references_text(refs: Sequence[Mapping[str, Any]], reference_type: str | None = None) -> str:
+    kind = f"{reference_type} " if reference_type else ""
     if not refs:
-        return f"{accession}: no external references"
-    columns = (("reference_type", "type"), ("reference_id", "id"), ("origin", "origin"),
-               ("description", "description"))
-    return f"{accession}: {plural(len(refs), 'reference')}\n\n{table(refs, columns)}"
+        return f"No {kind}external references."
+    columns = (("experiment_accession", "experiment"), ("reference_type", "type"),
+               ("reference_id", "id"), ("origin", "origin"), ("description", "description"))
+    experiments = len({r["experiment_accession"] for r in refs})
+    return (f"{plural(len(refs), kind + 'reference')} of "
+            f"{plural(experiments, 'experiment')}\n\n{table(refs, columns)}")
 
 
 def track_text(result: Mapping[str, Any]) -> str:

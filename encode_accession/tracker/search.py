@@ -7,6 +7,7 @@ maps them to the portal's embedded paths, e.g. organ ->
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -68,17 +69,69 @@ def hit_row(hit: Mapping[str, Any]) -> dict[str, Any]:
     return {column: _at(hit, path) for column, path in _PROJECTED.items()}
 
 
-def search_experiments(portal: PortalClient, filters: Filters | None = None,
-                       limit: int = DEFAULT_LIMIT) -> dict[str, Any]:
-    """Matching experiments (at most `limit`) and how many match in all."""
+_DATE = re.compile(r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$")
+
+
+def _date(value: str | None, option: str) -> str | None:
+    if value in (None, ""):
+        return None
+    if not _DATE.match(value):
+        raise InputError("search", option, f"{value!r} is not a date",
+                         "use YYYY, YYYY-MM or YYYY-MM-DD, e.g. 2020-01-31")
+    return value
+
+
+def search_params(filters: Filters | None = None, *, limit: int = DEFAULT_LIMIT,
+                  offset: int = 0, text: str | None = None, released_from: str | None = None,
+                  released_to: str | None = None) -> list[tuple[str, str]]:
+    """The portal's /search/ query: filters, free text (`searchTerm`), a release date range
+    (`advancedQuery=date_released:[A TO B]`, Lucene, both ends inclusive; `*` for an open
+    end) and a page (`limit` from `from`)."""
     if limit < 1:
-        raise InputError("search", "--limit", f"{limit} is not a positive number", "use 1 or more")
-    params = [("type", "Experiment"), *portal_filters(filters),
-              *[("field", path) for path in _PROJECTED.values()], ("limit", str(limit))]
+        raise InputError("search", "--limit", f"{limit} is not a positive number",
+                         "use 1 or more")
+    if offset < 0:
+        raise InputError("search", "--offset", f"{offset} is negative", "use 0 or more")
+    start, end = _date(released_from, "--released-from"), _date(released_to, "--released-to")
+    params = [("type", "Experiment"), *portal_filters(filters)]
+    if text and text.strip():
+        params.append(("searchTerm", text.strip()))
+    if start or end:
+        params.append(("advancedQuery", f"date_released:[{start or '*'} TO {end or '*'}]"))
+    params += [*[("field", path) for path in _PROJECTED.values()], ("limit", str(limit))]
+    return params + ([("from", str(offset))] if offset else [])
+
+
+def search_experiments(portal: PortalClient, filters: Filters | None = None,
+                       limit: int = DEFAULT_LIMIT, *, offset: int = 0, text: str | None = None,
+                       released_from: str | None = None,
+                       released_to: str | None = None) -> dict[str, Any]:
+    """One page of matching experiments (`limit` from `offset`) and how many match in all;
+    `next_offset` is where the next page starts (None on the last)."""
+    params = search_params(filters, limit=limit, offset=offset, text=text,
+                           released_from=released_from, released_to=released_to)
     body = portal.search_raw(params)
+    hits = [hit_row(h) for h in body["@graph"]]
+    total = body.get("total", 0)
+    following = offset + len(hits)
     return {"server": portal.server, "filters": {k: list(v) for k, v in (filters or {}).items()
                                                  if v},
-            "total": body.get("total", 0), "experiments": [hit_row(h) for h in body["@graph"]]}
+            "text": text or None, "released_from": released_from, "released_to": released_to,
+            "total": total, "offset": offset, "limit": limit,
+            "next_offset": following if hits and following < total else None,
+            "experiments": hits}
+
+
+def available_facets(portal: PortalClient, filters: Filters | None = None
+                     ) -> list[dict[str, Any]]:
+    """The experiment facets the server offers, as it reports them (field, title and the
+    counts among experiments matching `filters`): what `facet_counts` can answer."""
+    body = portal.search_raw([("type", "Experiment"), *portal_filters(filters),
+                              ("field", "accession"), ("limit", "0")])
+    return [{"field": f["field"], "title": f.get("title", f["field"]),
+             "terms": [{"key": t["key"], "count": t["doc_count"]}
+                       for t in f.get("terms") or () if t.get("doc_count")]}
+            for f in body.get("facets") or () if f.get("field") not in ("type", None)]
 
 
 def facet_counts(portal: PortalClient, field: str, filters: Filters | None = None

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, TextIO
 
 from ..errors import InputError
 from ..portal.client import PortalClient
+from ..portal.errors import PortalError
 from . import citations, extract, store
 from .compare import Comparison, compare
 from .export import write_rows
@@ -69,13 +70,17 @@ def _software(portal: PortalClient, refs: set[str]) -> dict[str, Software]:
 
 
 def track(conn: sqlite3.Connection, portal: PortalClient, accession: str,
-          notes: str | None = None) -> TrackResult:
+          notes: str | None = None, *, publications: bool = True,
+          pipelines: bool = True) -> TrackResult:
     """Fetch one experiment and store it with its publications, pipelines, QC metrics and
-    cross-references. Re-tracking updates in place; notes are kept unless given."""
+    cross-references. Re-tracking updates in place; notes are kept unless given.
+    `publications=False` / `pipelines=False` store the experiment without those rows."""
     obj = fetch_experiment(portal, accession)
     record = extract.tracked_experiment(
         obj, portal_url=portal.server,
-        software=_software(portal, extract.software_version_refs(obj)))
+        software=_software(portal, extract.software_version_refs(obj)) if pipelines else {})
+    record = replace(record, publications=record.publications if publications else (),
+                     pipelines=record.pipelines if pipelines else ())
     saved = store.save_tracked(conn, record, notes)
     exp = record.experiment
     return TrackResult(
@@ -84,6 +89,38 @@ def track(conn: sqlite3.Connection, portal: PortalClient, accession: str,
         pipelines=len(record.pipelines), quality_metrics=len(record.quality_metrics),
         references=len(record.references), raw_metadata_trimmed=exp.raw.trimmed,
         tracked_at=saved.tracked_at, updated_at=saved.updated_at, notes=saved.notes)
+
+
+def track_many(conn: sqlite3.Connection, portal: PortalClient, accessions: Sequence[str],
+               notes: str | None = None) -> list[dict[str, Any]]:
+    """Track each accession in turn; one that fails (unknown, not an experiment, the portal
+    refusing) is reported with its message and the rest are still tried. Each entry has
+    `accession`, `ok` and either the TrackResult fields or `error`."""
+    results: list[dict[str, Any]] = []
+    for accession in accessions:
+        try:
+            results.append({"ok": True, **track(conn, portal, accession, notes).as_dict()})
+        except (InputError, PortalError) as exc:
+            message = exc.message if isinstance(exc, InputError) else str(exc)
+            results.append({"accession": accession, "ok": False, "error": message})
+    return results
+
+
+def tracked_or_errors(conn: sqlite3.Connection, accessions: Sequence[str]
+                      ) -> tuple[list[str], list[dict[str, str]]]:
+    """The given accessions that are tracked experiments, and one error per other one (not
+    an accession, not tracked), so a command can act on the rest and say what it skipped."""
+    found: list[str] = []
+    errors: list[dict[str, str]] = []
+    for text in accessions:
+        try:
+            accession = experiment_accession(text)
+            store.require_tracked(conn, accession)
+        except InputError as exc:
+            errors.append({"accession": text, "error": exc.message})
+        else:
+            found.append(accession)
+    return list(dict.fromkeys(found)), errors
 
 
 def _accessions(conn: sqlite3.Connection, accessions: Sequence[str]) -> list[str]:
@@ -113,6 +150,7 @@ def compare_tracked(conn: sqlite3.Connection, a: str, b: str) -> Comparison:
 
 
 def export_tracked(conn: sqlite3.Connection, out: TextIO, fmt: str = "csv",
-                   filters: store.Filters | None = None) -> int:
-    """Write tracked experiments to `out`; returns how many."""
-    return write_rows(store.iter_experiments(conn, filters), out, fmt)
+                   filters: store.Filters | None = None, match: str = "exact") -> int:
+    """Write the tracked experiments matching `filters` (as for list) to `out`; returns how
+    many."""
+    return write_rows(store.iter_experiments(conn, filters, match), out, fmt)

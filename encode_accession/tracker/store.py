@@ -1,9 +1,10 @@
 """Reading and writing tracker rows. Every write is one short transaction (see db.write).
 
-Filters are exact (case-insensitive) whole-value matches: single-valued fields compare the
-column, multi-valued ones (organism, organ, assembly, life stage) look the value up in
-experiment_terms. Nothing is matched with LIKE, so "heart" never matches
-"heart left ventricle".
+Filters are exact (case-insensitive) whole-value matches by default: single-valued fields
+compare the column (indexed with accession, so a filtered list needs no sort), multi-valued
+ones (organism, organ, assembly, life stage) look the value up in experiment_terms. So
+"heart" never matches "heart left ventricle" unless the caller asks for `match="contains"`
+(a substring match, LIKE, a scan: the explicit, slower choice).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from ..errors import InputError
 from .db import write
-from .identifiers import reference_id
+from .identifiers import REFERENCE_TYPES, reference_id
 from .records import ExperimentRow, TrackedExperiment
 
 
@@ -28,6 +29,12 @@ class Field:
     name: str
     column: str
     multi: bool = False
+    title_column: str | None = None  # a readable name kept next to an identifier
+
+    @property
+    def label_column(self) -> str:
+        """What summaries count by: the title when there is one."""
+        return self.title_column or self.column
 
 
 FIELDS: dict[str, Field] = {f.name: f for f in (
@@ -40,13 +47,15 @@ FIELDS: dict[str, Field] = {f.name: f for f in (
     Field("life_stage", "life_stage", multi=True),
     Field("assembly", "assembly", multi=True),
     Field("status", "status"),
-    Field("lab", "lab"),
+    Field("lab", "lab", title_column="lab_title"),
 )}
+MATCHES = ("exact", "contains")
 SUMMARY_FIELDS = ("assay", "organism", "organ", "biosample_type", "status", "lab")
 # The experiment columns in export order (raw_metadata is left out: it is the portal's).
 COLUMNS = (
     "accession", "assay_title", "target", "biosample", "biosample_summary", "biosample_type",
-    "organism", "organ", "life_stage", "status", "date_released", "lab", "award", "assembly",
+    "organism", "organ", "life_stage", "status", "date_released", "lab", "lab_title", "award",
+    "award_title", "assembly",
     "replication_type", "description", "url", "notes", "tracked_at", "updated_at",
 )
 LIST_COLUMNS = frozenset(f.column for f in FIELDS.values() if f.multi)
@@ -128,7 +137,7 @@ def _upsert_experiment(conn: sqlite3.Connection, exp: ExperimentRow, notes: str 
     values = {
         **{c: getattr(exp, c) for c in COLUMNS if hasattr(exp, c)},
         "notes": notes, "tracked_at": stamp, "updated_at": stamp,
-        "raw_metadata": exp.raw.text, "raw_metadata_bytes": exp.raw.original_bytes,
+        "raw_metadata_bytes": exp.raw.original_bytes,
         "raw_metadata_dropped": json.dumps(list(exp.raw.dropped)) if exp.raw.trimmed else None,
     }
     for column in LIST_COLUMNS:
@@ -142,6 +151,9 @@ def _upsert_experiment(conn: sqlite3.Connection, exp: ExperimentRow, notes: str 
         f"VALUES ({', '.join('?' * len(names))}) "
         f"ON CONFLICT(accession) DO UPDATE SET {', '.join(updates)}",
         [values[c] for c in names])
+    conn.execute("INSERT INTO experiment_raw (accession, raw_metadata) VALUES (?, ?) "
+                 "ON CONFLICT(accession) DO UPDATE SET raw_metadata = excluded.raw_metadata",
+                 (exp.accession, exp.raw.text))
 
 
 def link_reference(conn: sqlite3.Connection, accession: str, reference_type: str,
@@ -188,7 +200,12 @@ def _decode(row: sqlite3.Row) -> dict[str, Any]:
     return record
 
 
-def _where(filters: Filters | None) -> tuple[str, list[str]]:
+def _where(filters: Filters | None, match: str = "exact") -> tuple[str, list[str]]:
+    """SQL for the filters: exact whole values (indexed) or, with match="contains",
+    substrings (LIKE, case-insensitive for ASCII, a scan)."""
+    if match not in MATCHES:
+        raise InputError("filter", "match", f"{match!r} is not a way to match",
+                         f"use one of: {', '.join(MATCHES)}")
     clauses, args = [], []
     for name, values in (filters or {}).items():
         wanted = [v for v in values if v]
@@ -198,31 +215,53 @@ def _where(filters: Filters | None) -> tuple[str, list[str]]:
         if field is None:
             raise InputError("filter", name, "is not a field one can filter on",
                              f"use one of: {', '.join(FIELDS)}")
-        marks = ", ".join("?" * len(wanted))
+        columns = ["value"] if field.multi else \
+            [c for c in (field.column, field.title_column) if c]
+        if match == "exact":
+            # An identifier (/labs/x/) is looked up by identifier, anything else by title:
+            # one indexed column per value, so a title filter reads its index in list order.
+            by_column = {c: wanted for c in columns} if not field.title_column else {
+                field.column: [v for v in wanted if v.startswith("/")],
+                field.title_column: [v for v in wanted if not v.startswith("/")]}
+            parts = [(c, vs) for c, vs in by_column.items() if vs]
+            test = " OR ".join(f"{c} IN ({', '.join('?' * len(vs))})" for c, vs in parts)
+            values_args = [v for _, vs in parts for v in vs]
+        else:
+            test = " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in columns for _ in wanted)
+            values_args = [_like(v) for _ in columns for v in wanted]
         if field.multi:
             clauses.append("accession IN (SELECT accession FROM experiment_terms "
-                           f"WHERE field = ? AND value IN ({marks}))")
+                           f"WHERE field = ? AND ({test}))")
             args.append(field.column)
         else:
-            clauses.append(f"{field.column} IN ({marks})")
-        args += wanted
+            clauses.append(f"({test})")
+        args += values_args
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
 
 
-def iter_experiments(conn: sqlite3.Connection, filters: Filters | None = None
-                     ) -> Iterator[dict[str, Any]]:
+def _like(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def iter_experiments(conn: sqlite3.Connection, filters: Filters | None = None,
+                     match: str = "exact") -> Iterator[dict[str, Any]]:
     """Tracked experiments (COLUMNS, lists decoded) by accession; the same field given
     several values matches any of them, different fields must all match."""
-    where, args = _where(filters)
+    where, args = _where(filters, match)
     cursor = conn.cursor()
     cursor.row_factory = None  # plain tuples: this loop may run 100,000 times
     cursor.execute(f"SELECT {', '.join(COLUMNS)} FROM tracked_experiments{where} "
                    "ORDER BY accession", args)
     lists = [(i, c) for i, c in enumerate(COLUMNS) if c in LIST_COLUMNS]
+    decoded: dict[str, list[str]] = {}  # the few distinct lists ('["Homo sapiens"]', ...)
     for row in cursor:
         record = dict(zip(COLUMNS, row, strict=True))
         for i, column in lists:
-            record[column] = json.loads(row[i])
+            text = row[i]
+            if text not in decoded:
+                decoded[text] = json.loads(text)
+            record[column] = list(decoded[text])  # a copy: callers may change theirs
         yield record
 
 
@@ -238,44 +277,55 @@ def get_experiment(conn: sqlite3.Connection, accession: str) -> dict[str, Any]:
 
 def raw_metadata(conn: sqlite3.Connection, accession: str) -> dict[str, Any]:
     require_tracked(conn, accession)
-    row = conn.execute("SELECT raw_metadata FROM tracked_experiments WHERE accession = ?",
+    row = conn.execute("SELECT raw_metadata FROM experiment_raw WHERE accession = ?",
                        (accession,)).fetchone()
     return json.loads(row[0])
 
 
-def count_experiments(conn: sqlite3.Connection, filters: Filters | None = None) -> int:
-    where, args = _where(filters)
+def count_experiments(conn: sqlite3.Connection, filters: Filters | None = None,
+                      match: str = "exact") -> int:
+    where, args = _where(filters, match)
     return conn.execute(f"SELECT COUNT(*) FROM tracked_experiments{where}", args).fetchone()[0]
 
 
-def summarize(conn: sqlite3.Connection, fields: Sequence[str] = SUMMARY_FIELDS
-              ) -> dict[str, Any]:
-    """Counts per value of each field, most common first. A multi-valued field counts an
-    experiment once under each of its values; experiments without one count as "(none)"."""
-    total = count_experiments(conn)
+def summarize(conn: sqlite3.Connection, filters: Filters | None = None, match: str = "exact",
+              fields: Sequence[str] = SUMMARY_FIELDS) -> dict[str, Any]:
+    """Counts per value of each field among the experiments matching `filters`, most common
+    first, with `total` (matching) and `collection_total` (all tracked). A multi-valued field
+    counts an experiment once under each of its values; experiments without one count as
+    "(none)"."""
+    where, args = _where(filters, match)
+    # Without filters every experiment counts: no subquery to join against.
+    chosen = f"SELECT accession FROM tracked_experiments{where}" if where else None
+    total = count_experiments(conn, filters, match)
     groups: dict[str, dict[str, int]] = {}
     for name in fields:
         field = FIELDS[name]
         if field.multi:
+            among = f" AND accession IN ({chosen})" if chosen else ""
             rows = conn.execute(
-                "SELECT value, COUNT(*) FROM experiment_terms WHERE field = ? "
-                "GROUP BY value ORDER BY COUNT(*) DESC, value", (field.column,)).fetchall()
+                f"SELECT value, COUNT(*) FROM experiment_terms WHERE field = ?{among} "
+                "GROUP BY value ORDER BY COUNT(*) DESC, value", (field.column, *args)).fetchall()
             with_value = conn.execute(
-                "SELECT COUNT(DISTINCT accession) FROM experiment_terms WHERE field = ?",
-                (field.column,)).fetchone()[0]
+                "SELECT COUNT(DISTINCT accession) FROM experiment_terms WHERE field = ?"
+                f"{among}", (field.column, *args)).fetchone()[0]
             counts = {r[0]: r[1] for r in rows}
             missing = total - with_value
         else:
+            column = field.label_column
+            among = f" AND accession IN ({chosen})" if chosen else ""
             rows = conn.execute(
-                f"SELECT {field.column}, COUNT(*) FROM tracked_experiments "
-                f"WHERE {field.column} IS NOT NULL AND {field.column} != '' "
-                f"GROUP BY {field.column} ORDER BY COUNT(*) DESC, {field.column}").fetchall()
+                f"SELECT {column}, COUNT(*) FROM tracked_experiments "
+                f"WHERE {column} IS NOT NULL AND {column} != ''{among} "
+                f"GROUP BY {column} ORDER BY COUNT(*) DESC, {column}", args).fetchall()
             counts = {r[0]: r[1] for r in rows}
             missing = total - sum(counts.values())
         if missing:
             counts["(none)"] = missing
         groups[name] = counts
-    return {"total": total, "by": groups}
+    return {"total": total, "collection_total": count_experiments(conn),
+            "filters": {k: list(v) for k, v in (filters or {}).items() if v}, "match": match,
+            "by": groups}
 
 
 def publications_of(conn: sqlite3.Connection, accessions: Sequence[str]
@@ -299,11 +349,54 @@ def publications_of(conn: sqlite3.Connection, accessions: Sequence[str]
 
 def references_of(conn: sqlite3.Connection, accession: str) -> list[dict[str, Any]]:
     require_tracked(conn, accession)
+    return references(conn, [accession])
+
+
+def references(conn: sqlite3.Connection, accessions: Sequence[str] = (),
+               reference_type: str | None = None) -> list[dict[str, Any]]:
+    """External references of these experiments (default: the whole collection), optionally
+    of one type, by experiment, type and id."""
+    if reference_type is not None and reference_type not in REFERENCE_TYPES:
+        raise InputError("references", "--type", f"{reference_type!r} is not a reference type",
+                         f"use one of: {', '.join(REFERENCE_TYPES)}")
+    clauses, args = [], []
+    if accessions:
+        clauses.append(f"experiment_accession IN ({', '.join('?' * len(accessions))})")
+        args += list(accessions)
+    if reference_type:
+        clauses.append("reference_type = ?")
+        args.append(reference_type)
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
     rows = conn.execute(
-        "SELECT reference_type, reference_id, description, origin, created_at "
-        "FROM external_references WHERE experiment_accession = ? "
-        "ORDER BY reference_type, reference_id", (accession,)).fetchall()
+        "SELECT experiment_accession, reference_type, reference_id, description, origin, "
+        f"created_at FROM external_references{where} "
+        "ORDER BY experiment_accession, reference_type, reference_id", args).fetchall()
     return [dict(r) for r in rows]
+
+
+def unlink_reference(conn: sqlite3.Connection, accession: str, reference_type: str,
+                     identifier: str) -> dict[str, Any]:
+    """Remove a reference the user linked. One the portal lists is refused (re-tracking
+    would bring it back); one that is not there is an error naming what is."""
+    canonical = reference_id(reference_type, identifier)
+    require_tracked(conn, accession)
+    with write(conn):
+        row = conn.execute(
+            "SELECT origin FROM external_references WHERE experiment_accession = ? AND "
+            "reference_type = ? AND reference_id = ?",
+            (accession, reference_type, canonical)).fetchone()
+        if row is None:
+            raise InputError(accession, f"{reference_type} {canonical}", "is not linked",
+                             f"see `references {accession}` for what is")
+        if row["origin"] == "portal":
+            raise InputError(accession, f"{reference_type} {canonical}",
+                             "comes from the portal's own record and returns on re-tracking",
+                             "only references you linked can be unlinked")
+        conn.execute("DELETE FROM external_references WHERE experiment_accession = ? AND "
+                     "reference_type = ? AND reference_id = ?",
+                     (accession, reference_type, canonical))
+    return {"experiment_accession": accession, "reference_type": reference_type,
+            "reference_id": canonical, "unlinked": True}
 
 
 def pipelines_of(conn: sqlite3.Connection, accession: str) -> list[dict[str, Any]]:

@@ -219,3 +219,13 @@ def test_verify_and_info_read_a_finished_run_from_its_results_folder(accessioned
                           cwd=workdir, capture_output=True, text=True)
     assert info.returncode == 0, info.stderr
     assert "/experiments/TSTSR000001/" in info.stdout.splitlines()[1]
+
+
+def test_the_demo_report_lists_no_problems_and_describes_its_inputs(accessioned):
+    """The run's fastqs found on the portal are sources with a role, not `untracked`."""
+    workdir, _config, _result = accessioned
+    html = (workdir / "results/provenance/report/report.html").read_text()
+    problems = html.split("<h2>Problems</h2>", 1)[1].split("<h2>", 1)[0]
+    assert '<p class="ok">None found.</p>' in problems and "untracked" not in html
+    sources = html.split("<h2>Sources</h2>", 1)[1]
+    assert "fastq found on the portal" in sources and "fastq · reads" in sources

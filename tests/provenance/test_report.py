@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from prov.model import PROV_TYPE, ProvAgent, ProvDerivation, ProvDocument
 from rocrate.rocrate import ROCrate
 
@@ -89,3 +90,14 @@ def test_prov_and_crate_carry_agents_images_and_versions(conn, tmp_path: Path) -
     html = html_path.read_text()
     assert "superseded by v2" in html and "stale" in html and "not checked (remote)" in html
     assert html.count('<g class="node') == 3 + 2 + 3  # accessions, pipeline files, local
+
+
+@pytest.mark.parametrize("where", ["a_file", "under_a_file"])
+def test_report_to_a_bad_output_is_one_message(run_cli, tmp_path: Path, where: str) -> None:
+    blocker = write(tmp_path / "a_file", "x")
+    target = blocker if where == "a_file" else blocker / "report"
+    result = run_cli("report", "--output", str(target))
+    assert result.code == 1 and result.out == ""
+    assert result.err.startswith(f"error: {target}: --output: cannot write here")
+    assert "(fix: " in result.err and result.err.count("\n") == 1
+    assert blocker.read_text() == "x"

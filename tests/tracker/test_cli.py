@@ -15,7 +15,7 @@ from encode_accession.tracker import cli as tracker_cli
 
 from .conftest import Portal
 
-COMMANDS = ("track", "list", "citations", "compare", "summarize", "export", "link",
+COMMANDS = ("track", "list", "citations", "compare", "summarize", "export", "link", "unlink",
             "references", "search", "facets")
 
 
@@ -30,7 +30,8 @@ def mounted_parser() -> argparse.ArgumentParser:
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_takes_server_and_db(command: str) -> None:
     positional = {"track": ["ENCSR000AAA"], "compare": ["ENCSR000AAA", "ENCSR000AAB"],
-                  "link": ["ENCSR000AAA", "pmid", "1"], "references": ["ENCSR000AAA"],
+                  "link": ["ENCSR000AAA", "pmid", "1"], "unlink": ["ENCSR000AAA", "pmid", "1"],
+                  "references": ["ENCSR000AAA"],
                   "facets": ["assay"]}.get(command, [])
     args = mounted_parser().parse_args([command, *positional])
     assert args.server == "prod" and args.db is None and callable(args.handler)
@@ -45,7 +46,8 @@ def test_the_db_defaults_to_the_environment_variable(monkeypatch: pytest.MonkeyP
     out = StringIO()
     with redirect_stdout(out):
         assert cli.main(["summarize", "--format", "json"]) == 0
-    assert json.loads(out.getvalue()) == {"total": 0, "by": {
+    assert json.loads(out.getvalue()) == {"total": 0, "collection_total": 0, "filters": {},
+                                          "match": "exact", "by": {
         "assay": {}, "organism": {}, "organ": {}, "biosample_type": {}, "status": {},
         "lab": {}}}
     assert (tmp_path / "env.db").exists()

@@ -41,7 +41,8 @@ def test_delimited_exports_read_back_exactly(conn, tracked: list[dict], fmt: str
     assert by_acc[tracked[3]["accession"]]["notes"] == 'says "hi", then\ttabs\nand lines'
     first = by_acc[tracked[0]["accession"]]
     assert first["organ"] == "; ".join(sorted(tracked[0]["biosample_ontology"]["organ_slims"]))
-    assert first["lab"] == tracked[0]["lab"]["title"]  # contains a comma
+    assert first["lab_title"] == tracked[0]["lab"]["title"]  # contains a comma
+    assert first["lab"] == tracked[0]["lab"]["@id"]
 
 
 def test_json_export_keeps_lists_and_column_order(conn, tracked: list[dict]) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from encode_accession.errors import InputError
-from encode_accession.tracker import extract, synthetic
+from encode_accession.tracker import extract, identifiers, synthetic
 from encode_accession.tracker.identifiers import experiment_accession, reference_id
 from encode_accession.tracker.records import Software
 
@@ -33,7 +33,9 @@ def test_a_synthetic_experiment_becomes_its_rows(experiments: list[dict]) -> Non
     assert exp.assay_title == "Histone ChIP-seq" and exp.target == obj["target"]["label"]
     assert exp.organism == ("Homo sapiens",)
     assert "pancreas" in exp.organ and exp.biosample_type == "tissue"
-    assert exp.lab == obj["lab"]["title"] and exp.award == obj["award"]["name"]
+    assert exp.lab == obj["lab"]["@id"] and exp.lab_title == obj["lab"]["title"]
+    assert exp.award == obj["award"]["@id"]
+    assert exp.award_title == obj["award"].get("title", obj["award"]["name"])
     assert exp.url == f"{PORTAL}/experiments/{obj['accession']}/"
     assert json.loads(exp.raw.text) == obj and not exp.raw.trimmed
     (pipeline,) = record.pipelines
@@ -73,6 +75,30 @@ def test_preprint_dois_are_biorxiv_references() -> None:
         [("biorxiv_doi", "10.1101/2023.05.01.538990")]
 
 
+def test_a_cold_spring_harbor_journal_doi_is_a_journal_doi_not_a_preprint() -> None:
+    """Genome Research shares bioRxiv's 10.1101 registrant: the journal decides."""
+    obj = {"accession": "ENCSR000AAA", "references": [
+        synthetic._publication(synthetic.PUBLICATIONS[3])]}
+    refs = extract.reference_rows(obj, extract.publication_rows(obj))
+    assert ("doi", "10.1101/gr.270001.120") in [(r.reference_type, r.reference_id)
+                                                for r in refs]
+    assert not any(r.reference_type == "biorxiv_doi" for r in refs)
+
+
+def test_preprint_is_read_from_the_journal_or_an_arxiv_id() -> None:
+    assert identifiers.is_preprint("bioRxiv") and identifiers.is_preprint("medRxiv")
+    assert identifiers.is_preprint(None, ["2101.01234"])
+    assert not identifiers.is_preprint("Genes & Development", ["doi:10.1101/gad.1"])
+    assert not identifiers.is_preprint(None, ["doi:10.1101/2023.05.01.538990"])
+
+
+def test_lab_and_award_are_portal_identifiers_with_titles() -> None:
+    exp = extract.experiment_row(synthetic.sample_experiments(1, seed=3)[0], portal_url=PORTAL)
+    assert exp.lab.startswith("/labs/") and exp.lab.endswith("/") and exp.lab_title
+    assert exp.award.startswith("/awards/") and exp.award_title
+    assert not exp.lab_title.startswith("/")
+
+
 def test_the_real_portal_experiment(real_experiment_path: Path) -> None:
     obj = json.loads(real_experiment_path.read_text())
     record = extract.tracked_experiment(obj, portal_url=PORTAL)
@@ -81,7 +107,8 @@ def test_the_real_portal_experiment(real_experiment_path: Path) -> None:
                                                             "SAFB")
     assert exp.organism == ("Homo sapiens",) and exp.biosample == "HepG2"
     assert exp.life_stage == ("child",) and exp.replication_type == "isogenic"
-    assert "liver" in exp.organ and exp.lab == "Brenton Graveley, UConn"
+    assert "liver" in exp.organ and exp.lab_title == "Brenton Graveley, UConn"
+    assert exp.lab == "/labs/brenton-graveley/"
     assert len(record.quality_metrics) == 14
     assert {q.metric_type for q in record.quality_metrics} >= {"StarQualityMetric"}
     assert [p.pipeline_title for p in record.pipelines] == ["Bulk RNA-seq"]

@@ -108,7 +108,7 @@ def test_oversized_metadata_is_trimmed_and_the_trim_recorded(conn,
     row = get_experiment(conn, "ENCSR900BIG")
     assert row["raw_metadata_bytes"] > extract.RAW_LIMIT
     assert "files" in row["raw_metadata_dropped"]
-    stored = conn.execute("SELECT length(CAST(raw_metadata AS BLOB)) FROM tracked_experiments "
+    stored = conn.execute("SELECT length(CAST(raw_metadata AS BLOB)) FROM experiment_raw "
                           "WHERE accession = 'ENCSR900BIG'").fetchone()[0]
     assert 0 < stored <= extract.RAW_LIMIT
     raw = raw_metadata(conn, "ENCSR900BIG")

@@ -34,7 +34,7 @@ def test_walkthrough(run_cli, portal: Portal, tmp_path: Path) -> None:
     accessions = [e["accession"] for e in found["experiments"]][:5]
     assert {e["assay_title"] for e in found["experiments"]} == {"Histone ChIP-seq"}
     text = run_cli("search", "--assay", "Histone ChIP-seq", "--organ", "pancreas", "--limit", "3")
-    assert f"{len(histone)} experiments on {portal.url}" in text.out and "(showing 3)" in text.out
+    assert f"{len(histone)} experiments on {portal.url}" in text.out and "(showing 1-3)" in text.out
 
     # 3. Track five, with notes.
     for i, accession in enumerate(accessions):
