@@ -79,29 +79,46 @@ class GcsEmulator:
         )
 
 
-@pytest.fixture(scope="session")
-def moto_s3() -> Iterator[MotoS3]:
+@contextmanager
+def running_moto_s3(bucket: str = "encode-test") -> Iterator[MotoS3]:
+    """A moto S3 server on a free loopback port with `bucket` created (also for benchmarks)."""
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    s3 = MotoS3(endpoint_url=f"http://{host}:{port}", bucket="encode-test")
+    s3 = MotoS3(endpoint_url=f"http://{host}:{port}", bucket=bucket)
     s3.client().create_bucket(Bucket=s3.bucket)
-    yield s3
-    server.stop()
+    try:
+        yield s3
+    finally:
+        server.stop()
 
 
-@pytest.fixture(scope="session")
-def gcs_emulator() -> Iterator[GcsEmulator]:
+@contextmanager
+def running_gcs_emulator(bucket: str = "encode-test") -> Iterator[GcsEmulator]:
+    """An in-memory GCS emulator on a free loopback port with `bucket` (also for benchmarks)."""
     # The emulator has no accessor for the port it bound, so port 0 would leave us blind;
     # take a free port from the OS instead (released just before the emulator binds it).
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    bucket = "encode-test"
     server = create_server("127.0.0.1", port, in_memory=True, default_bucket=bucket)
     server.start()
-    yield GcsEmulator(endpoint_url=f"http://127.0.0.1:{port}", bucket=bucket)
-    server.stop()
+    try:
+        yield GcsEmulator(endpoint_url=f"http://127.0.0.1:{port}", bucket=bucket)
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def moto_s3() -> Iterator[MotoS3]:
+    with running_moto_s3() as s3:
+        yield s3
+
+
+@pytest.fixture(scope="session")
+def gcs_emulator() -> Iterator[GcsEmulator]:
+    with running_gcs_emulator() as emulator:
+        yield emulator
 
 
 @contextmanager

@@ -16,6 +16,7 @@ from .local import FaultConfig, Faults, LocalPortal, PortalApp, UploadConfig, lo
 from .local.app import DEFAULT_MAX_BODY_BYTES
 from .local.identity import MD5_RULES
 from .local.portal import default_upload_dir
+from .local.requestlog import RequestLog
 from .local.server import create_server
 from .profiles import SNAPSHOT, snapshot, write_snapshot
 from .servers import default_local_db
@@ -47,6 +48,8 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--fault-seed", type=int, help="seed for reproducible faults")
     serve.add_argument("--max-body-mb", type=float, default=DEFAULT_MAX_BODY_BYTES / 2**20,
                        help="larger request bodies are answered 413 (default: %(default)g)")
+    serve.add_argument("--request-log", type=Path, metavar="FILE",
+                       help="append one 'METHOD PATH STATUS' line per request (benchmarks)")
     serve.add_argument("--md5-rule", choices=MD5_RULES, default="current",
                        help="current: duplicate md5 conflicts only for raw data; strict: "
                             "pre-2024 rule, conflicts for every lab but the pipeline lab")
@@ -101,7 +104,9 @@ def serve_command(args: argparse.Namespace) -> int:
     if key_pair:
         portal.add_access_key(*key_pair)
     portal.uploads.ensure_bucket()
-    app = PortalApp(portal, Faults(faults), max_body_bytes=int(args.max_body_mb * 2**20))
+    app: Any = PortalApp(portal, Faults(faults), max_body_bytes=int(args.max_body_mb * 2**20))
+    if args.request_log:
+        app = RequestLog(app, args.request_log)
     server, url, cert = create_server(app, args.host, args.port,
                                       tls_dir=db.with_suffix(".tls") if args.tls else None)
     ca = f", CA bundle {cert}" if cert else ""

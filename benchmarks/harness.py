@@ -1,0 +1,141 @@
+"""What the accessioning benchmarks share: a served local portal in its own process with a
+request log, client processes measured by wall time and CPU, and an isolated environment.
+
+Client CPU is the rusage `os.wait4` returns for the client's process: its own and its
+waited-for descendants' user+sys time (Snakemake's job processes included), never the portal
+server's, which runs as a separate process started before the measurement.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from encode_accession.portal.local.demo import DEMO_KEY_ID, DEMO_SECRET
+from encode_accession.portal.local.requestlog import read_request_log
+
+__all__ = ["read_request_log"]  # tests read logs through the harness too
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+SNAKEMAKE = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
+SERVE_TIMEOUT = float(os.environ.get("BENCH_SERVE_TIMEOUT", "60"))
+
+
+@dataclass(frozen=True)
+class Measurement:
+    wall_s: float
+    cpu_s: float  # user + sys of the process and its waited-for descendants
+    returncode: int
+    log: Path
+
+    def tail(self, chars: int = 3000) -> str:
+        return self.log.read_text(errors="replace")[-chars:]
+
+
+@dataclass(frozen=True)
+class ServedPortal:
+    url: str
+    ca_bundle: Path | None
+    request_log: Path
+
+    def requests(self) -> Counter[str]:
+        """Requests answered so far, by method."""
+        return Counter(method for method, _, _ in read_request_log(self.request_log))
+
+
+def isolated_env(home: Path, **extra: str) -> dict[str, str]:
+    """The environment for a child process: PATH and locale from ours, a fresh HOME (so no
+    ~/.accession, ~/.aws, ~/.config leaks in or out), the demo portal keys, and `extra`."""
+    home.mkdir(parents=True, exist_ok=True)
+    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "TMPDIR")}
+    return {**keep, "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"),
+            "XDG_CONFIG_HOME": str(home / ".config"), "DCC_API_KEY": DEMO_KEY_ID,
+            "DCC_SECRET_KEY": DEMO_SECRET, "PYTHONDONTWRITEBYTECODE": "1", **extra}
+
+
+@contextmanager
+def served_portal(folder: Path, *, latency_ms: float = 0, tls: bool = False,
+                  load: list[Path] | None = None, s3_endpoint: str | None = None,
+                  s3_bucket: str | None = None, env: Mapping[str, str] | None = None
+                  ) -> Iterator[ServedPortal]:
+    """`encode-accession portal serve` on a free port with a fresh database in `folder`,
+    logging every request; stopped (SIGTERM) on exit."""
+    folder.mkdir(parents=True, exist_ok=True)
+    log = folder / "requests.log"
+    cmd = [sys.executable, "-m", "encode_accession.cli", "portal", "serve", "--port", "0",
+           "--db", str(folder / "portal.sqlite"), "--latency-ms", str(latency_ms),
+           "--request-log", str(log)]
+    cmd += ["--tls"] if tls else []
+    for path in load or []:
+        cmd += ["--load", str(path)]
+    if s3_endpoint:
+        cmd += ["--s3-endpoint", s3_endpoint, "--s3-bucket", s3_bucket or "encode-files"]
+    with (folder / "server.log").open("w") as server_log:
+        process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=server_log, text=True,
+                                   env=dict(env or isolated_env(folder / "home")), cwd=folder)
+    try:
+        assert process.stdout is not None
+        # "local ENCODE portal serving at URL (db DB[, CA bundle CERT])"
+        line = process.stdout.readline()
+        match = re.search(r"serving at (\S+) \(db .*?(?:, CA bundle (\S+))?\)$", line.strip())
+        if not match:
+            raise RuntimeError(f"portal did not start: {line!r} "
+                               f"{(folder / 'server.log').read_text()[-2000:]}")
+        ca = Path(match[2]) if match[2] else None
+        yield ServedPortal(match[1], ca, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def measure(cmd: list[str], *, env: Mapping[str, str], cwd: Path, log: Path) -> Measurement:
+    """Run `cmd` to completion with stdout+stderr to `log`; wall time and the CPU of the
+    process tree from its rusage."""
+    with log.open("w") as out:
+        start = time.perf_counter()
+        process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=dict(env),
+                                   cwd=cwd)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+    return Measurement(wall, usage.ru_utime + usage.ru_stime, process.returncode, log)
+
+
+def snakemake_jobs(log: str) -> int:
+    """Jobs Snakemake ran, from its log ("Finished jobid: N" lines; older "Finished job N.")."""
+    return len(re.findall(r"^Finished job(?:id:)? \d+", log, flags=re.MULTILINE))
+
+
+def planned_jobs(log: str) -> int:
+    """Jobs a dry run lists (the "total" row of Snakemake's job stats; 0 if none)."""
+    totals = re.findall(r"^total\s+(\d+)$", log, flags=re.MULTILINE)
+    return int(totals[-1]) if totals else 0
+
+
+def name_of(at_id: str) -> str:
+    """The name a config takes for a lab or award @id: /labs/encode-awg/ -> encode-awg."""
+    return at_id.strip("/").rsplit("/", 1)[-1]
+
+
+def ratio(ours: float, reference: float) -> float | None:
+    return round(ours / reference, 3) if reference else None
+
+
+def print_table(title: str, rows: list[tuple[str, ...]]) -> None:
+    print(title)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
