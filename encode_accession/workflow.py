@@ -13,6 +13,7 @@ from typing import Any
 
 from .cromwell import load_metadata
 from .errors import InputError
+from .failures import describe
 from .pipelines import Variant, choose_variant
 from .plan import Plan, PlannedFile, PlanOptions, build_plan
 from .schemas import load_schema, validate
@@ -71,8 +72,8 @@ def setup_from_config(config: dict[str, Any], *, announce: bool = False) -> Setu
         plan = build_plan(workflow, load_steps(steps),
                           PlanOptions(replicated=config.get("replicated")))
         return Setup(plan, variant)
-    except InputError as e:
-        raise SystemExit(f"encode-accession: cannot plan this run:\n{e.message}") from None
+    except (InputError, OSError) as e:  # OSError: e.g. the demo run's folder is not writable
+        raise SystemExit(f"encode-accession: cannot plan this run:\n{describe(e)}") from None
 
 
 def plan_from_config(config: dict[str, Any], *, announce: bool = False) -> Plan:

@@ -12,6 +12,8 @@ import json
 import os
 import socket
 import sqlite3
+import time
+from collections import Counter
 from contextlib import closing
 from pathlib import Path
 
@@ -19,13 +21,16 @@ import pytest
 import yaml
 from services import serve_portal
 
+from encode_accession.cromwell import load_metadata
 from encode_accession.demo import write_demo_run
+from encode_accession.plan import build_plan
 from encode_accession.portal.local import FaultConfig, Faults, LocalPortal, PortalApp
 from encode_accession.portal.local.auth import User
 from encode_accession.portal.local.demo import DEMO_KEY_ID, DEMO_SECRET
 from encode_accession.portal.local.identity import resolve
+from encode_accession.steps import load_steps
 
-from .conftest import REPO, snakemake, write_config
+from .conftest import REPO, snakemake, start_snakemake, write_config
 
 DEMO_ENV = {"DCC_API_KEY": DEMO_KEY_ID, "DCC_SECRET_KEY": DEMO_SECRET}
 
@@ -252,3 +257,41 @@ def test_a_ca_bundle_that_does_not_exist_is_named(tmp_path):
     missing = tmp_path / "nope.pem"
     out = run_failing(tmp_path, config_for(tmp_path, ca_bundle=str(missing)))
     assert_one_message(out, f"ca_bundle: CA bundle {missing} does not exist")
+
+
+def created_by_kind(db: Path, before: Counter) -> Counter:
+    """New portal objects by kind (every quality metric type counted as one kind)."""
+    with closing(sqlite3.connect(db)) as conn:
+        types = [t for (t,) in conn.execute("SELECT item_type FROM items")]
+    now = Counter("quality_metric" if t.endswith("_quality_metric") else t for t in types)
+    return now - before
+
+
+def test_a_portal_outage_mid_run_is_named_and_the_same_command_resumes_it(tmp_path,
+                                                                          monkeypatch):
+    monkeypatch.setenv("DCC_API_KEY", DEMO_KEY_ID)
+    monkeypatch.setenv("DCC_SECRET_KEY", DEMO_SECRET)
+    db = tmp_path / "served.sqlite"
+    app = PortalApp(LocalPortal(db))
+    before = created_by_kind(db, Counter())
+    with serve_portal(app) as (url, _):
+        config = config_for(tmp_path, server=url, upload_timeout=5)
+        proc = start_snakemake(tmp_path, config, "-j", "2")
+        receipts = tmp_path / "results" / "files"
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and len(list(receipts.rglob("*.json"))) < 4:
+            time.sleep(0.2)
+        app.faults.configure(FaultConfig(error_rate=1.0))  # the portal goes down
+        out, _ = proc.communicate(timeout=600)
+        assert proc.returncode != 0 and not (tmp_path / "results/summary.json").exists()
+        assert "Traceback" not in out
+        assert f"the portal {url} is unavailable" in out and "run the same command again" in out
+        app.faults.configure(FaultConfig())  # back up: the same command finishes the run
+        result = snakemake(tmp_path, config, "-j", "2")
+        assert result.returncode == 0, result.stderr[-3000:]
+    plan = build_plan(load_metadata(tmp_path / "results/demo/metadata.json"),
+                      load_steps(REPO / "accession_rules/atac.yaml"))
+    assert created_by_kind(db, before) == {
+        "file": len(plan.files), "analysis_step_run": len({s.dcc_step_run for s in plan.steps}),
+        "quality_metric": sum(len(f.spec.quality_metrics) for f in plan.files.values()),
+        "analysis": 1, "document": 1}
