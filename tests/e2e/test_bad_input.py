@@ -166,6 +166,12 @@ def test_an_output_path_the_os_refuses_is_named_before_anything_is_posted(tmp_pa
                             "(File name too long)")
 
 
+def test_a_results_folder_under_a_file_is_named(tmp_path):
+    (tmp_path / "taken").write_text("")
+    out = run_failing(tmp_path, config_for(tmp_path, results="taken/results"))
+    assert_one_message(out, "taken/results/demo/inputs: Not a directory (fix: ")
+
+
 # -- runs that must not be accessioned --------------------------------------------------------
 
 @pytest.mark.parametrize("status", ["Failed", "Aborted"])
