@@ -206,6 +206,11 @@ def test_killed_run_resumes_and_posts_every_object_exactly_once(tmp_path):
     # align and filter share one dcc_step_run, so one step-run object (as the reference)
     assert len(step_runs) == len({s.dcc_step_run for s in plan.steps})
     assert len(portal.search("Analysis", None, frame="object")) == 1
+    # quality metrics have no alias: a lost POST would duplicate them, so count them too
+    per_file_qcs = sum(len(f.spec.quality_metrics) for f in plan.files.values())
+    assert len(portal.search("QualityMetric", None, frame="object")) == per_file_qcs
+    assert len(portal.search("Document", {"document_type": "workflow metadata"},
+                             frame="object")) == 1
 
 
 def test_verify_and_info_read_a_finished_run_from_its_results_folder(accessioned):

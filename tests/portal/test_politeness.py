@@ -9,9 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 from email.utils import formatdate
 
 import pytest
+from services import serve_portal
 
 from encode_accession.portal import PortalClient, PortalUnavailable
-from encode_accession.portal.local import FaultConfig
+from encode_accession.portal.local import FaultConfig, LocalPortal, PortalApp
 from encode_accession.portal.local.demo import DEMO_KEY_ID, DEMO_SECRET
 
 from .payloads import R1, step_run
@@ -54,13 +55,15 @@ def test_remote_portals_default_to_ten_requests_per_second_local_ones_to_none(
     assert PortalClient(server, rate_limit=3).rate_limit == 3
 
 
-def test_the_config_sets_the_rate_limit_and_ca_bundle(tmp_path):
-    bundle = tmp_path / "ca.pem"
-    bundle.write_text("")
-    client = PortalClient.from_config({"server": "prod", "rate_limit": 2.5,
-                                       "ca_bundle": str(bundle)})
+def test_the_config_sets_the_rate_limit_and_ca_bundle(tmp_path, monkeypatch):
+    monkeypatch.setenv("DCC_API_KEY", DEMO_KEY_ID)
+    monkeypatch.setenv("DCC_SECRET_KEY", DEMO_SECRET)
+    with serve_portal(PortalApp(LocalPortal(tmp_path / "p.sqlite")),
+                      tls_dir=tmp_path / "tls") as (url, cert):
+        client = PortalClient.from_config({"server": url, "rate_limit": 2.5,
+                                           "ca_bundle": str(cert)})
+        assert client.get(R1)["@id"] == R1  # trusted through the config's CA bundle
     assert client.rate_limit == 2.5
-    assert client._verify == str(bundle)
 
 
 def test_a_429_is_retried_after_its_retry_after_seconds(http_portal):
