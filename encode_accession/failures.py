@@ -38,8 +38,8 @@ def describe(exc: BaseException, *, server: str | None = None) -> str | None:
         return (f"{where}: {exc.strerror or exc} (fix: check the path, that its folder exists "
                 "and is writable, and the free disk space)")
     if isinstance(exc, sqlite3.Error):
-        return (f"SQLite database: {exc} (fix: check the runs_db / tracker_db paths and that "
-                "their folder is writable)")
+        return (f"SQLite database: {exc} (fix: check the tracker_db path and that its "
+                "folder is writable)")
     return None
 
 

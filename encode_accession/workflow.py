@@ -97,8 +97,14 @@ def run_settings(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def check_results_server(settings: dict[str, dict[str, Any]]) -> None:
-    """A receipts folder answers for one server: stop when the config now names another."""
+    """A receipts folder must be a folder, and answers for one server: stop when the config
+    now names another."""
     for rundir, run in settings.items():
+        blocking = next((p for p in (Path(rundir), *Path(rundir).parents)
+                         if p.exists() and not p.is_dir()), None)
+        if blocking is not None:
+            raise SystemExit(f"encode-accession: config: results: {rundir}: {blocking} is a "
+                             "file, not a folder (fix: set `results:` to a folder path)")
         plan_file = Path(rundir) / PLAN_FILE
         if not plan_file.exists():
             continue

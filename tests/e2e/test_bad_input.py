@@ -169,7 +169,7 @@ def test_an_output_path_the_os_refuses_is_named_before_anything_is_posted(tmp_pa
 def test_a_results_folder_under_a_file_is_named(tmp_path):
     (tmp_path / "taken").write_text("")
     out = run_failing(tmp_path, config_for(tmp_path, results="taken/results"))
-    assert_one_message(out, "taken/results/demo/inputs: Not a directory (fix: ")
+    assert_one_message(out, "results: taken/results: taken is a file, not a folder (fix: ")
 
 
 # -- runs that must not be accessioned --------------------------------------------------------
@@ -200,7 +200,9 @@ def test_a_dataset_that_takes_no_new_files_is_refused(tmp_path, status):
     portal = LocalPortal(db)
     experiment = resolve(portal.store, portal.types, "/experiments/TSTSR000001/")
     admin = User(at_id="/users/admin/", key_id="ADMIN", groups=frozenset({"admin"}))
-    portal.update(experiment, {"status": status}, admin)
+    # the real experiment profile: a revoked experiment was released, so has date_released
+    released = {"date_released": "2024-02-01"} if status == "revoked" else {}
+    portal.update(experiment, {"status": status, **released}, admin)
     out = run_failing(tmp_path, config_for(tmp_path))
     assert_one_message(out, f"portal dataset: /experiments/TSTSR000001/: is {status}")
 
@@ -281,7 +283,7 @@ def test_a_portal_outage_mid_run_is_named_and_the_same_command_resumes_it(tmp_pa
     app = PortalApp(LocalPortal(db))
     before = created_by_kind(db, Counter())
     with serve_portal(app) as (url, _):
-        config = config_for(tmp_path, server=url, upload_timeout=5)
+        config = config_for(tmp_path, server=url, verify_timeout=5)
         proc = start_snakemake(tmp_path, config, "-j", "2")
         receipts = tmp_path / "results" / "files"
         deadline = time.monotonic() + 300

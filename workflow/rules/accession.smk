@@ -48,7 +48,6 @@ rule preflight:
     log:
         "{rundir}/logs/preflight.log",
     localrule: True
-    retries: 2
     shell:
         "{params.job} preflight {wildcards.rundir:q} 2>&1 | tee {log:q}"
 
@@ -64,7 +63,6 @@ rule step:
     log:
         "{rundir}/logs/steps/{step}.log",
     localrule: True
-    retries: 2
     shell:
         "{params.job} step {wildcards.rundir:q} {wildcards.step:q} 2>&1 | tee {log:q}"
 
@@ -80,7 +78,6 @@ rule analysis:
     log:
         "{rundir}/logs/analysis.log",
     localrule: True
-    retries: 2
     shell:
         "{params.job} analysis {wildcards.rundir:q} 2>&1 | tee {log:q}"
 
@@ -96,7 +93,6 @@ rule summary:
     log:
         "{rundir}/logs/summary.log",
     localrule: True
-    retries: 2
     shell:
         "{params.job} summary {wildcards.rundir:q} 2>&1 | tee {log:q}"
 
