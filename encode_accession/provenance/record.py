@@ -24,8 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..tracker.db import write
-from ..tracker.store import now
+from ..tracker.db import now, write
 from .hashing import Digest, digest
 from .identity import accession_of, canonical_location, canonical_path, is_remote
 

@@ -21,6 +21,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import InputError
@@ -270,6 +271,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         )""",
     )),
 )
+
+
+def now() -> str:
+    """The time stamp every tracker record is written with (UTC, seconds)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def default_db_path() -> Path:

@@ -13,11 +13,10 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from ..errors import InputError
-from .db import write
+from .db import now, write
 from .identifiers import REFERENCE_TYPES, reference_id
 from .records import ExperimentRow, TrackedExperiment
 
@@ -70,10 +69,6 @@ class SaveResult:
     tracked_at: str
     updated_at: str
     notes: str | None
-
-
-def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 # -- writes --------------------------------------------------------------------------------
