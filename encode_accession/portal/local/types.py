@@ -32,6 +32,7 @@ class ItemType:
     columns: tuple[str, ...] = ()
     attachments: tuple[str, ...] = ()
     hidden: tuple[str, ...] = ()
+    unique_key: str | None = None  # the collection's lookup key namespace (`lab:name`...)
 
     @property
     def types(self) -> list[str]:
@@ -64,7 +65,7 @@ _LOCAL: dict[str, dict[str, Any]] = {
     "reference": dict(facets=(("reference_type", "Reference type"), _STATUS, _LAB),
                       columns=("accession", "reference_type", "description", "lab", "status")),
     "biosample_type": dict(name_template="{classification}_{term_id}"),
-    "target": dict(name_template="{label}-{target_organism.name}"),
+    "target": dict(name_template="{label}-{organism}"),  # identity._target_name builds it
     "access_key": dict(name_template="{access_key_id}", hidden=("secret_access_key_hash",)),
     "analysis_step": dict(name_template="{step_label}-v-{major_version}"),
     "analysis_step_version": dict(
@@ -98,8 +99,15 @@ def _item_types() -> tuple[ItemType, ...]:
             item_type, name, info["collection"], bases=tuple(info["bases"]),
             accession_prefix=schema.get("accession", {}).get("accessionType"),
             embedded=tuple(info["embedded"]), attachments=attachment_properties(item_type),
-            **local))
+            unique_key=info["unique_key"], **local))
     return tuple(types)
+
+
+@cache
+def collection_unique_keys() -> dict[str, str | None]:
+    """Type name (abstract ones too: Dataset, Donor...) -> its collection's unique key."""
+    return {name: info["unique_key"]
+            for name, info in json.loads(TYPES_TABLE.read_text()).items()}
 
 
 class TypeRegistry:
