@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from encode_accession.portal.local.validate import _StoreLinks
+from encode_accession.portal.local.validate import StoreLinks
 from encode_accession.portal.profiles import Profiles, snapshot
 
 from .conftest import shared_fixture
@@ -119,7 +119,7 @@ def test_local_portal_and_the_portal_schemas_agree(http_portal, portal_schemas, 
     """The local portal over HTTP answers 201 exactly when the validator built from the
     portal's schemas folder finds nothing, and with the same property paths and messages."""
     portal = http_portal
-    links = _StoreLinks(portal.portal.store, portal.portal.types)
+    links = StoreLinks(portal.portal.store, portal.portal.types)
     if item_type != "analysis_step_run" or name != "step run valid":
         portal.client.post("analysis_step_run", step_run(STEP_RUN_ALIAS))
     expected = sorted((".".join(str(p) for p in e.path) or "<object>", e.message)

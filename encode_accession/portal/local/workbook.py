@@ -21,7 +21,7 @@ from ...errors import InputError
 from .identity import at_id_for, find_link, item_name, unique_keys
 from .profiles import profiles
 from .store import Item
-from .validate import _StoreLinks
+from .validate import StoreLinks
 
 if TYPE_CHECKING:
     from .portal import LocalPortal
@@ -119,7 +119,7 @@ def load_workbook(portal: LocalPortal, inserts_dir: str | Path) -> WorkbookRepor
             report.loaded[itype.item_type] += 1
         problems = profiles().problems(itype.item_type, {**item.props, "uuid": item.uuid},
                                        submitter=False,
-                                       links=_StoreLinks(portal.store, portal.types))
+                                       links=StoreLinks(portal.store, portal.types))
         if problems:
             report.refused.append((itype.item_type, item.at_id, [str(p) for p in problems]))
     return report
