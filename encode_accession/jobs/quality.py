@@ -50,8 +50,13 @@ def metric_alias(run: Run, metric: Metric, ids: list[str]) -> str:
 
 
 def type_name(profile: str) -> str:
-    """The portal @type of a QC profile: ``hotspot-quality-metric`` -> HotspotQualityMetric."""
-    return "".join(part.capitalize() for part in profile.split("-"))
+    """The portal @type of a QC profile, from the portal's own type table (encoded's
+    src/encoded/types): ``chip-alignment-samstat-quality-metric`` is ChipAlignmentQualityMetric,
+    not its CamelCase; a profile the table lacks is CamelCased."""
+    from ..portal.local.types import registry  # only files found on the portal need it
+
+    item_type = registry().lookup(profile)
+    return item_type.name if item_type else "".join(p.capitalize() for p in profile.split("-"))
 
 
 def existing_quality_metrics(portal: PortalClient, file_id: str) -> dict[str, str]:

@@ -18,6 +18,7 @@ from .local.identity import MD5_RULES
 from .local.portal import default_upload_dir
 from .local.requestlog import RequestLog
 from .local.server import create_server
+from .local.workbook import load_workbook
 from .profiles import SNAPSHOT, snapshot, write_snapshot
 from .servers import default_local_db
 
@@ -32,6 +33,8 @@ def register(subparsers: Any) -> None:
     _add_db(serve)
     serve.add_argument("--load", action="append", default=[], metavar="FILE",
                        help="JSON object(s) to import first, e.g. a portal export (repeatable)")
+    serve.add_argument("--workbook", type=Path, metavar="DIR",
+                       help="load the portal's test inserts folder first (encoded-inserts)")
     serve.add_argument("--tls", action="store_true",
                        help="serve HTTPS with a generated self-signed certificate")
     serve.add_argument("--key", help="accept this access key id too (default: $DCC_API_KEY)")
@@ -65,7 +68,9 @@ def register(subparsers: Any) -> None:
 
     load = commands.add_parser("load", help="import JSON objects into a local portal database")
     _add_db(load)
-    load.add_argument("files", nargs="+", type=Path)
+    load.add_argument("files", nargs="*", type=Path)
+    load.add_argument("--workbook", type=Path, metavar="DIR",
+                      help="the portal's test inserts folder (encoded-inserts)")
     load.set_defaults(handler=load_command)
 
 
@@ -98,6 +103,8 @@ def serve_command(args: argparse.Namespace) -> int:
     uploads = UploadConfig(args.upload_dir or default_upload_dir(db), args.s3_endpoint,
                            args.s3_bucket if args.s3_endpoint else None)
     portal = LocalPortal(db, md5_rule=args.md5_rule, uploads=uploads)
+    if args.workbook:
+        _load_workbook(portal, args.workbook)
     for path in args.load:
         load_file(portal, path)
     key_pair = _key_pair(args)
@@ -120,8 +127,21 @@ def serve_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_workbook(portal: LocalPortal, inserts: Path) -> None:
+    report = load_workbook(portal, inserts)
+    print(f"{inserts}: {sum(report.loaded.values())} of {sum(report.rows.values())} workbook "
+          f"items loaded, {len(report.refused)} refused by the profiles", flush=True)
+    for item_type, at_id, errors in report.refused:
+        print(f"  {item_type} {at_id}: {'; '.join(errors)}", flush=True)
+
+
 def load_command(args: argparse.Namespace) -> int:
+    if not args.files and not args.workbook:
+        raise InputError("portal load", "files", "nothing to load",
+                         "give JSON files and/or --workbook DIR")
     portal = LocalPortal(args.db or default_local_db())
+    if args.workbook:
+        _load_workbook(portal, args.workbook)
     for path in args.files:
         print(f"{path}: {len(load_file(portal, path))} objects loaded")
     return 0

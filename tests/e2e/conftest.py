@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,8 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 SNAKEMAKE = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
+# a busy machine may need more: E2E_SNAKEMAKE_TIMEOUT=1800
+TIMEOUT = float(os.environ.get("E2E_SNAKEMAKE_TIMEOUT", "600"))
 
 
 def write_config(workdir: Path, **config) -> Path:
@@ -18,7 +21,7 @@ def write_config(workdir: Path, **config) -> Path:
     return path
 
 
-def snakemake(workdir: Path, config: Path, *args: str, timeout: float = 600,
+def snakemake(workdir: Path, config: Path, *args: str, timeout: float = TIMEOUT,
               env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([*SNAKEMAKE, "-d", str(workdir), "--configfile", str(config), *args],
                           capture_output=True, text=True, timeout=timeout, env=env)

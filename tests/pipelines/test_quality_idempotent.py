@@ -76,10 +76,11 @@ def test_quality_job_posts_only_the_types_a_file_lacks(tmp_path):
     assert our_quality_job(run, pre, receipts)["created"] == []  # and a re-run adds nothing
 
 
-@pytest.mark.parametrize("profile", ["star-quality-metric", "correlation-quality-metric",
-                                     "micro-rna-mapping-quality-metric"])
-def test_type_names_follow_the_portal_profiles(profile):
-    assert type_name(profile) == {
-        "star-quality-metric": "StarQualityMetric",
-        "correlation-quality-metric": "CorrelationQualityMetric",
-        "micro-rna-mapping-quality-metric": "MicroRnaMappingQualityMetric"}[profile]
+@pytest.mark.parametrize(("profile", "portal_type"), [
+    ("star-quality-metric", "StarQualityMetric"),
+    ("micro-rna-mapping-quality-metric", "MicroRnaMappingQualityMetric"),
+    # the portal's names, not the profile's CamelCase (encoded src/encoded/types)
+    ("chip-alignment-samstat-quality-metric", "ChipAlignmentQualityMetric"),
+    ("atac-library-complexity-quality-metric", "AtacLibraryQualityMetric")])
+def test_type_names_are_the_portal_s(profile, portal_type):
+    assert type_name(profile) == portal_type

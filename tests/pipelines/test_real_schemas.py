@@ -52,7 +52,7 @@ EXPERIMENT, ANNOTATION = "/experiments/ENCSR000AAA/", "/annotations/ENCSR000BBB/
 ASSAYS = {"atac": "ATAC-seq", "chip": "ChIP-seq", "mint": "Mint-ChIP-seq", "bulk": "RNA-seq",
           "long": "long read RNA-seq", "mirna": "microRNA-seq", "dnase": "DNase-seq",
           "wgbs": "whole-genome shotgun bisulfite sequencing", "hic": "HiC",
-          "megamap": "HiC", "diploidify": "HiC", "genophase": "HiC", "segway": "DNase-seq"}
+          "diploidify": "HiC"}  # segway, genophase, megamap: an Annotation, no assay
 
 
 def assay(variant: str) -> str:
@@ -82,7 +82,8 @@ def variant_run(variant: str, folder: Path) -> tuple[Run, dict[str, Any]]:
     facts = plan.steps_file.facts
     rna = facts.reference_input in ("index", "annotation")
     pre = {"dataset": ANNOTATION if facts.annotation_dataset else EXPERIMENT,
-           "assay_term_name": assay(variant), "biological_replicates": 2,
+           "assay_term_name": None if facts.annotation_dataset else assay(variant),
+           "biological_replicates": 2,
            "assembly": "GRCh38", "genome_annotation": "V29" if rna else None,
            "checksums": {f.uri: checksum(f.uri) for f in plan.files.values()},
            "inputs": {uri: {"@id": f"/files/ENCFF{n:06d}IN/"}

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from encode_accession.portal.local.validate import _StoreLinks
+from encode_accession.portal.local.validate import StoreLinks
 from encode_accession.portal.profiles import Profiles, snapshot
 
 from .conftest import shared_fixture
@@ -80,8 +80,9 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
     ("fastq paired_end 2 without pair", "file", _fastq(run_type="paired-ended",
                                                        paired_end="2")),
     ("step run valid", "analysis_step_run", step_run()),
-    ("step run admin-only status", "analysis_step_run", step_run(status="released")),
-    ("step run unknown key", "analysis_step_run", step_run(workflow="x")),
+    ("step run admin-only status", "analysis_step_run",
+     step_run("encode-awg:step-run-2", status="released")),
+    ("step run unknown key", "analysis_step_run", step_run("encode-awg:step-run-3", workflow="x")),
     ("atac qc valid", "atac_alignment_quality_metric", _qc(mapped_reads=10,
                                                            pct_mapped_reads=98.5)),
     ("atac qc unknown field", "atac_alignment_quality_metric", _qc(positions_with_two_reads=1)),
@@ -118,7 +119,7 @@ def test_local_portal_and_the_portal_schemas_agree(http_portal, portal_schemas, 
     """The local portal over HTTP answers 201 exactly when the validator built from the
     portal's schemas folder finds nothing, and with the same property paths and messages."""
     portal = http_portal
-    links = _StoreLinks(portal.portal.store, portal.portal.types)
+    links = StoreLinks(portal.portal.store, portal.portal.types)
     if item_type != "analysis_step_run" or name != "step run valid":
         portal.client.post("analysis_step_run", step_run(STEP_RUN_ALIAS))
     expected = sorted((".".join(str(p) for p in e.path) or "<object>", e.message)
@@ -196,3 +197,15 @@ def test_experiment_embeds_file_platforms_as_encoded_does(http_portal):
     experiment = http_portal.client.get("/experiments/TSTSR000001/", frame="embedded")
     fastqs = [f for f in experiment["files"] if f.get("file_format") == "fastq"]
     assert fastqs and all(f["platform"]["@id"] == PLATFORM for f in fastqs)
+
+
+def test_a_unique_key_taken_by_another_item_is_a_409(http_portal):
+    """`uniqueKey` (aliases here) is the portal's, checked on the stored items."""
+    import requests
+
+    http_portal.client.post("analysis_step_run", step_run(STEP_RUN_ALIAS))
+    response = requests.post(f"{http_portal.url}/analysis_step_run/",
+                             json=step_run(STEP_RUN_ALIAS), auth=http_portal.client._session.auth,
+                             timeout=30)
+    assert response.status_code == 409
+    assert response.json()["detail"] == f"Keys conflict: [('alias', '{STEP_RUN_ALIAS}')]"

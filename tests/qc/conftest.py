@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from encode_accession.jobs.quality import type_name
 from encode_accession.portal import PortalClient
 from encode_accession.qc import Metric
 
@@ -29,7 +30,7 @@ def portal_accepts(tmp_path_factory: pytest.TempPathFactory
         payload = {**metric.properties, "step_run": step_run, "quality_metric_of": [DEMO_FILE],
                    **ATTRIBUTION}
         stored = client.post(metric.profile.replace("-", "_"), payload)
-        assert stored["@type"][0] == "".join(p.capitalize() for p in metric.profile.split("-"))
+        assert stored["@type"][0] == type_name(metric.profile)
         assert stored["quality_metric_of"] == [DEMO_FILE]
         for prop, value in metric.properties.items():
             if isinstance(value, dict):  # attachments: kept with the type they were sent as

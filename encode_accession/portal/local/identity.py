@@ -15,8 +15,9 @@ from urllib.parse import quote, unquote
 
 from ..profiles import is_accession
 from .problems import HTTPProblem
+from .profiles import profiles
 from .store import Item, Store
-from .types import ItemType, TypeRegistry
+from .types import ItemType, TypeRegistry, collection_unique_keys
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 MD5_RULES = ("current", "strict")
@@ -41,8 +42,25 @@ def mint_accession(store: Store, prefix: str) -> str:
     raise HTTPProblem(500, f"could not find an unused TST{prefix} accession")
 
 
+def _target_name(props: dict[str, Any], store: Store) -> str:
+    """encoded src/encoded/types/target.py `Target._name`: label and the organism's name (from
+    target_organism, else the genes'), else the first investigated_as."""
+    organism = props.get("target_organism")
+    if not organism and props.get("genes"):
+        gene = store.by_at_id(props["genes"][0])
+        organism = gene.props.get("organism") if gene else None
+    found = store.by_at_id(organism) if isinstance(organism, str) else None
+    if found is not None:
+        source = found.props.get("name", "")
+    else:
+        source = (props.get("investigated_as") or [""])[0].replace(" ", "_")
+    return f"{props.get('label', '')}-{source}"
+
+
 def item_name(itype: ItemType, props: dict[str, Any], uuid: str, store: Store) -> str:
     """The last path segment of the @id."""
+    if itype.item_type == "target":
+        return quote(_target_name(props, store), safe="-_.~+")
     if itype.name_template:
         name = re.sub(r"\{([^}]+)\}", lambda m: str(_path_value(props, m[1], store)),
                       itype.name_template)
@@ -66,18 +84,26 @@ def at_id_for(itype: ItemType, name: str) -> str:
 
 
 def unique_keys(itype: ItemType, props: dict[str, Any], name: str) -> list[tuple[str, str]]:
-    """Every key the item claims except `md5:` (see `md5_key_claim`)."""
-    keys = [("alias", alias) for alias in props.get("aliases", [])]
+    """Every key the item claims except `md5:` (see `md5_key_claim`): the profile's
+    `uniqueKey` properties, accessions, and the collection key of computed names (encoded
+    Item/Target/AnalysisStep `unique_keys`)."""
+    keys: list[tuple[str, str]] = []
+    for namespace, names in profiles().unique_keys(itype.item_type).items():
+        for prop in names:
+            value = props.get(prop)
+            keys += [(namespace, str(v)) for v in (value if isinstance(value, list) else
+                                                  [value] if value is not None else [])]
     keys += [("alias", ident) for ident in props.get("identifiers", [])]
-    if props.get("accession"):
-        keys.append(("accession", props["accession"]))
+    for accession in [props.get("accession"), *props.get("alternate_accessions", [])]:
+        if accession:
+            keys.append(("accession", accession))
     if props.get("external_accession"):
         keys.append(("external_accession", props["external_accession"]))
     if itype.name_template:
-        keys.append((f"{itype.item_type}:name", name))
+        keys.append((itype.unique_key or f"{itype.item_type}:name", unquote(name)))
     if itype.item_type == "file" and props.get("paired_with"):
         keys.append(("file:paired_with", props["paired_with"]))
-    return keys
+    return list(dict.fromkeys(keys))
 
 
 def md5_key_claim(store: Store, props: dict[str, Any], uuid: str,
@@ -114,35 +140,33 @@ def check_conflicts(store: Store, keys: list[tuple[str, str]], uuid: str) -> Non
         raise conflict(taken)
 
 
-def _contained(item: Item | None, type_name: str | None) -> Item | None:
-    """snovault `_allow_contained`: a collection only yields items of its type."""
-    return item if item and (type_name is None or type_name in item.types) else None
-
-
 def _collection_key(store: Store, type_name: str, itype: ItemType | None,
                     name: str) -> Item | None:
     """The collection's `unique_key` (encoded src/encoded/types: `lab:name`, `award:name`,
-    ..., `accession` for accessioned types; abstract collections such as Dataset too)."""
-    if itype is not None and itype.name_template:
-        owner = store.key_owner(f"{itype.item_type}:name", name)
-    elif itype is None or itype.accession_prefix:
-        owner = store.key_owner("accession", name)
-    else:
-        owner = None
+    `user:email`, ..., `accession` for accessioned types; abstract collections too)."""
+    namespace = itype.unique_key if itype else collection_unique_keys().get(type_name)
+    if namespace is None and itype is not None and itype.name_template:
+        namespace = f"{itype.item_type}:name"
+    owner = store.key_owner(namespace, name) if namespace else None
     return store.get(owner) if owner else None
 
 
 def in_collection(store: Store, types: TypeRegistry, type_name: str, name: str) -> Item | None:
     """A collection's lookup (snovault `AbstractCollection.get` + encoded's alias rule):
-    uuid, then the collection's unique key, then an alias when the name has a colon."""
+    uuid, then the collection's unique key, then an alias when the name has a colon. As in
+    snovault, `_allow_contained` lets an item of any type through (`linkTo` then checks the
+    type)."""
     itype = types.lookup(type_name)
-    type_name = itype.name if itype and itype.name == type_name else type_name
+    if itype is not None and itype.name != type_name and itype.item_type != type_name \
+            and itype.collection != type_name:
+        itype = None
+    type_name = itype.name if itype else type_name
     if UUID_RE.match(name):
-        return _contained(store.get(name), type_name)
-    found = _contained(_collection_key(store, type_name, itype, name), type_name)
+        return store.get(name)
+    found = _collection_key(store, type_name, itype, name)
     if found is None and ":" in name:
         owner = store.key_owner("alias", name)
-        found = _contained(store.get(owner) if owner else None, type_name)
+        found = store.get(owner) if owner else None
     return found
 
 
@@ -151,7 +175,7 @@ def at_root(store: Store, name: str) -> Item | None:
     external accession."""
     if UUID_RE.match(name):
         return store.get(name)
-    owners = []
+    owners = [store.key_owner("page:location", name)]
     if is_accession(name):
         owners.append(store.key_owner("accession", name))
     if ":" in name:
@@ -162,12 +186,14 @@ def at_root(store: Store, name: str) -> Item | None:
 
 
 def by_path(store: Store, types: TypeRegistry, path: str) -> Item | None:
-    """Traversal from the root: `/<collection>/<name>` or `/<name>`, any trailing slash."""
+    """Traversal from the root: `/<collection>/<name>` or `/<name>`, any trailing slash; a
+    collection is named by its collection name, type name or item_type (snovault's
+    COLLECTIONS)."""
     parts = [unquote(p) for p in path.split("/") if p]
     if len(parts) == 1:
         return at_root(store, parts[0])
     if len(parts) == 2:
-        itype = types.by_collection(parts[0])
+        itype = types.lookup(parts[0])
         return in_collection(store, types, itype.name, parts[1]) if itype else None
     return None
 
@@ -179,9 +205,12 @@ def find_link(store: Store, types: TypeRegistry, value: str, link_to: list[str])
         return None
     if value.startswith("/"):
         return store.by_at_id(value) or by_path(store, types, value)
+    name = value.strip("/")  # a relative path: traversal from the collection (or the root)
+    if not name or "/" in name:
+        return None
     if len(link_to) == 1:
-        return in_collection(store, types, link_to[0], value)
-    return at_root(store, value)
+        return in_collection(store, types, link_to[0], name)
+    return at_root(store, name)
 
 
 def resolve(store: Store, types: TypeRegistry, ref: str) -> Item | None:

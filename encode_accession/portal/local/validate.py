@@ -27,7 +27,7 @@ class Checked:
     blobs: dict[str, Blob] = field(default_factory=dict)
 
 
-class _StoreLinks:
+class StoreLinks:
     """`Links` for the profile validator: the portal's lookup rules over the store."""
 
     def __init__(self, store: Store, types: TypeRegistry) -> None:
@@ -66,7 +66,7 @@ class Validator:
         changed = {k for k, v in props.items() if previous is None or previous.get(k) != v}
         instance = {k: v for k, v in props.items() if k in known or k in changed}
         kept_for_reads = {k: v for k, v in props.items() if k not in instance}
-        links = _StoreLinks(self.store, self.types)
+        links = StoreLinks(self.store, self.types)
         problems = profiles().problems(
             itype.item_type, instance, submitter=not user.admin,
             method="POST" if previous is None else "PATCH", current=previous, links=links)
@@ -83,7 +83,7 @@ class Validator:
         return checked
 
     def _check_value(self, prop: str, spec: dict[str, Any], user: User, checked: Checked,
-                     links: _StoreLinks) -> list[dict[str, Any]]:
+                     links: StoreLinks) -> list[dict[str, Any]]:
         value = checked.props[prop]
         if spec.get("attachment"):
             try:
@@ -101,7 +101,7 @@ class Validator:
 
 
 def _normalize_links(prop: str, spec: dict[str, Any], checked: Checked,
-                     links: _StoreLinks) -> None:
+                     links: StoreLinks) -> None:
     """Links are stored as @ids, whatever identifier was posted (the portal keeps uuids)."""
     value = checked.props[prop]
     wanted = _link_to(spec)
