@@ -296,7 +296,7 @@ def test_a_portal_outage_mid_run_is_named_and_the_same_command_resumes_it(tmp_pa
         assert f"the portal {url} is unavailable" in out and "run the same command again" in out
         app.faults.configure(FaultConfig())  # back up: the same command finishes the run
         result = snakemake(tmp_path, config, "-j", "2")
-        assert result.returncode == 0, result.stderr[-3000:]
+        assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
     plan = build_plan(load_metadata(tmp_path / "results/demo/metadata.json"),
                       load_steps(REPO / "accession_rules/atac.yaml"))
     assert created_by_kind(db, before) == {
