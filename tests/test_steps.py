@@ -6,8 +6,9 @@ import json
 
 import pytest
 import yaml
-from conftest import REPO, reference_steps_dir
+from conftest import reference_steps_dir
 
+from encode_accession.data import ACCESSION_RULES
 from encode_accession.errors import InputError
 from encode_accession.steps import load_steps, parse_steps, resolve_steps
 
@@ -67,7 +68,7 @@ def test_pipeline_names_resolve_to_bundled_rules_and_unknown_names_list_them():
         resolve_steps("atacc")
 
 
-@pytest.mark.parametrize("path", sorted((REPO / "accession_rules").glob("*.yaml")),
+@pytest.mark.parametrize("path", sorted(ACCESSION_RULES.glob("*.yaml")),
                          ids=lambda p: p.name)
 def test_bundled_accession_rules_validate(path):
     steps = load_steps(path)

@@ -8,6 +8,7 @@ import json
 import pytest
 from conftest import REPO
 
+from encode_accession.data import ACCESSION_RULES
 from encode_accession.jobs import Run
 from encode_accession.steps import load_steps
 from encode_accession.synthetic import Options, write_synthetic_run
@@ -15,7 +16,7 @@ from encode_accession.workflow import setup_from_config
 
 
 def run_of(tmp_path, variant: str, **workflow_inputs) -> str:
-    steps = load_steps(REPO / f"accession_rules/{variant}.yaml")
+    steps = load_steps(ACCESSION_RULES / f"{variant}.yaml")
     metadata = write_synthetic_run(steps, Options(replicates=2, folder=tmp_path / "run"))
     data = json.loads(metadata.read_text())
     data["inputs"].update(workflow_inputs)
@@ -36,7 +37,7 @@ def test_a_family_name_picks_the_variant_the_run_needs_and_says_why(tmp_path, ca
 def test_a_steps_path_is_used_as_given_without_a_variant(tmp_path):
     metadata = run_of(tmp_path, "mirna")
     setup = setup_from_config({"metadata": metadata,
-                               "steps": str(REPO / "accession_rules/mirna.yaml")})
+                               "steps": str(ACCESSION_RULES / "mirna.yaml")})
     assert setup.variant is None and not Run({"metadata": metadata,
                                               "steps": "mirna"}).private
 
