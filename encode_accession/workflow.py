@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .cromwell import load_metadata
+from .cromwell_server import resolve_metadata
 from .errors import InputError
 from .pipelines import Variant, choose_variant
 from .plan import Plan, PlannedFile, PlanOptions, build_plan
@@ -51,7 +52,9 @@ def setup_from_config(config: dict[str, Any], *, announce: bool = False) -> Setu
     """
     try:
         metadata = config.get("metadata")
-        if not metadata:
+        if metadata:
+            metadata = resolve_metadata(config)  # a workflow id or label: fetched from Cromwell
+        else:
             from .demo import write_demo_run
 
             metadata = write_demo_run(Path(config["results"]) / "demo")
