@@ -102,8 +102,11 @@ def measure(folder: Path, metadata: Path, steps: Path, jobs: int, latency_ms: fl
     config = work / "config.yaml"
     config.write_text(yaml.safe_dump({
         "metadata": str(metadata), "steps": str(steps), "server": url, "lab": "demo-lab",
-        "award": "DEMO-AWARD", "results": "results", "runs_db": str(work / "runs.db")}))
-    env = {**os.environ, "DCC_API_KEY": DEMO_KEY_ID, "DCC_SECRET_KEY": DEMO_SECRET}
+        "award": "DEMO-AWARD", "results": "results", "runs_db": str(work / "runs.db"),
+        "tracker_db": str(work / "tracker.db")}))
+    # everything the run writes stays in the temporary folder, $HOME included
+    env = {**os.environ, "DCC_API_KEY": DEMO_KEY_ID, "DCC_SECRET_KEY": DEMO_SECRET,
+           "HOME": str(folder / "home"), "XDG_CACHE_HOME": str(folder / "home" / ".cache")}
     start = time.perf_counter()
     result = subprocess.run([sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"),
                              "-d", str(work), "--configfile", str(config), "-j", str(jobs), "-q"],

@@ -61,6 +61,8 @@ def test_gcs_and_s3_outputs_are_uploaded_and_verified(tmp_path, moto_s3, gcs_emu
     with serve_portal(app) as (url, _):
         config = write_config(tmp_path, metadata=str(metadata), pipeline="atac", lab="demo-lab",
                               award="DEMO-AWARD", server=url, results="results",
+                              runs_db=str(tmp_path / "runs.db"),
+                              tracker_db=str(tmp_path / "tracker.db"),
                               s3_endpoint_url=moto_s3.endpoint_url, upload_timeout=10)
         result = snakemake(tmp_path, config, "-j", "2", env=env)
         assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
