@@ -23,6 +23,7 @@ include: "workflow/rules/tracking.smk"
 
 
 REPORT_AFTER = [f"{RESULTS}/summary.json"]  # the provenance report includes this run
+config["report_after"] = [*config.get("report_after", []), *REPORT_AFTER]
 
 
 include: "workflow/rules/provenance.smk"
