@@ -17,6 +17,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from . import runs
 from .cromwell import load_metadata
 from .cromwell_server import resolve_metadata
@@ -150,18 +152,30 @@ def run_workflow(config: dict[str, Any], args: argparse.Namespace) -> bool:
         ResourceSettings,
     )
 
+    workdir = args.directory.resolve()
     targets = {"preflight"} if args.dry_run else set()
     with SnakemakeApi(OutputSettings()) as api:
         try:
             workflow = api.workflow(
-                snakefile=args.snakefile, workdir=args.directory.resolve(),
-                config_settings=ConfigSettings(config=config),
+                snakefile=args.snakefile, workdir=workdir,
+                config_settings=ConfigSettings(configfiles=[write_config(config, workdir)],
+                                               replace_workflow_config=True),
                 resource_settings=ResourceSettings(cores=args.jobs))
             workflow.dag(dag_settings=DAGSettings(targets=targets)).execute_workflow()
         except Exception as e:  # Snakemake's errors: it prints them in its own words
             api.print_exception(e)
             return False
     return True
+
+
+def write_config(config: dict[str, Any], workdir: Path) -> Path:
+    """The config as a file in the run's results folder: the record of what the command ran,
+    and a config file as Snakemake expects one, replacing the workflow's default (demo)
+    config entirely so no demo value leaks into a real run."""
+    path = workdir / config["results"] / "accession.config.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
 
 
 def _absolute(value: str) -> str:

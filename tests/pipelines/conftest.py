@@ -6,7 +6,7 @@ from pathlib import Path
 
 from conftest import reference_steps_dir
 
-from encode_accession.steps import RULES_DIR
+from encode_accession.data import ACCESSION_RULES as RULES_DIR
 
 REFERENCE_DIR = reference_steps_dir()
 REFERENCE_FILES = sorted(REFERENCE_DIR.glob("*_steps.json"))
