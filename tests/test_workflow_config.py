@@ -52,12 +52,13 @@ def test_annotation_variants_need_an_annotation_accession(tmp_path):
     assert setup.variant.needs_annotation and setup.plan.files
 
 
-@pytest.mark.parametrize("name", ["config.yaml", "example.yaml"])
+@pytest.mark.parametrize("name", ["config/config.yaml", "config/example.yaml",
+                                  ".test/config/config.yaml"])
 def test_the_shipped_configs_validate(name):
     import yaml
 
     from encode_accession.workflow import check_config
 
-    config = yaml.safe_load((REPO / "config" / name).read_text())
+    config = yaml.safe_load((REPO / name).read_text())
     check_config(config)  # exits with the problems if the file does not match the schema
     assert config["pipeline"] == "atac" and config["results"] == "results"
