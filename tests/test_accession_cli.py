@@ -3,6 +3,9 @@ the config they become; the end-to-end run is in tests/e2e/test_accession_comman
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from encode_accession.accession_cli import build_config, read_metadata_list, server_value
@@ -61,3 +64,9 @@ def test_a_metadata_list_has_one_item_per_line(tmp_path):
     listing.write_text("\n")
     with pytest.raises(InputError, match="empty"):
         read_metadata_list(listing)
+
+
+def test_python_dash_m_is_the_command_and_plan_has_no_dash_s():
+    done = subprocess.run([sys.executable, "-m", "encode_accession", "plan", "--help"],
+                          capture_output=True, text=True, check=True)
+    assert "--steps" in done.stdout and "-s," not in done.stdout
