@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ACCEPTED = "Specify a conda environment or container for each rule."
@@ -18,8 +19,12 @@ HEADER = re.compile(r"^Lints for (?:rule \S+|snakefile) \(line \d+, (?P<file>[^)
 
 
 def main(files: list[str]) -> int:
-    done = subprocess.run([sys.executable, "-m", "snakemake", "--lint"], capture_output=True,
-                          text=True)
+    repo = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory() as workdir:  # parsing writes the demo run: not here
+        done = subprocess.run([sys.executable, "-m", "snakemake", "--lint", "-s",
+                               str(repo / "Snakefile"), "-d", workdir, "--configfile",
+                               str(repo / ".test" / "config" / "config.yaml")],
+                              capture_output=True, text=True)
     wanted = {Path(f).resolve() for f in files}
     current, failures = None, []
     for line in (done.stdout + done.stderr).splitlines():
@@ -31,6 +36,9 @@ def main(files: list[str]) -> int:
             finding = line[6:].strip().rstrip(":")
             if finding != ACCEPTED and (not wanted or current in wanted):
                 failures.append(f"{block}\n    {finding}")
+    if current is None and done.returncode != 0:  # it did not get as far as linting
+        print(done.stdout + done.stderr)
+        return 1
     print("\n".join(failures) or f"snakemake --lint: clean ({', '.join(files) or 'all files'})")
     return 1 if failures else 0
 
