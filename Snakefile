@@ -24,6 +24,7 @@ include: "workflow/rules/tracking.smk"
 
 
 REPORT_AFTER = [summary_of(rundir) for rundir in RUNS]  # the provenance report includes the runs
+config["report_after"] = [*config.get("report_after", []), *REPORT_AFTER]
 
 
 include: "workflow/rules/provenance.smk"

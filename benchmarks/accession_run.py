@@ -102,9 +102,11 @@ def measure(folder: Path, metadata: Path, steps: Path, jobs: int, latency_ms: fl
     config = work / "config.yaml"
     config.write_text(yaml.safe_dump({
         "metadata": str(metadata), "steps": str(steps), "server": url, "lab": "encode-awg",
-        "award": "DEMO-AWARD", "results": "results", "tracker_db": str(work / "tracker.db")}))
+        "award": "DEMO-AWARD", "results": "results",
+        "tracker_db": str(work / "tracker.db")}))
+    # everything the run writes stays in the temporary folder, $HOME included
     env = {**os.environ, "DCC_API_KEY": DEMO_KEY_ID, "DCC_SECRET_KEY": DEMO_SECRET,
-           "HOME": str(work)}
+           "HOME": str(folder / "home"), "XDG_CACHE_HOME": str(folder / "home" / ".cache")}
     start = time.perf_counter()
     result = subprocess.run([sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"),
                              "-d", str(work), "--configfile", str(config), "-j", str(jobs), "-q"],

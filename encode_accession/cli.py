@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from . import runs
+from .accession_cli import register as register_accession
 from .cromwell import load_metadata
 from .errors import InputError
 from .failures import describe, wants_traceback
@@ -57,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     plan = commands.add_parser("plan", help="show what a run would accession, with derived_from")
     plan.add_argument("--metadata", "-m", required=True, help="Cromwell metadata.json")
-    plan.add_argument("--steps", "-s", required=True,
+    plan.add_argument("--steps", required=True,  # no -s: that is the server in `accession`
                       help="steps file (JSON or YAML) or a pipeline name from accession_rules/")
     plan.add_argument("--format", choices=("table", "json"), default="table")
     replication = plan.add_mutually_exclusive_group()
@@ -72,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     validate = steps_commands.add_parser("validate", help="check steps files against the schema")
     validate.add_argument("files", nargs="+")
     validate.set_defaults(handler=_validate_steps)
+
+    register_accession(commands)
 
     info = commands.add_parser("info", help="accessioning runs recorded on this machine")
     info.add_argument("--ids", "-i", nargs="+", default=[],

@@ -158,3 +158,19 @@ def _png() -> bytes:
 
 
 PNG = _png()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m encode_accession.demo FOLDER``: write the demo run, print its metadata path
+    (CI plans it from an installed wheel)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m encode_accession.demo",
+                                     description=main.__doc__)
+    parser.add_argument("folder", type=Path, help="where to write the run")
+    print(write_demo_run(parser.parse_args(argv).folder))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

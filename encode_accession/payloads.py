@@ -19,12 +19,32 @@ from .steps import Step
 ALIAS_UNSAFE = re.compile(r"[^a-zA-Z0-9_$.+!*,()'-]")
 
 
+def object_name(value: str, collection: str) -> str:
+    """A lab or award given as a name or as its @id, as a name: ``/labs/x/`` -> ``x``.
+
+    The reference tool takes either spelling; normalising once keeps an @id from becoming
+    ``/labs//labs/x//`` in payloads or ``/labs/x/:...`` as an alias prefix.
+    """
+    prefix = f"/{collection}/"
+    value = value.strip()
+    if value.startswith(prefix):
+        value = value[len(prefix):]
+    return value.strip("/")
+
+
 @dataclass(frozen=True)
 class Attribution:
-    """Lab and award every payload carries; the lab's name is the alias prefix."""
+    """Lab and award every payload carries; the lab's name is the alias prefix.
+
+    Either may be given as a name or an @id; both are kept as names.
+    """
 
     lab: str  # lab name, e.g. "encode-awg"
-    award: str  # award name or @id
+    award: str  # award name, e.g. "UM1HG009411"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lab", object_name(self.lab, "labs"))
+        object.__setattr__(self, "award", object_name(self.award, "awards"))
 
     @property
     def lab_id(self) -> str:
@@ -32,7 +52,7 @@ class Attribution:
 
     @property
     def award_id(self) -> str:
-        return self.award if self.award.startswith("/") else f"/awards/{self.award}/"
+        return f"/awards/{self.award}/"
 
     def fields(self) -> dict[str, str]:
         return {"lab": self.lab_id, "award": self.award_id}

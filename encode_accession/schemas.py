@@ -1,27 +1,25 @@
 """JSON Schema validation with messages that name the file and the path of each problem.
 
-The schemas live in ``workflow/schemas/`` beside the Snakefile (the workflow and the package
-read the same files); this module finds them relative to the installed source tree.
+The schemas ship inside the package (``encode_accession/data/schemas/``), so an installed
+wheel validates exactly as a source checkout does; the Snakefile reads the same files.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import jsonschema
 import yaml
 
+from .data import SCHEMAS
 from .errors import InputError, InputErrors
-
-SCHEMA_DIR = Path(__file__).resolve().parents[1] / "workflow" / "schemas"
 
 
 @cache
 def load_schema(name: str) -> dict[str, Any]:
-    return yaml.safe_load((SCHEMA_DIR / name).read_text())
+    return yaml.safe_load((SCHEMAS / name).read_text())
 
 
 def validate(data: Any, schema_name: str, source: str) -> None:

@@ -2,7 +2,7 @@
 
 A steps file says, per pipeline variant, which task outputs become portal files, in which
 order, and how each file's ``derived_from`` parents are found in the run. Files are validated
-against ``workflow/schemas/steps.schema.yaml`` before anything else reads them.
+against the bundled ``steps.schema.yaml`` before anything else reads them.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from .data import ACCESSION_RULES
 from .errors import InputError
 from .inputfiles import read_input_text
 
@@ -187,7 +188,7 @@ def _facts(data: dict[str, Any], source: str) -> PipelineFacts:
             annotation_dataset=_flag(data.get("annotation_dataset")),
             private_filenames=_flag(data.get("private_filenames")))
     path = Path(source)
-    bundled = RULES_DIR / f"{path.stem.removesuffix('_steps')}.yaml"
+    bundled = ACCESSION_RULES / f"{path.stem.removesuffix('_steps')}.yaml"
     if path.suffix == ".json" and bundled.exists():
         return replace(load_steps(bundled).facts, source=str(bundled))
     return PipelineFacts()
@@ -254,17 +255,14 @@ def _derived_from(raw: dict[str, Any], where: str, translated: list[tuple[str, s
     )
 
 
-RULES_DIR = Path(__file__).resolve().parents[1] / "accession_rules"
-
-
 def resolve_steps(name_or_path: str | Path) -> Path:
     """A steps file path, or a pipeline name from ``accession_rules/`` (``atac`` -> atac.yaml)."""
     path = Path(name_or_path)
     if os.path.exists(path):  # False, not OSError, for names the OS refuses (too long)
         return path
-    bundled = RULES_DIR / f"{name_or_path}.yaml"
-    if bundled.exists():
+    bundled = ACCESSION_RULES / f"{name_or_path}.yaml"
+    if bundled.is_file():
         return bundled
-    known = ", ".join(sorted(p.stem for p in RULES_DIR.glob("*.yaml")))
+    known = ", ".join(sorted(p.stem for p in ACCESSION_RULES.glob("*.yaml")))
     raise InputError(str(name_or_path), "", "no such steps file or bundled pipeline",
                      f"give a steps file path or one of: {known}")

@@ -300,7 +300,7 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"synthetic: {e.message}") from None
     except ValueError as e:
         raise SystemExit(f"synthetic: {e}") from None
-    print(f"{path}\ntry: encode-accession plan -m {path} -s {steps_path}")
+    print(f"{path}\ntry: encode-accession plan -m {path} --steps {steps_path}")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .cromwell import load_metadata
+from .cromwell_server import resolve_metadata
 from .errors import InputError
 from .pipelines import Variant, choose_variant
 from .plan import Plan, PlanOptions, build_plan
@@ -134,7 +135,9 @@ def setup_run(run: dict[str, Any], *, announce: bool = False) -> Setup:
     a ``steps`` path is used as given. With no ``metadata`` the demo run is written first.
     """
     metadata = run.get("metadata")
-    if not metadata:
+    if metadata:
+        metadata = resolve_metadata(run)  # a workflow id or Caper label: fetched from Cromwell
+    else:
         from .demo import write_demo_run
 
         metadata = write_demo_run(Path(run["rundir"]) / "demo")
@@ -161,7 +164,11 @@ def local_metadata(run: dict[str, Any]) -> list[str]:
     """The run's metadata.json as a rule input when it is a local file (an upstream rule may
     make it); cloud URIs and the demo are read by the plan job itself."""
     metadata = run.get("metadata")
-    return [metadata] if metadata and "://" not in metadata else []
+    if not metadata or "://" in metadata:
+        return []
+    if run.get("cromwell_server") and not metadata.endswith(".json"):
+        return []  # a workflow id or Caper label, fetched by the plan job
+    return [metadata]
 
 
 _STEPS_CACHE: dict[tuple[str, float], dict[str, list[str]]] = {}

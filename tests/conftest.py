@@ -1,4 +1,10 @@
-"""Shared test helpers. Tests that read ../shared skip cleanly when it is absent."""
+"""Shared test helpers. Tests that read ../shared skip cleanly when it is absent.
+
+Every test runs with $HOME, the XDG folders and the databases' environment variables pointing
+into a temporary folder (``isolated_home``), so the suite never writes to the user's real
+home; time limits go through ``time_limit`` so a busy machine can raise them all at once
+with ENCODE_TEST_TIMEOUT_SCALE.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +23,30 @@ from services import gcs_emulator, moto_s3  # noqa: F401  (session fixtures for 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 DATA = Path(__file__).resolve().parent / "data"
+REAL_HOME = Path.home()
+TIMEOUT_SCALE_VAR = "ENCODE_TEST_TIMEOUT_SCALE"
+# what the package and the tools it runs would write under $HOME, redirected per session
+HOME_VARIABLES = {"HOME": "", "XDG_CACHE_HOME": ".cache", "XDG_CONFIG_HOME": ".config",
+                  "XDG_DATA_HOME": ".local/share", "XDG_STATE_HOME": ".local/state",
+                  "ENCODE_TRACKER_DB": ".encode_connector/tracker.db",
+                  "ENCODE_ACCESSION_RUNS_DB": ".encode_accession/runs.db"}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_home(tmp_path_factory):
+    """A throwaway $HOME for the whole session, inherited by every subprocess a test starts
+    (Snakemake, portal servers), so nothing lands in the real ~/.encode_* or ~/.cache."""
+    home = tmp_path_factory.mktemp("home")
+    with pytest.MonkeyPatch.context() as patch:
+        for name, relative in HOME_VARIABLES.items():
+            patch.setenv(name, str(home / relative))
+        yield home
+
+
+def time_limit(seconds: float) -> float:
+    """A test's time limit, sized for a busy machine and scaled by $ENCODE_TEST_TIMEOUT_SCALE
+    (e.g. 3 on an overloaded CI runner)."""
+    return seconds * float(os.environ.get(TIMEOUT_SCALE_VAR, "1"))
 
 
 def shared_fixture(relative: str) -> Path:

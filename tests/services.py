@@ -139,3 +139,51 @@ def serve_portal(app, tls_dir=None) -> Iterator[tuple[str, object]]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def serve_cromwell(workflows: list[dict]) -> Iterator[tuple[str, list[str]]]:
+    """A Cromwell server's REST endpoints the accessioner reads, on a free loopback port:
+    ``/api/workflows/v1/{id}/metadata`` and ``/api/workflows/v1/query?label=key:value``,
+    answered from the given metadata documents as Cromwell answers (404 for an unknown id,
+    ``{"results": [...], "totalResultsCount": n}`` for a query; Cromwell's docs/api/RESTAPI.md).
+    Yields (URL, the request paths with query strings, in order)."""
+    import threading
+    from urllib.parse import unquote
+
+    from werkzeug.serving import make_server
+    from werkzeug.wrappers import Request, Response
+
+    by_id = {w["id"]: w for w in workflows}
+    seen: list[str] = []
+
+    def reply(body: object, status: int = 200) -> Response:
+        return Response(json.dumps(body), status, mimetype="application/json")
+
+    @Request.application
+    def app(request: Request) -> Response:
+        seen.append(unquote(request.full_path))
+        parts = request.path.strip("/").split("/")
+        if parts[:3] == ["api", "workflows", "v1"] and parts[3:] == ["query"]:
+            wanted = [tuple(v.split(":", 1)) for v in request.args.getlist("label")]
+            found = [w for w in workflows
+                     if all(w.get("labels", {}).get(k) == v for k, v in wanted)]
+            return reply({"results": [{"id": w["id"], "name": w.get("workflowName"),
+                                       "status": w.get("status")} for w in found],
+                          "totalResultsCount": len(found)})
+        if parts[:3] == ["api", "workflows", "v1"] and parts[4:] == ["metadata"]:
+            if parts[3] in by_id:
+                return reply(by_id[parts[3]])
+            return reply({"status": "fail", "message": f"Unrecognized workflow ID: {parts[3]}"},
+                         404)
+        return reply({"status": "fail", "message": "not found"}, 404)
+
+    server = make_server("127.0.0.1", 0, app)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", seen
+    finally:
+        server.shutdown()
+        server.server_close()

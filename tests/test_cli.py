@@ -13,7 +13,7 @@ ATAC = "cromwell/ENCSR609OHJ_metadata_2reps.json"
 
 def test_plan_prints_json_with_every_planned_file(capsys):
     metadata = shared_fixture(ATAC)
-    assert main(["plan", "-m", str(metadata), "-s", str(DATA / "atac_v1_steps.yaml"),
+    assert main(["plan", "-m", str(metadata), "--steps", str(DATA / "atac_v1_steps.yaml"),
                  "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["workflow_id"] == "2099edd0-0399-46ba-941c-abdcea355c1c"
@@ -23,7 +23,7 @@ def test_plan_prints_json_with_every_planned_file(capsys):
 
 def test_plan_table_names_files_steps_and_parent_counts(capsys):
     metadata = shared_fixture(ATAC)
-    assert main(["plan", "-m", str(metadata), "-s", str(DATA / "atac_v1_steps.yaml")]) == 0
+    assert main(["plan", "-m", str(metadata), "--steps", str(DATA / "atac_v1_steps.yaml")]) == 0
     out = capsys.readouterr().out
     assert "filter.1.nodup_bam" in out and "step01_filter" in out
     assert "14 files in 8 steps for workflow 2099edd0" in out
@@ -31,7 +31,7 @@ def test_plan_table_names_files_steps_and_parent_counts(capsys):
 
 def test_unreplicated_flag_skips_replication_steps(capsys):
     metadata = shared_fixture(ATAC)
-    main(["plan", "-m", str(metadata), "-s", str(DATA / "atac_v1_steps.yaml"),
+    main(["plan", "-m", str(metadata), "--steps", str(DATA / "atac_v1_steps.yaml"),
           "--unreplicated", "--format", "json"])
     data = json.loads(capsys.readouterr().out)
     assert {f["task"] for f in data["files"]} == {"bowtie2", "filter", "macs2", "idr_pr"}
@@ -41,7 +41,7 @@ def test_unreplicated_flag_skips_replication_steps(capsys):
 def test_plan_errors_exit_1_with_a_message_and_no_traceback(tmp_path, capsys):
     bad = tmp_path / "metadata.json"
     bad.write_text("{")
-    assert main(["plan", "-m", str(bad), "-s", "atac"]) == 1
+    assert main(["plan", "-m", str(bad), "--steps", "atac"]) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"error: {bad}: line 1 column 2: not valid JSON")
     assert "Traceback" not in err

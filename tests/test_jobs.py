@@ -142,7 +142,8 @@ def test_pipeline_version_comes_from_the_wdl_meta_section():
 
 def test_each_pipeline_family_reads_its_genome_from_its_own_reference_input():
     """The reference input is data in each steps file (encode-accession-tool.md 1.12)."""
-    from encode_accession.steps import RULES_DIR, load_steps
+    from encode_accession.data import ACCESSION_RULES as RULES_DIR
+    from encode_accession.steps import load_steps
 
     def key(name: str) -> str | None:
         return load_steps(RULES_DIR / f"{name}.yaml").facts.reference_input

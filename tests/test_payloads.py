@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from encode_accession.cromwell import parse_metadata
-from encode_accession.payloads import Attribution, FileFacts, alias, file_alias, file_payload
+from encode_accession.payloads import (
+    Attribution,
+    FileFacts,
+    alias,
+    file_alias,
+    file_payload,
+    step_run_alias,
+)
 from encode_accession.plan import build_plan
 from encode_accession.steps import parse_steps
 from encode_accession.workflow import check_config
@@ -72,3 +79,12 @@ def test_lab_and_award_default_from_the_environment(monkeypatch):
 def test_an_invalid_config_exits_with_the_key_named():
     with pytest.raises(SystemExit, match="config: force: 'yes' is not of type 'boolean'"):
         check_config({"metadata": "m.json", "pipeline": "atac", "force": "yes"})
+
+
+@pytest.mark.parametrize(("lab", "award"), [("demo-lab", "DEMO-AWARD"),
+                                            ("/labs/demo-lab/", "/awards/DEMO-AWARD/"),
+                                            ("/labs/demo-lab", "/awards/DEMO-AWARD")])
+def test_lab_and_award_as_name_or_at_id_give_the_same_payload_and_alias_prefix(lab, award):
+    who = Attribution(lab=lab, award=award)
+    assert who.fields() == {"lab": "/labs/demo-lab/", "award": "/awards/DEMO-AWARD/"}
+    assert step_run_alias(who.lab, planned_bam().step, "wf-1", "v1").startswith("demo-lab:")

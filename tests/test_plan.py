@@ -5,14 +5,15 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import DATA, REPO, shared_fixture
+from conftest import DATA, shared_fixture
 
 from encode_accession.cromwell import Call, Workflow, load_metadata, parse_metadata
+from encode_accession.data import ACCESSION_RULES
 from encode_accession.errors import InputError
 from encode_accession.plan import PlanOptions, build_plan
 from encode_accession.steps import DerivedFrom, load_steps, parse_steps
 
-RULES = REPO / "accession_rules"
+RULES = ACCESSION_RULES
 
 
 def reference_search(wf: Workflow, start: Call, rule: DerivedFrom) -> set[str]:

@@ -6,13 +6,15 @@ import json
 from pathlib import Path, PurePosixPath
 
 import pytest
-from conftest import REPO, shared_fixture
+from conftest import shared_fixture
 
 from encode_accession.cromwell import load_metadata
+from encode_accession.data import ACCESSION_RULES
+from encode_accession.data import ACCESSION_RULES as RULES_DIR
 from encode_accession.demo import write_demo_run
 from encode_accession.plan import build_plan
 from encode_accession.qc import BUILDERS, CALLBACKS, PREFERRED_DEFAULT_VALUE, QcContext, build
-from encode_accession.steps import RULES_DIR, load_steps
+from encode_accession.steps import load_steps
 
 
 def real_mirna_contexts(replicates: int):
@@ -20,7 +22,7 @@ def real_mirna_contexts(replicates: int):
     copies in shared/fixtures/cromwell/mirna_qc (the bytes the pipeline wrote)."""
     qc_dir = shared_fixture("cromwell/mirna_qc")
     wf = load_metadata(shared_fixture("cromwell/mirna_replicated_metadata.json"))
-    plan = build_plan(wf, load_steps(REPO / "accession_rules/mirna.yaml"))
+    plan = build_plan(wf, load_steps(ACCESSION_RULES / "mirna.yaml"))
 
     def read(uri: str) -> bytes:
         return (qc_dir / PurePosixPath(uri).name).read_bytes()
@@ -66,7 +68,7 @@ def test_microrna_correlation_is_shared_and_only_for_two_replicates():
 def atac(tmp_path_factory):
     folder = tmp_path_factory.mktemp("demo")
     wf = load_metadata(write_demo_run(folder))
-    plan = build_plan(wf, load_steps(REPO / "accession_rules/atac.yaml"))
+    plan = build_plan(wf, load_steps(ACCESSION_RULES / "atac.yaml"))
     qc = json.loads(Path(wf.files[next(u for u, f in wf.files.items() if "qc_json" in f.keys)]
                          .uri).read_text())
     return plan, qc, {f.id: QcContext(wf, f, lambda u: Path(u).read_bytes(), 2)
@@ -123,7 +125,7 @@ def test_atac_peak_enrichment_adds_region_sizes_for_the_optimal_set(atac):
 
 def test_every_qc_name_in_the_atac_and_mirna_rules_has_a_builder():
     for name in ("atac", "mirna"):
-        steps = load_steps(REPO / f"accession_rules/{name}.yaml")
+        steps = load_steps(ACCESSION_RULES / f"{name}.yaml")
         names = {q for s in steps.steps for f in s.files for q in f.quality_metrics}
         assert names <= set(BUILDERS), names - set(BUILDERS)
 

@@ -6,8 +6,9 @@ import json
 
 import pytest
 import yaml
-from conftest import REPO, reference_steps_dir
+from conftest import reference_steps_dir
 
+from encode_accession.data import ACCESSION_RULES
 from encode_accession.errors import InputError
 from encode_accession.qc import check_names
 from encode_accession.steps import load_steps, parse_steps, resolve_steps
@@ -68,7 +69,7 @@ def test_pipeline_names_resolve_to_bundled_rules_and_unknown_names_list_them():
         resolve_steps("atacc")
 
 
-@pytest.mark.parametrize("path", sorted((REPO / "accession_rules").glob("*.yaml")),
+@pytest.mark.parametrize("path", sorted(ACCESSION_RULES.glob("*.yaml")),
                          ids=lambda p: p.name)
 def test_bundled_accession_rules_validate(path):
     steps = load_steps(path)
@@ -111,21 +112,21 @@ def test_renamed_output_types_are_translated_with_one_notice_line(tmp_path, caps
     (notice,) = capsys.readouterr().err.splitlines()
     assert "mine.json" in notice and "'DNA accessibility raw signal' -> " \
         "'nuclease cleavage frequency'" in notice
-    load_steps(REPO / "accession_rules" / "hic.yaml")
+    load_steps(ACCESSION_RULES / "hic.yaml")
     assert capsys.readouterr().err == ""  # the bundled rules use the current names
 
 
 def test_a_renamed_copy_of_a_rules_file_keeps_its_pipeline_facts(tmp_path):
     """Facts are data in the file: a copy under another name plans and posts alike."""
     for name in ("bulk_rna_pbam", "segway", "dnase"):
-        bundled = load_steps(REPO / "accession_rules" / f"{name}.yaml")
+        bundled = load_steps(ACCESSION_RULES / f"{name}.yaml")
         copy = tmp_path / f"my-lab-{name}-v2.yaml"
-        copy.write_text((REPO / "accession_rules" / f"{name}.yaml").read_text())
+        copy.write_text((ACCESSION_RULES / f"{name}.yaml").read_text())
         assert load_steps(copy).facts == bundled.facts
-    facts = load_steps(REPO / "accession_rules" / "bulk_rna_pbam.yaml").facts
+    facts = load_steps(ACCESSION_RULES / "bulk_rna_pbam.yaml").facts
     assert facts.private_filenames and facts.reference_input == "index"
     assert facts.preferred_default_metric == "uniquely_mapped_reads"
-    assert load_steps(REPO / "accession_rules" / "segway.yaml").facts.annotation_dataset
+    assert load_steps(ACCESSION_RULES / "segway.yaml").facts.annotation_dataset
 
 
 def test_a_reference_json_without_facts_takes_those_of_the_bundled_variant(tmp_path):

@@ -8,6 +8,7 @@ import json
 import pytest
 from conftest import REPO
 
+from encode_accession.data import ACCESSION_RULES
 from encode_accession.errors import InputError
 from encode_accession.steps import load_steps
 from encode_accession.synthetic import Options, write_synthetic_run
@@ -21,7 +22,7 @@ from encode_accession.workflow import (
 
 
 def run_of(tmp_path, variant: str, **workflow_inputs) -> str:
-    steps = load_steps(REPO / f"accession_rules/{variant}.yaml")
+    steps = load_steps(ACCESSION_RULES / f"{variant}.yaml")
     metadata = write_synthetic_run(steps, Options(replicates=2, folder=tmp_path / "run"))
     data = json.loads(metadata.read_text())
     data["inputs"].update(workflow_inputs)
@@ -40,7 +41,7 @@ def test_a_family_name_picks_the_variant_the_run_needs_and_says_why(tmp_path, ca
 
 def test_a_steps_path_is_used_as_given_without_a_variant(tmp_path):
     metadata = run_of(tmp_path, "mirna")
-    setup = setup_run({"metadata": metadata, "steps": str(REPO / "accession_rules/mirna.yaml")})
+    setup = setup_run({"metadata": metadata, "steps": str(ACCESSION_RULES / "mirna.yaml")})
     assert setup.variant is None and setup.plan.files
 
 
@@ -53,10 +54,11 @@ def test_annotation_variants_need_an_annotation_accession(tmp_path):
     assert setup.variant.needs_annotation and setup.plan.files
 
 
-def test_the_shipped_config_template_validates():
+@pytest.mark.parametrize("name", ["config/config.yaml", ".test/config/config.yaml"])
+def test_the_shipped_configs_validate(name):
     import yaml
 
-    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    config = yaml.safe_load((REPO / name).read_text())
     check_config(config, environ={})  # exits with the problems if it does not match the schema
     assert config["pipeline"] == "atac" and config["results"] == "results"
 

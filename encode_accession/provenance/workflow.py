@@ -26,6 +26,11 @@ _ENTRY_KEYS = ("path", "sources", "tool", "tool_version", "parameters", "descrip
 RECEIPTS = "provenance/logged"
 
 
+def provenance_receipt(results: str, key: str) -> str:
+    """Where the receipt of the config `provenance:` entry ``key`` goes (rule log_derived)."""
+    return f"{results}/{RECEIPTS}/{key}.json"
+
+
 def log_outputs(snakemake: Any, sources: Sequence[str] = (), *,
                 inputs: Sequence[str] | None = None, tool: str | None = None,
                 tool_version: str | None = None, parameters: Mapping[str, Any] | None = None,

@@ -15,11 +15,12 @@ import pytest
 
 from encode_accession import runs
 from encode_accession.cromwell import load_metadata
+from encode_accession.data import ACCESSION_RULES
 from encode_accession.plan import build_plan
 from encode_accession.portal.client import PortalClient
 from encode_accession.steps import load_steps
 
-from .conftest import REPO, snakemake, start_snakemake, write_config
+from .conftest import snakemake, start_snakemake, write_config
 
 
 def demo_config(workdir: Path, **extra) -> Path:
@@ -37,7 +38,7 @@ def posted_files(portal: PortalClient, workflow_id: str) -> list[dict]:
 
 def demo_plan(workdir: Path):
     metadata = workdir / "results" / "demo" / "metadata.json"
-    return build_plan(load_metadata(metadata), load_steps(REPO / "accession_rules/atac.yaml"))
+    return build_plan(load_metadata(metadata), load_steps(ACCESSION_RULES / "atac.yaml"))
 
 
 @pytest.fixture(scope="module")

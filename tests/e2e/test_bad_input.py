@@ -22,6 +22,7 @@ import yaml
 from services import serve_portal
 
 from encode_accession.cromwell import load_metadata
+from encode_accession.data import ACCESSION_RULES
 from encode_accession.demo import write_demo_run
 from encode_accession.plan import build_plan
 from encode_accession.portal.local import FaultConfig, Faults, LocalPortal, PortalApp
@@ -30,7 +31,7 @@ from encode_accession.portal.local.demo import DEMO_KEY_ID, DEMO_SECRET
 from encode_accession.portal.local.identity import resolve
 from encode_accession.steps import load_steps
 
-from .conftest import REPO, snakemake, start_snakemake, write_config
+from .conftest import snakemake, start_snakemake, write_config
 
 DEMO_ENV = {"DCC_API_KEY": DEMO_KEY_ID, "DCC_SECRET_KEY": DEMO_SECRET}
 
@@ -208,7 +209,7 @@ def test_a_dataset_that_takes_no_new_files_is_refused(tmp_path, status):
 
 
 def test_step_versions_missing_on_the_portal_are_each_named(tmp_path):
-    steps = yaml.safe_load((REPO / "accession_rules/atac.yaml").read_text())
+    steps = yaml.safe_load((ACCESSION_RULES / "atac.yaml").read_text())
     for index in (0, 2):
         steps["accession.steps"][index]["dcc_step_version"] = \
             f"/analysis-step-versions/gone-{index}/"
@@ -298,7 +299,7 @@ def test_a_portal_outage_mid_run_is_named_and_the_same_command_resumes_it(tmp_pa
         result = snakemake(tmp_path, config, "-j", "2")
         assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
     plan = build_plan(load_metadata(tmp_path / "results/demo/metadata.json"),
-                      load_steps(REPO / "accession_rules/atac.yaml"))
+                      load_steps(ACCESSION_RULES / "atac.yaml"))
     assert created_by_kind(db, before) == {
         "file": len(plan.files), "analysis_step_run": len({s.dcc_step_run for s in plan.steps}),
         "quality_metric": sum(len(f.spec.quality_metrics) for f in plan.files.values()),

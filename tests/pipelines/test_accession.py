@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from encode_accession.cromwell import parse_metadata
+from encode_accession.data import ACCESSION_RULES as RULES_DIR
 from encode_accession.jobs.analysis import analysis
 from encode_accession.jobs.checksums import checksums
 from encode_accession.jobs.context import Run
@@ -36,7 +37,7 @@ from encode_accession.portal.local import LocalPortal, load_objects
 from encode_accession.portal.local.demo import DEMO_AWARD, DEMO_LAB, DEMO_REFERENCE
 from encode_accession.portal.local.types import registry
 from encode_accession.qc import BUILDERS, build
-from encode_accession.steps import RULES_DIR, load_steps
+from encode_accession.steps import load_steps
 from encode_accession.synthetic import Options, synthetic_metadata
 
 from . import qc_inputs

@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 from conftest import shared_fixture
 
+from encode_accession.data import ACCESSION_RULES as RULES_DIR
 from encode_accession.jobs.analysis import pipeline_version, preferred_defaults
 from encode_accession.jobs.context import Run
 from encode_accession.jobs.quality import collect_metrics, metric_alias
@@ -40,7 +41,7 @@ from encode_accession.payloads import (
 )
 from encode_accession.pipelines import VARIANTS
 from encode_accession.qc import build
-from encode_accession.steps import RULES_DIR, load_steps
+from encode_accession.steps import load_steps
 from encode_accession.synthetic import Options, synthetic_metadata
 
 from . import qc_inputs

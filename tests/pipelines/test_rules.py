@@ -12,8 +12,9 @@ import pytest
 import yaml
 
 from encode_accession.cromwell import parse_metadata
+from encode_accession.data import ACCESSION_RULES as RULES_DIR
 from encode_accession.plan import PlanOptions, build_plan
-from encode_accession.steps import FACT_KEYS, RENAMED_OUTPUT_TYPES, RULES_DIR, load_steps
+from encode_accession.steps import FACT_KEYS, RENAMED_OUTPUT_TYPES, load_steps
 from encode_accession.synthetic import Options, synthetic_metadata
 
 from .conftest import MAIN_FILES, REFERENCE_FILES, RULE_FILES, main_for

@@ -7,6 +7,8 @@ import subprocess
 import sys
 import textwrap
 
+from conftest import time_limit
+
 from encode_accession.portal import PortalClient
 from encode_accession.portal.local.demo import DEMO_DATA
 
@@ -29,7 +31,7 @@ def test_processes_creating_objects_at_once_never_duplicate_keys(tmp_path):
     db = tmp_path / "shared.sqlite"  # created and seeded by whichever worker comes first
     workers = [subprocess.Popen([sys.executable, "-c", WORKER, str(db), f"w{n}"],
                                 stderr=subprocess.PIPE, text=True) for n in range(3)]
-    errors = [w.communicate(timeout=120)[1] for w in workers]
+    errors = [w.communicate(timeout=time_limit(120))[1] for w in workers]
     assert [w.returncode for w in workers] == [0, 0, 0], errors
     client = PortalClient(f"local:{db}", "DEMOKEY1", "demosecretdemose", **FAST)
     runs = client.search("AnalysisStepRun")

@@ -11,6 +11,7 @@ import textwrap
 from pathlib import Path
 
 import yaml
+from conftest import time_limit
 
 from encode_accession.provenance import lineage
 from encode_accession.tracker import connect
@@ -73,7 +74,7 @@ def test_rules_record_their_outputs_with_their_inputs_as_sources(tmp_path: Path)
     done = subprocess.run(
         [sys.executable, "-m", "snakemake", "-s", "Snakefile", "--configfile", "config.yaml",
          "-j", "2", "--quiet", "all", "--", "log_derived_all", "report"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        cwd=tmp_path, capture_output=True, text=True, timeout=time_limit(300))
     assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
 
     conn = connect(db)

@@ -13,6 +13,7 @@ import pytest
 import yaml
 from conftest import reference_steps_dir
 
+from encode_accession.data import ACCESSION_RULES
 from encode_accession.qc import BUILDERS, CALLBACKS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -50,7 +51,7 @@ def test_every_reference_callback_name_is_registered():
 
 def test_every_bundled_rules_file_names_only_registered_qc_and_callbacks():
     rules = {p.stem: yaml.safe_load(p.read_text())
-             for p in sorted((REPO / "accession_rules").glob("*.yaml"))}
+             for p in sorted(ACCESSION_RULES.glob("*.yaml"))}
     assert rules
     assert missing(rules, "quality_metrics", BUILDERS) == {}
     assert missing(rules, "callbacks", CALLBACKS) == {}

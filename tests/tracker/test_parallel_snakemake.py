@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import yaml
+from conftest import time_limit
 
 from encode_accession.tracker import connect, synthetic
 
@@ -37,7 +38,7 @@ def test_eight_jobs_track_two_hundred_experiments_into_one_db(tmp_path: Path) ->
             [sys.executable, "-m", "snakemake", "-s", str(tmp_path / "Snakefile"),
              "--configfile", str(tmp_path / "config.yaml"), "-d", str(tmp_path), "-j", "8",
              "--quiet", "all", "--", "track_all"],
-            capture_output=True, text=True, timeout=600)
+            capture_output=True, text=True, timeout=time_limit(600))
     finally:
         stop()
     log = done.stdout + done.stderr

@@ -8,34 +8,28 @@
 # and its path sources exist (the rules making them run first, and log their outputs if they
 # call log_outputs) and the entries logging its path sources are done. `log_derived_all`
 # asks for every entry; `report` writes report.html, provenance.json (W3C PROV) and an
-# RO-Crate into {RESULTS}/provenance/report/ after them and after the files listed in
-# REPORT_AFTER (the main Snakefile: the accessioning run's summary, which records the posted
-# files); its outputs are part of `snakemake --report`. Your own rules can record their
-# outputs from their scripts: `from encode_accession.provenance import log_outputs`.
+# RO-Crate into {RESULTS}/provenance/report/ after them and after the files listed in config
+# `report_after` (the main Snakefile adds the accessioning run's summary, REPORT_AFTER, which
+# records the posted files); its outputs are part of `snakemake --report`. Your own rules can
+# record their outputs from their scripts:
+# `from encode_accession.provenance import log_outputs`.
+# Every rule is local (`localrule: True`, which holds when this file is used as a module):
+# they read and write the tracker database on the submit host's disk.
 
-from encode_accession.provenance.workflow import RECEIPTS, provenance_entries
+from encode_accession.provenance.workflow import provenance_entries, provenance_receipt
 
 PROVENANCE = provenance_entries(config)  # bad entries stop the run here, before any job
-# files the report waits for; the main Snakefile sets it to the accessioning run's summary
-REPORT_AFTER = globals().get("REPORT_AFTER", [])
-
-
-def provenance_receipt(key):
-    return f"{RESULTS}/{RECEIPTS}/{key}.json"
-
-
-localrules:
-    log_derived,
-    log_derived_all,
-    report,
 
 
 rule log_derived:
+    localrule: True
     input:
         lambda wc: [*PROVENANCE[wc.entry]["inputs"],
-                    *[provenance_receipt(k) for k in PROVENANCE[wc.entry]["after"]]],
+                    *[provenance_receipt(RESULTS, k) for k in PROVENANCE[wc.entry]["after"]]],
     output:
-        provenance_receipt("{entry}"),
+        provenance_receipt(RESULTS, "{entry}"),
+    log:
+        f"{RESULTS}/logs/provenance/log_derived/{{entry}}.log",
     wildcard_constraints:
         entry=r"[A-Za-z0-9.-]+",
     params:
@@ -46,18 +40,22 @@ rule log_derived:
 
 
 rule log_derived_all:
+    localrule: True
     input:
-        [provenance_receipt(key) for key in PROVENANCE],
+        [provenance_receipt(RESULTS, key) for key in PROVENANCE],
 
 
 rule report:
+    localrule: True
     input:
-        [provenance_receipt(key) for key in PROVENANCE],
-        REPORT_AFTER,
+        [provenance_receipt(RESULTS, key) for key in PROVENANCE],
+        config.get("report_after", []),
     output:
         report(f"{RESULTS}/provenance/report/report.html", category="Provenance"),
         report(f"{RESULTS}/provenance/report/provenance.json", category="Provenance"),
         report(f"{RESULTS}/provenance/report/ro-crate-metadata.json", category="Provenance"),
+    log:
+        f"{RESULTS}/logs/provenance/report.log",
     params:
         db=config.get("tracker_db"),
     script:

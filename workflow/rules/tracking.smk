@@ -1,22 +1,21 @@
 # Track ENCODE experiments listed in config `track:` ({accession, notes}) into the tracker
 # database (config `tracker_db`, default $ENCODE_TRACKER_DB or ~/.encode_connector/tracker.db),
 # reading them from config `server`. One local job per accession, each writing a receipt;
-# `track_all` asks for all receipts. Local rules: every job writes the same SQLite file
-# (WAL, busy timeout, short transactions), which must stay on the submit host's disk.
+# `track_all` asks for all receipts. Local rules (`localrule: True`, which holds when this file
+# is used as a module): every job writes the same SQLite file (WAL, busy timeout, short
+# transactions), which must stay on the submit host's disk.
 
 from encode_accession.tracker import track_entries
 
 TRACK = track_entries(config)  # bad entries stop the run here, before any job
 
 
-localrules:
-    track_experiment,
-    track_all,
-
-
 rule track_experiment:
+    localrule: True
     output:
         f"{RESULTS}/tracking/{{accession}}.json",
+    log:
+        f"{RESULTS}/logs/tracking/{{accession}}.log",
     wildcard_constraints:
         accession=r"(ENC|TST)SR[0-9]{3}([0-9]{3}|[A-Z]{3})",
     params:
@@ -29,5 +28,6 @@ rule track_experiment:
 
 
 rule track_all:
+    localrule: True
     input:
         [f"{RESULTS}/tracking/{accession}.json" for accession in TRACK],
