@@ -19,7 +19,6 @@ from typing import Any
 
 import yaml
 
-from . import runs
 from .cromwell import load_metadata
 from .cromwell_server import resolve_metadata
 from .errors import InputError
@@ -124,8 +123,7 @@ def build_config(args: argparse.Namespace, metadata: str) -> dict[str, Any]:
     workdir = args.directory.resolve()
     config: dict[str, Any] = {
         "server": server_value(args.server), "lab": args.lab, "award": args.award,
-        "force": args.force, "runs_db": str(runs.default_db()),
-        "tracker_db": str(default_db_path()),
+        "force": args.force, "tracker_db": str(default_db_path()),
     }
     if args.cromwell_server:
         config["cromwell_server"] = args.cromwell_server

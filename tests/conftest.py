@@ -28,8 +28,7 @@ TIMEOUT_SCALE_VAR = "ENCODE_TEST_TIMEOUT_SCALE"
 # what the package and the tools it runs would write under $HOME, redirected per session
 HOME_VARIABLES = {"HOME": "", "XDG_CACHE_HOME": ".cache", "XDG_CONFIG_HOME": ".config",
                   "XDG_DATA_HOME": ".local/share", "XDG_STATE_HOME": ".local/state",
-                  "ENCODE_TRACKER_DB": ".encode_connector/tracker.db",
-                  "ENCODE_ACCESSION_RUNS_DB": ".encode_accession/runs.db"}
+                  "ENCODE_TRACKER_DB": ".encode_connector/tracker.db"}
 
 
 @pytest.fixture(scope="session", autouse=True)
