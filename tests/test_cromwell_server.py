@@ -12,7 +12,7 @@ from services import serve_cromwell
 
 from encode_accession.cromwell_server import fetch_metadata, resolve_metadata
 from encode_accession.errors import InputError
-from encode_accession.workflow import setup_from_config
+from encode_accession.workflow import local_metadata, setup_run
 
 REPLICATED_ID = "ff2a61b1-8708-407f-a075-6a262d7d1ca0"  # caper-str-label ENCSR715NEZ_final_run
 
@@ -82,6 +82,8 @@ def test_resolve_fetches_once_into_results_and_keeps_existing_paths(runs, tmp_pa
 
 def test_a_config_naming_a_label_plans_the_fetched_run(runs, tmp_path):
     with serve_cromwell(runs) as (url, _):
-        setup = setup_from_config({"metadata": "ENCSR715NEZ_final_run", "cromwell_server": url,
-                                   "pipeline": "mirna", "results": str(tmp_path / "results")})
+        run = {"metadata": "ENCSR715NEZ_final_run", "cromwell_server": url,
+               "pipeline": "mirna", "results": str(tmp_path / "results")}
+        assert local_metadata(run) == []  # not a rule input: the plan job fetches it
+        setup = setup_run(run)
     assert setup.plan.workflow.id == REPLICATED_ID and setup.plan.files
