@@ -1,4 +1,6 @@
-"""This workflow against the reference ENCODE `accession` 4.8.4 on the same real run.
+"""This workflow against the reference ENCODE `accession` 4.8.4 on the same real run, each
+started with the same command line (`-m metadata.json -p mirna -s SERVER --lab --award`):
+the reference's `accession`, and this project's `encode-accession accession`.
 
     .venv/bin/python benchmarks/vs_reference.py [--output bench.json] [--jobs 4]
         [--latency-ms 50] [--cache-dir DIR] [--skip-reference]
@@ -36,19 +38,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 sys.path[:0] = [str(Path(__file__).resolve().parent),
                 str(Path(__file__).resolve().parents[1] / "tests")]
 
 from harness import (  # noqa: E402
     SHARED,
-    SNAKEMAKE,
     Measurement,
     ServedPortal,
     isolated_env,
     measure,
-    name_of,
     print_table,
     ratio,
     served_portal,
@@ -230,16 +228,13 @@ def report(result: Measurement, requests: Any, planned: int, posted: set) -> dic
             "log_tail": None if result.returncode == 0 else result.tail(), "_posted": posted}
 
 
-def our_command(metadata: Path, jobs: int, s3_endpoint: str
-                ) -> Callable[[ServedPortal, Path], list[str]]:
-    """`snakemake -j JOBS --configfile ...` from a fresh working directory."""
+def our_command(metadata: Path, jobs: int) -> Callable[[ServedPortal, Path], list[str]]:
+    """This project's `encode-accession accession` with the reference's own flags (it runs
+    the Snakemake workflow through Snakemake's API), from a fresh working directory."""
     def command(portal: ServedPortal, work: Path) -> list[str]:
-        config = work / "config.yaml"
-        config.write_text(yaml.safe_dump({
-            "metadata": str(metadata), "pipeline": "mirna", "server": portal.url,
-            "lab": name_of(DEMO_LAB), "award": name_of(DEMO_AWARD), "results": "results",
-            "s3_endpoint_url": s3_endpoint, "tracker_db": str(work / "tracker.db")}))
-        return [*SNAKEMAKE, "-d", str(work), "--configfile", str(config), "-j", str(jobs)]
+        return [sys.executable, "-m", "encode_accession", "accession", "-m", str(metadata),
+                "-p", "mirna", "-s", portal.url, "--lab", DEMO_LAB, "--award", DEMO_AWARD,
+                "-j", str(jobs), "-C", str(work)]
     return command
 
 
@@ -267,7 +262,7 @@ def compare(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
                  "AWS_EC2_METADATA_DISABLED": "true"}
         planned = len(plan.files)
         results = {"ours": run_tool("ours", folder, objects,
-                                    our_command(metadata, args.jobs, s3.endpoint_url),
+                                    our_command(metadata, args.jobs),
                                     isolated_env(folder / "home-ours", **cloud), s3,
                                     args.latency_ms, planned)}
         if not args.skip_reference:
