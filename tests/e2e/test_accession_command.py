@@ -32,7 +32,7 @@ def test_the_reference_flags_accession_the_demo_run_into_a_served_portal(tmp_pat
     with serve_portal(PortalApp(LocalPortal(tmp_path / "portal.sqlite"))) as (url, _):
         # the reference's early long spellings; lab and award as @ids
         flags = ["--accession-metadata", str(metadata), "--pipeline-type", "atac",
-                 "--server", url, "--lab", "/labs/demo-lab/", "--award", "/awards/DEMO-AWARD/",
+                 "--server", url, "--lab", "/labs/encode-awg/", "--award", "/awards/DEMO-AWARD/",
                  "-j", "2"]
         dry = run("accession", *flags, "--dry-run", cwd=tmp_path)
         assert dry.returncode == 0, dry.stderr[-4000:]
@@ -45,8 +45,8 @@ def test_the_reference_flags_accession_the_demo_run_into_a_served_portal(tmp_pat
         assert len(receipts) == 30
         portal = PortalClient(url, DEMO_KEY_ID, DEMO_SECRET)
         posted = portal.get(receipts[0]["@id"], database=True)
-        assert posted["lab"] == "/labs/demo-lab/" and posted["award"] == "/awards/DEMO-AWARD/"
-        assert all(a.startswith("demo-lab:") for a in posted["aliases"])
+        assert posted["lab"] == "/labs/encode-awg/" and posted["award"] == "/awards/DEMO-AWARD/"
+        assert all(a.startswith("encode-awg:") for a in posted["aliases"])
 
     info = run("info", "-i", WORKFLOW_ID, cwd=tmp_path)  # the record the command wrote
     assert info.returncode == 0, info.stderr
