@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from . import layout
 from .cromwell import load_metadata
 from .cromwell_server import resolve_metadata
 from .errors import InputError
@@ -151,7 +152,7 @@ def run_workflow(config: dict[str, Any], args: argparse.Namespace) -> bool:
     )
 
     workdir = args.directory.resolve()
-    targets = {"preflight"} if args.dry_run else set()
+    targets = {f"{config['results']}/{layout.PREFLIGHT}"} if args.dry_run else set()
     with SnakemakeApi(OutputSettings()) as api:
         try:
             workflow = api.workflow(
