@@ -205,8 +205,10 @@ def posted_files(url: str, ca_bundle: Path | None) -> set[tuple[str, str, tuple[
 
 def run_tool(name: str, folder: Path, objects: Path,
              command: Callable[[ServedPortal, Path], list[str]], env: dict[str, str],
-             s3: Any, latency_ms: float, planned: int) -> dict[str, Any]:
-    """One tool against its own fresh portal: the measurement and what it posted."""
+             s3: Any, latency_ms: float, planned: int,
+             then: Callable[[ServedPortal], dict[str, Any]] | None = None) -> dict[str, Any]:
+    """One tool against its own fresh portal: the measurement and what it posted; ``then``
+    runs on the same portal afterwards (its result goes under "then")."""
     work = folder / name
     work.mkdir(parents=True)
     with served_portal(work / "portal", latency_ms=latency_ms, tls=True, load=[objects],
@@ -216,7 +218,35 @@ def run_tool(name: str, folder: Path, objects: Path,
         result = measure(command(portal, work), env=env, cwd=work, log=work / f"{name}.log")
         requests = portal.requests()
         posted = posted_files(portal.url, portal.ca_bundle) if result.returncode == 0 else set()
-    return report(result, requests, planned, posted)
+        after = then(portal) if then and result.returncode == 0 else None
+    return {**report(result, requests, planned, posted), **({"then": after} if after else {})}
+
+
+KINDS = ("File", "QualityMetric", "AnalysisStepRun", "Analysis", "Document")
+
+
+def ours_after(metadata: Path, jobs: int, env: dict[str, str], folder: Path
+               ) -> Callable[[ServedPortal], dict[str, Any]]:
+    """This project's run on a portal the reference already accessioned the run to: what it
+    adds (it must find the reference's files and QCs, not post them again)."""
+    def check(portal: ServedPortal) -> dict[str, Any]:
+        client = PortalClient(portal.url, DEMO_KEY_ID, DEMO_SECRET,
+                              ca_bundle=str(portal.ca_bundle))
+
+        def counts() -> dict[str, int]:
+            return {kind: len(client.search(kind, None, fields=["@id"])) for kind in KINDS}
+
+        before = counts()
+        work = folder / "ours-after-reference"
+        work.mkdir()
+        result = measure(our_command(metadata, jobs)(portal, work),
+                         env={**env, "REQUESTS_CA_BUNDLE": str(portal.ca_bundle)}, cwd=work,
+                         log=work / "ours.log")
+        after = counts()
+        return {"ok": result.returncode == 0,
+                "created": {kind: after[kind] - before[kind] for kind in KINDS},
+                "log_tail": None if result.returncode == 0 else result.tail()}
+    return check
 
 
 def report(result: Measurement, requests: Any, planned: int, posted: set) -> dict[str, Any]:
@@ -272,9 +302,11 @@ def compare(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
             (shim / "sitecustomize.py").write_text(SITECUSTOMIZE)
             env = isolated_env(folder / "home-reference", **cloud, PYTHONPATH=str(shim),
                                BENCH_S3_ENDPOINT=s3.endpoint_url)
+            ours_env = isolated_env(folder / "home-ours-after", **cloud)
             results["reference"] = run_tool("reference", folder, objects,
                                             reference_command(executable, metadata), env, s3,
-                                            args.latency_ms, planned)
+                                            args.latency_ms, planned,
+                                            then=ours_after(metadata, args.jobs, ours_env, folder))
     return summarize(results)
 
 
@@ -315,6 +347,12 @@ def print_summary(summary: dict[str, Any]) -> None:
     if "same_files_and_derived_from" in summary:
         print(f"  same files (md5, output_type) and derived_from on both portals: "
               f"{summary['same_files_and_derived_from']}")
+    after = summary.get("reference", {}).get("then")
+    if after:
+        print(f"  this workflow after the reference on the reference's portal: "
+              f"{'ok' if after['ok'] else 'FAILED'}, new objects {after['created']}")
+        if not after["ok"]:
+            print(after["log_tail"])
     for tool in tools:
         if not summary[tool]["ok"]:
             print(f"  {tool} FAILED:\n{summary[tool]['log_tail']}")
