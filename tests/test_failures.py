@@ -169,17 +169,17 @@ def one_error(result: subprocess.CompletedProcess) -> str:
 
 
 def test_cli_names_a_metadata_directory_and_a_binary_metadata_file(tmp_path):
-    assert one_error(cli(tmp_path, "plan", "-m", str(tmp_path), "-s", "atac")) == \
+    assert one_error(cli(tmp_path, "plan", "-m", str(tmp_path), "--steps", "atac")) == \
         f"error: {tmp_path}: is a directory, not a metadata file (fix: give the path of the " \
         "metadata file itself)"
     binary = tmp_path / "metadata.json.gz"
     binary.write_bytes(b"\x1f\x8b\x08\x00")
     assert f"{binary}: byte 1: not UTF-8 text" in \
-        one_error(cli(tmp_path, "plan", "-m", str(binary), "-s", "atac"))
+        one_error(cli(tmp_path, "plan", "-m", str(binary), "--steps", "atac"))
 
 
 def test_cli_debug_shows_the_traceback(tmp_path):
-    result = cli(tmp_path, "--debug", "plan", "-m", str(tmp_path), "-s", "atac")
+    result = cli(tmp_path, "--debug", "plan", "-m", str(tmp_path), "--steps", "atac")
     assert result.returncode != 0
     assert "Traceback" in result.stderr and "InputError" in result.stderr
 
