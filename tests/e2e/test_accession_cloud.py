@@ -18,6 +18,9 @@ from .conftest import snakemake, write_config
 
 ON_GCS = {"atac.align", "atac.filter"}  # the rest of the outputs go to S3
 
+# its own upload bucket: other tests of the session share the moto server
+UPLOADS = "encode-files-cloud-e2e"
+
 
 def move_outputs_to_the_cloud(run_dir: Path, metadata: Path, s3, bucket: str, gcs, gcs_bucket):
     """Put every output's bytes in a bucket and point the metadata at it; returns uri->bytes."""
@@ -45,7 +48,7 @@ def move_outputs_to_the_cloud(run_dir: Path, metadata: Path, s3, bucket: str, gc
 
 def test_gcs_and_s3_outputs_are_uploaded_and_verified(tmp_path, moto_s3, gcs_emulator):
     s3 = moto_s3.client()
-    s3.create_bucket(Bucket="encode-files")
+    s3.create_bucket(Bucket=UPLOADS)
     run_dir = tmp_path / "run"
     metadata, moved = move_outputs_to_the_cloud(
         run_dir, write_demo_run(run_dir), s3, moto_s3.bucket, gcs_emulator.client(),
@@ -56,7 +59,7 @@ def test_gcs_and_s3_outputs_are_uploaded_and_verified(tmp_path, moto_s3, gcs_emu
            "AWS_EC2_METADATA_DISABLED": "true", "DCC_API_KEY": DEMO_KEY_ID,
            "DCC_SECRET_KEY": DEMO_SECRET}
     uploads = UploadConfig(tmp_path / "uploads", s3_endpoint=moto_s3.endpoint_url,
-                           s3_bucket="encode-files")
+                           s3_bucket=UPLOADS)
     app = PortalApp(LocalPortal(tmp_path / "portal.sqlite", uploads=uploads))
     with serve_portal(app) as (url, _):
         config = write_config(tmp_path, metadata=str(metadata), pipeline="atac", lab="encode-awg",
@@ -73,9 +76,9 @@ def test_gcs_and_s3_outputs_are_uploaded_and_verified(tmp_path, moto_s3, gcs_emu
             posted = portal.get(receipt["@id"], database=True)
             assert posted["status"] == "in progress"  # the portal's checkfiles read the bytes
             assert posted["md5sum"] == receipt["md5sum"]
-        uploaded = s3.list_objects_v2(Bucket="encode-files")["Contents"]
+        uploaded = s3.list_objects_v2(Bucket=UPLOADS)["Contents"]
         assert len(uploaded) == 30
-        bodies = {s3.get_object(Bucket="encode-files", Key=o["Key"])["Body"].read()
+        bodies = {s3.get_object(Bucket=UPLOADS, Key=o["Key"])["Body"].read()
                   for o in uploaded}
         assert bodies == {moved[r["uri"]] for r in receipts}
 
