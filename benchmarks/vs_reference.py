@@ -65,6 +65,7 @@ from encode_accession.portal.local.demo import (  # noqa: E402
     DEMO_SECRET,
 )
 from encode_accession.steps import load_steps  # noqa: E402
+from encode_accession.synthetic import step_version_objects  # noqa: E402
 
 REFERENCE = "accession==4.8.4"
 RUN = "cromwell/mirna_replicated_metadata.json"
@@ -166,17 +167,7 @@ def portal_objects(plan: Plan, contents: dict[str, bytes]) -> list[dict[str, Any
                  "@type": ["Replicate", "Item"], "experiment": EXPERIMENT,
                  "biological_replicate_number": n, "technical_replicate_number": 1,
                  "status": "released"} for n in (1, 2)]
-    for version in sorted({s.dcc_step_version for s in plan.steps if s.dcc_step_version}):
-        name = version.strip("/").rsplit("/", 1)[-1]  # e.g. ...-quantification-step-v-1-1
-        step_name, minor = name.rsplit("-", 1)
-        label, major = step_name.rsplit("-v-", 1)
-        objects += [
-            {"@id": f"/analysis-steps/{step_name}/", "@type": ["AnalysisStep", "Item"],
-             "step_label": label, "major_version": int(major), "title": label,
-             "status": "released"},
-            {"@id": version, "@type": ["AnalysisStepVersion", "Item"],
-             "analysis_step": f"/analysis-steps/{step_name}/", "minor_version": int(minor),
-             "status": "released"}]
+    objects += step_version_objects(plan.steps_file)
     raw_keys = set(plan.steps_file.raw_fastqs_keys)
     for n, uri in enumerate(plan.portal_inputs):
         raw = bool(set(plan.workflow.files[uri].keys) & raw_keys)

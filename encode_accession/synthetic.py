@@ -176,6 +176,26 @@ class _Files:
         return str(path)
 
 
+def step_version_objects(steps: StepsFile) -> list[dict[str, Any]]:
+    """The AnalysisStep and AnalysisStepVersion objects a portal needs before a run of
+    ``steps`` can post its step runs, named from the ``dcc_step_version`` @ids the way the
+    portal names them (``.../chip-seq-alignment-step-v-2-0/``: step ``chip-seq-alignment-step-
+    v-2``, major 2, minor 0), for loading into a test or demo portal."""
+    objects: list[dict[str, Any]] = []
+    for version in sorted({s.dcc_step_version for s in steps.steps if s.dcc_step_version}):
+        name = version.strip("/").rsplit("/", 1)[-1]
+        step_name, minor = name.rsplit("-", 1)
+        label, major = step_name.rsplit("-v-", 1)
+        objects += [
+            {"@id": f"/analysis-steps/{step_name}/", "@type": ["AnalysisStep", "Item"],
+             "step_label": label, "major_version": int(major), "title": label,
+             "status": "released"},
+            {"@id": version, "@type": ["AnalysisStepVersion", "Item"],
+             "analysis_step": f"/analysis-steps/{step_name}/", "minor_version": int(minor),
+             "status": "released"}]
+    return objects
+
+
 def _write(path: Path, content: bytes) -> None:
     """Rewriting the same bytes leaves the file alone, so re-runs change nothing."""
     path.parent.mkdir(parents=True, exist_ok=True)

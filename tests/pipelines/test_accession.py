@@ -38,7 +38,7 @@ from encode_accession.portal.local.demo import DEMO_AWARD, DEMO_LAB, DEMO_REFERE
 from encode_accession.portal.local.types import registry
 from encode_accession.qc import BUILDERS, build
 from encode_accession.steps import load_steps
-from encode_accession.synthetic import Options, synthetic_metadata
+from encode_accession.synthetic import Options, step_version_objects, synthetic_metadata
 
 from . import qc_inputs
 from .qc_inputs import RunEditor
@@ -170,17 +170,7 @@ def portal_objects(plan: Plan, assay: str) -> list[dict[str, Any]]:
                  "@type": ["Replicate", "Item"], "experiment": EXPERIMENT,
                  "biological_replicate_number": n, "technical_replicate_number": 1,
                  "status": "released"} for n in (1, 2)]
-    for version in {s.dcc_step_version for s in plan.steps if s.dcc_step_version}:
-        name = version.strip("/").rsplit("/", 1)[-1]  # e.g. chip-seq-alignment-step-v-2-0
-        step_name, minor = name.rsplit("-", 1)
-        label, major = step_name.rsplit("-v-", 1)
-        objects += [
-            {"@id": f"/analysis-steps/{step_name}/", "@type": ["AnalysisStep", "Item"],
-             "step_label": label, "major_version": int(major), "title": label,
-             "status": "released"},
-            {"@id": version, "@type": ["AnalysisStepVersion", "Item"],
-             "analysis_step": f"/analysis-steps/{step_name}/", "minor_version": int(minor),
-             "status": "released"}]
+    objects += step_version_objects(plan.steps_file)
     objects += [input_file(plan, uri, n) for n, uri in enumerate(plan.portal_inputs)]
     if plan.steps_file.quality_standard:  # the analysis links to it
         name = plan.steps_file.quality_standard.strip("/").rsplit("/", 1)[-1]

@@ -146,6 +146,23 @@ def input_peaks_steps(parent_type: str) -> dict[str, Any]:
                  "derived_from_inputs": True, "derived_from_output_type": parent_type}]}]}]}
 
 
+def input_peaks_run(tmp_path: Path, parent_type: str) -> Run:
+    """The synthetic run of :func:`input_peaks_steps`, planned, with a portal holding its
+    fastqs and experiment but not its input peaks (the test puts those there)."""
+    steps_path = tmp_path / "peaks.yaml"
+    steps_path.write_text(yaml.safe_dump(input_peaks_steps(parent_type), sort_keys=False))
+    folder = tmp_path / "run"
+    metadata = synthetic_metadata(load_steps(steps_path), Options(replicates=1, folder=folder))
+    (folder / "metadata.json").write_text(json.dumps(metadata))
+    db = tmp_path / "portal.sqlite"
+    run = plan_run(tmp_path / "results", {
+        "metadata": str(folder / "metadata.json"), "steps": str(steps_path),
+        "server": f"local:{db}", "lab": "encode-awg", "award": "DEMO-AWARD", "force": False})
+    load_objects(LocalPortal(db), [o for o in portal_objects(run.plan, "ChIP-seq")
+                                   if "peaks" not in o.get("submitted_file_name", "")])
+    return run
+
+
 def same_md5_peaks_on_the_portal(run: Run) -> dict[str, str]:
     """Two portal files with the run's input peaks' md5: output type -> @id."""
     (uri,) = [f.uri for f in run.plan.workflow.files.values() if "peaks" in f.keys]
@@ -167,17 +184,7 @@ def same_md5_peaks_on_the_portal(run: Run) -> dict[str, str]:
 @pytest.mark.parametrize("wanted", ["conservative IDR thresholded peaks",
                                     "IDR thresholded peaks"])
 def test_derived_from_output_type_picks_which_same_md5_parent_is_meant(tmp_path, wanted):
-    steps_path = tmp_path / "peaks.yaml"
-    steps_path.write_text(yaml.safe_dump(input_peaks_steps(wanted), sort_keys=False))
-    folder = tmp_path / "run"
-    metadata = synthetic_metadata(load_steps(steps_path), Options(replicates=1, folder=folder))
-    (folder / "metadata.json").write_text(json.dumps(metadata))
-    db = tmp_path / "portal.sqlite"
-    run = plan_run(tmp_path / "results", {
-        "metadata": str(folder / "metadata.json"), "steps": str(steps_path),
-        "server": f"local:{db}", "lab": "encode-awg", "award": "DEMO-AWARD", "force": False})
-    load_objects(LocalPortal(db), [o for o in portal_objects(run.plan, "ChIP-seq")
-                                   if "peaks" not in o.get("submitted_file_name", "")])
+    run = input_peaks_run(tmp_path, wanted)
     peaks = same_md5_peaks_on_the_portal(run)
     pre = preflight(run, checksums(run)["checksums"])
     (receipt,) = files_of(accession_steps(run, pre)).values()
@@ -187,18 +194,7 @@ def test_derived_from_output_type_picks_which_same_md5_parent_is_meant(tmp_path,
 
 
 def test_derived_from_output_type_no_parent_has_is_one_clear_error(tmp_path):
-    steps_path = tmp_path / "peaks.yaml"
-    steps_path.write_text(yaml.safe_dump(input_peaks_steps("pseudoreplicated peaks"),
-                                         sort_keys=False))
-    folder = tmp_path / "run"
-    metadata = synthetic_metadata(load_steps(steps_path), Options(replicates=1, folder=folder))
-    (folder / "metadata.json").write_text(json.dumps(metadata))
-    db = tmp_path / "portal.sqlite"
-    run = plan_run(tmp_path / "results", {
-        "metadata": str(folder / "metadata.json"), "steps": str(steps_path),
-        "server": f"local:{db}", "lab": "encode-awg", "award": "DEMO-AWARD", "force": False})
-    load_objects(LocalPortal(db), [o for o in portal_objects(run.plan, "ChIP-seq")
-                                   if "peaks" not in o.get("submitted_file_name", "")])
+    run = input_peaks_run(tmp_path, "pseudoreplicated peaks")
     same_md5_peaks_on_the_portal(run)
     pre = preflight(run, checksums(run)["checksums"])
     with pytest.raises(InputError, match="derived_from_output_type.*pseudoreplicated peaks"):
