@@ -63,8 +63,7 @@ def write_plan_file(path: str | Path, settings: dict[str, Any]) -> dict[str, Any
     from .workflow import setup_run
 
     setup = setup_run(settings, announce=True)
-    doc = plan_document(settings, setup.plan, setup.variant,
-                        read_metadata_text(setup.plan.workflow.source))
+    doc = plan_document(settings, setup.plan, setup.variant, setup.metadata_text)
     write_receipt(path, doc)
     return doc
 

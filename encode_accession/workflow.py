@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .cromwell import load_metadata
+from .cromwell import parse_metadata_text, read_metadata_text
 from .cromwell_server import resolve_metadata
 from .errors import InputError
 from .pipelines import Variant, choose_variant
@@ -122,10 +122,12 @@ def check_results_server(settings: dict[str, dict[str, Any]]) -> None:
 
 @dataclass(frozen=True)
 class Setup:
-    """The plan of a run and, when the config named a pipeline, the variant chosen for it."""
+    """The plan of a run and, when the config named a pipeline, the variant chosen for it;
+    also the metadata.json text it was planned from (read once, hashed into the plan file)."""
 
     plan: Plan
     variant: Variant | None
+    metadata_text: str
 
 
 def setup_run(run: dict[str, Any], *, announce: bool = False) -> Setup:
@@ -141,7 +143,8 @@ def setup_run(run: dict[str, Any], *, announce: bool = False) -> Setup:
         from .demo import write_demo_run
 
         metadata = write_demo_run(Path(run["rundir"]) / "demo")
-    workflow = load_metadata(metadata)
+    metadata_text = read_metadata_text(metadata)
+    workflow = parse_metadata_text(metadata_text, str(metadata))
     variant = None
     if run.get("steps"):
         steps = resolve_steps(run["steps"])
@@ -157,7 +160,7 @@ def setup_run(run: dict[str, Any], *, announce: bool = False) -> Setup:
                          f"{Path(steps).stem} accessions its files to an Annotation",
                          "set annotation: to the Annotation's accession (ENCSR...)")
     plan = build_plan(workflow, steps_file, PlanOptions(replicated=run.get("replicated")))
-    return Setup(plan, variant)
+    return Setup(plan, variant, metadata_text)
 
 
 def local_metadata(run: dict[str, Any]) -> list[str]:
