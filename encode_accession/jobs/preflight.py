@@ -62,7 +62,7 @@ def preflight(run: Run, checksums: dict[str, dict[str, Any]]) -> dict[str, Any]:
         "workflow_id": run.workflow_id,
         "dataset": dataset["@id"],
         "assay_term_name": dataset.get("assay_term_name"),
-        **_genome(run, inputs, checksums),
+        **_genome(run, inputs, checksums, on_portal),
         "biological_replicates": _replicate_count(dataset),
         "inputs": inputs,
         # every portal file with an input's md5: derived_from_output_type picks among them
@@ -119,12 +119,13 @@ def _dataset(run: Run, inputs: dict[str, dict[str, Any]]) -> dict[str, Any]:
                      "post the fastqs first, or check raw_fastqs_keys in the steps file")
 
 
-def _genome(run: Run, inputs: dict[str, dict[str, Any]],
-            checksums: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def _genome(run: Run, inputs: dict[str, dict[str, Any]], checksums: dict[str, dict[str, Any]],
+            on_portal: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     """Assembly and genome annotation of the portal file behind the pipeline's reference input
     (the steps file's ``reference_input``: ``ref_fa`` for ATAC/ChIP, ``index`` for bulk RNA,
     ...), as the reference tool reads them; steps files without one fall back to the first
-    parent input that has them."""
+    parent input that has them. ``on_portal``: the portal files already found by md5 (the
+    reference input usually is a parent input, so it needs no search of its own)."""
     key = run.plan.steps_file.facts.reference_input
     candidates = list(inputs.values())
     if key:
@@ -133,7 +134,8 @@ def _genome(run: Run, inputs: dict[str, dict[str, Any]],
         if key == "annotation" and not uris:  # long-read RNA: a workflow input
             uris = list(leaf_strings(wf.workflow_input(key)))
         md5s = [checksums[u]["md5"] if u in checksums else run.storage.md5(u) for u in uris[:1]]
-        found = files_by_md5(run, md5s)
+        unsearched = [m for m in md5s if m not in on_portal]
+        found = {**on_portal, **(files_by_md5(run, unsearched) if unsearched else {})}
         candidates = [_input_facts(found[m][0]) for m in md5s if found.get(m)] + candidates
     return {k: next((c[k] for c in candidates if c.get(k)), None)
             for k in ("assembly", "genome_annotation")}
