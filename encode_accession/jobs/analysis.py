@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from ..payloads import alias, analysis_payload, workflow_document_payload
+from ..plan import PlannedFile
 from ..qc.callbacks import PREFERRED_DEFAULT_VALUE
 from .context import Run
 
@@ -29,7 +30,7 @@ def analysis(run: Run, preflight_receipt: dict[str, Any], file_receipts: list[di
         quality_standard=run.plan.steps_file.quality_standard)
     obj, created = portal.create("analysis", payload)
     portal.patch(preflight_receipt["dataset"], {"analyses": [obj["@id"]]}, extend_arrays=True)
-    preferred = preferred_defaults(run, preflight_receipt, file_receipts)
+    preferred = preferred_defaults(run, file_receipts)
     for file_id in preferred:
         portal.patch(file_id, {"preferred_default": True})
     return {"@id": obj["@id"], "created": created, "documents": documents,
@@ -37,22 +38,32 @@ def analysis(run: Run, preflight_receipt: dict[str, Any], file_receipts: list[di
             "preferred_default": preferred}
 
 
-def preferred_defaults(run: Run, preflight_receipt: dict[str, Any],
-                       file_receipts: list[dict[str, Any]]) -> list[str]:
+def default_score(run: Run, planned: PlannedFile, preflight_receipt: dict[str, Any]
+                  ) -> float | None:
+    """The QC value that ranks a file flagged ``maybe_preferred_default`` (e.g. aligned reads
+    for microRNA-seq); None for other files or when the steps file names no metric. The
+    step job reads it, as it has the file's QC at hand, and keeps it in the file's receipt:
+    the analysis job then reads no QC file of its own."""
+    value = PREFERRED_DEFAULT_VALUE.get(run.plan.steps_file.facts.preferred_default_metric or "")
+    if not planned.spec.maybe_preferred_default or value is None:
+        return None
+    return value(run.qc_context(planned, preflight_receipt))
+
+
+def preferred_defaults(run: Run, file_receipts: list[dict[str, Any]]) -> list[str]:
     """Among files flagged ``maybe_preferred_default``, the best of each format/type/output
-    type by the pipeline's QC value (e.g. aligned reads for microRNA-seq)."""
+    type by the score in its receipt (:func:`default_score`)."""
     flagged = [f for f in run.plan.files.values() if f.spec.maybe_preferred_default]
     if not flagged:
         return []
-    metric = run.plan.steps_file.facts.preferred_default_metric
-    value = PREFERRED_DEFAULT_VALUE.get(metric or "")
-    if value is None:
+    if run.plan.steps_file.facts.preferred_default_metric not in PREFERRED_DEFAULT_VALUE:
         print(f"preferred_default: {run.plan.steps_file.path} names no "
               "preferred_default_metric; none chosen")
         return []
-    ids = {r["id"]: r["@id"] for r in file_receipts}
+    receipts = {r["id"]: r for r in file_receipts}
     return pick_best([((f.spec.file_format, f.spec.file_format_type, f.spec.output_type),
-                       value(run.qc_context(f, preflight_receipt)), ids[f.id]) for f in flagged])
+                       receipts[f.id]["default_score"], receipts[f.id]["@id"])
+                      for f in flagged])
 
 
 def pick_best(candidates: list[tuple[Any, float, str]]) -> list[str]:

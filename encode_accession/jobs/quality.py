@@ -18,6 +18,7 @@ from typing import Any
 from ..payloads import alias, quality_metric_payload
 from ..plan import PlannedFile
 from ..portal.client import PortalClient
+from ..portal.types import type_name
 from ..qc import Metric, build
 from .context import Run
 
@@ -49,16 +50,6 @@ def metric_alias(run: Run, metric: Metric, ids: list[str]) -> str:
     return alias(run.who.lab, "qc", metric.profile, run.workflow_id, tail)
 
 
-def type_name(profile: str) -> str:
-    """The portal @type of a QC profile, from the portal's own type table (encoded's
-    src/encoded/types): ``chip-alignment-samstat-quality-metric`` is ChipAlignmentQualityMetric,
-    not its CamelCase; a profile the table lacks is CamelCased."""
-    from ..portal.local.types import registry  # only files found on the portal need it
-
-    item_type = registry().lookup(profile)
-    return item_type.name if item_type else "".join(p.capitalize() for p in profile.split("-"))
-
-
 def existing_quality_metrics(portal: PortalClient, file_id: str) -> dict[str, str]:
     """@type -> @id of the quality metrics already describing a portal file."""
     found: dict[str, str] = {}
@@ -88,7 +79,7 @@ def quality_metrics(run: Run, preflight: dict[str, Any], files: list[PlannedFile
     already: dict[str, list[str]] = {}
     todo: list[tuple[Metric, list[str]]] = []
     for metric, ids in metrics:
-        kind = type_name(metric.profile)
+        kind = type_name(metric.profile) if existing else None
         have = {i: existing[i][kind] for i in ids if kind in existing.get(i, {})}
         for i, qc_id in have.items():
             already.setdefault(i, []).append(qc_id)

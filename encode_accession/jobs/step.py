@@ -22,6 +22,7 @@ from ..qc.callbacks import CALLBACKS
 from ..receipts import read_receipt, write_receipt
 from ..steps import Step
 from ..upload import upload
+from .analysis import default_score
 from .context import Run
 from .quality import quality_metrics
 
@@ -85,7 +86,8 @@ def accession_file(run: Run, planned: PlannedFile, preflight: dict[str, Any], st
                "alias": alias, "uri": planned.uri, "md5sum": payload["md5sum"],
                "file_size": payload["file_size"], "status": obj.get("status"),
                "created": created, "output_type": obj.get("output_type", payload["output_type"]),
-               "derived_from": derived_from, "step_run": step_run, "callbacks_applied": extra}
+               "derived_from": derived_from, "step_run": step_run, "callbacks_applied": extra,
+               "default_score": default_score(run, planned, preflight)}
     write_receipt(path, receipt)
     return receipt, obj
 

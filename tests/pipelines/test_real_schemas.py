@@ -26,7 +26,7 @@ import pytest
 from conftest import shared_fixture
 
 from encode_accession.data import ACCESSION_RULES as RULES_DIR
-from encode_accession.jobs.analysis import pipeline_version, preferred_defaults
+from encode_accession.jobs.analysis import default_score, pipeline_version, preferred_defaults
 from encode_accession.jobs.context import Run
 from encode_accession.jobs.quality import collect_metrics, metric_alias
 from encode_accession.jobs.runner import plan_run
@@ -116,7 +116,8 @@ def variant_payloads(variant: str, folder: Path) -> Iterator[Payload]:
                                              derived_from)
         receipts[file_id] = {"id": file_id, "@id": f"/files/ENCFF{n:06d}XX/",
                              "step_run": step_runs[planned.step.rule],
-                             "output_type": payload["output_type"], "payload": payload}
+                             "output_type": payload["output_type"], "payload": payload,
+                             "default_score": default_score(run, planned, pre)}
         yield f"file {file_id}", "file", payload
 
     metrics = collect_metrics(run, pre, list(plan.files.values()))
@@ -147,7 +148,7 @@ def variant_payloads(variant: str, folder: Path) -> Iterator[Payload]:
     yield "PATCH dataset analyses", dataset_type, {
         **dataset, "analyses": ["/analyses/ENCAN000AAA/"]}
     by_id = {r["@id"]: r for r in receipts.values()}
-    for file_id in preferred_defaults(run, pre, list(receipts.values())):
+    for file_id in preferred_defaults(run, list(receipts.values())):
         yield f"PATCH {by_id[file_id]['id']} preferred_default", "file", {
             **by_id[file_id]["payload"], "preferred_default": True}
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from encode_accession.jobs.quality import type_name
 from encode_accession.portal import PortalClient
+from encode_accession.portal.types import type_name
 from encode_accession.qc import Metric
 
 ATTRIBUTION = {"lab": "/labs/encode-awg/", "award": "/awards/DEMO-AWARD/"}

@@ -6,12 +6,11 @@ rendering and search agree on what a "file" or an "experiment" is.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
+from ..types import types_table
 from .profiles import profiles
 
 
@@ -72,7 +71,6 @@ _LOCAL: dict[str, dict[str, Any]] = {
         name_template="{analysis_step.step_label}-v-{analysis_step.major_version}-"
                       "{minor_version}"),
 }
-TYPES_TABLE = Path(__file__).resolve().parents[1] / "portal_types.json"
 
 
 def attachment_properties(item_type: str) -> tuple[str, ...]:
@@ -84,9 +82,8 @@ def attachment_properties(item_type: str) -> tuple[str, ...]:
 def _item_types() -> tuple[ItemType, ...]:
     """Every concrete type of the portal that has a profile (generated table from encoded's
     src/encoded/types, `scripts/portal_types.py`), with the local additions."""
-    table = json.loads(TYPES_TABLE.read_text())
     types = []
-    for name, info in sorted(table.items()):
+    for name, info in sorted(types_table().items()):
         item_type = info["item_type"]
         if info["abstract"] or item_type not in profiles():
             continue
@@ -107,7 +104,7 @@ def _item_types() -> tuple[ItemType, ...]:
 def collection_unique_keys() -> dict[str, str | None]:
     """Type name (abstract ones too: Dataset, Donor...) -> its collection's unique key."""
     return {name: info["unique_key"]
-            for name, info in json.loads(TYPES_TABLE.read_text()).items()}
+            for name, info in types_table().items()}
 
 
 class TypeRegistry:
