@@ -16,7 +16,10 @@ process), portal requests per planned file (the portal's request log), the ratio
 reference against the issue's targets, and whether both portals hold the same files (md5,
 output type) with the same derived_from (as md5s).
 
-The reference runs in its own venv (`--cache-dir`, reused once built): `pip install --no-deps
+Each tool runs from a venv of its own, built once in `--cache-dir` and reused. Ours holds the
+default install (`pip install -e .`: no test extras, so Snakemake starts without the SLURM
+executor plugin and pandas, as for a user who does not use SLURM; `--ours-python` picks
+another interpreter). The reference's: `pip install --no-deps
 accession==4.8.4`, then the pins its wheel's METADATA lists, plus `jsonschema<4.18` (the
 `typing-extensions==3.7.4.2` pin breaks newer jsonschema's `referencing`). Its cloud clients
 reach the loopback services through a `sitecustomize` (botocore 1.20 has no endpoint setting
@@ -27,6 +30,7 @@ STORAGE_EMULATOR_HOST): endpoints and anonymous credentials only, its code is un
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import os
@@ -72,6 +76,7 @@ RUN = "cromwell/mirna_replicated_metadata.json"
 QC_FILES = "cromwell/mirna_qc"  # real QC outputs of this run, by file name
 EXPERIMENT = "/experiments/ENCSR715NEZ/"
 UPLOAD_BUCKET = "encode-files"
+REPO = Path(__file__).resolve().parents[1]
 TARGETS = {"wall": 0.5, "cpu": 1.0, "requests_per_file": 4.0}
 SITECUSTOMIZE = '''"""Loopback endpoints for the reference tool (benchmarks/vs_reference.py)."""
 import os
@@ -121,6 +126,21 @@ def reference_venv(cache_dir: Path) -> Path:
     subprocess.run([str(executable), "--version"], check=True, capture_output=True)
     done.write_text("\n".join(pins))
     return executable
+
+
+def user_venv(cache_dir: Path) -> Path:
+    """The python of a venv holding this project as a user installs it (``pip install -e``,
+    no test extras: no SLURM executor plugin or pandas for Snakemake to import at start),
+    built once per pyproject.toml. Editable, so it runs this checkout's code."""
+    digest = hashlib.sha256((REPO / "pyproject.toml").read_bytes()).hexdigest()[:12]
+    venv = cache_dir / f"encode-accession-{digest}-venv"
+    python, done = venv / "bin" / "python", venv / ".complete"
+    if not done.exists():
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "-e", str(REPO)],
+                       check=True)
+        done.touch()
+    return python
 
 
 def gs_uris(value: Any) -> list[str]:
@@ -216,7 +236,7 @@ def run_tool(name: str, folder: Path, objects: Path,
 KINDS = ("File", "QualityMetric", "AnalysisStepRun", "Analysis", "Document")
 
 
-def ours_after(metadata: Path, jobs: int, env: dict[str, str], folder: Path
+def ours_after(python: Path, metadata: Path, jobs: int, env: dict[str, str], folder: Path
                ) -> Callable[[ServedPortal], dict[str, Any]]:
     """This project's run on a portal the reference already accessioned the run to: what it
     adds (it must find the reference's files and QCs, not post them again)."""
@@ -230,7 +250,7 @@ def ours_after(metadata: Path, jobs: int, env: dict[str, str], folder: Path
         before = counts()
         work = folder / "ours-after-reference"
         work.mkdir()
-        result = measure(our_command(metadata, jobs)(portal, work),
+        result = measure(our_command(python, metadata, jobs)(portal, work),
                          env={**env, "REQUESTS_CA_BUNDLE": str(portal.ca_bundle)}, cwd=work,
                          log=work / "ours.log")
         after = counts()
@@ -249,11 +269,12 @@ def report(result: Measurement, requests: Any, planned: int, posted: set) -> dic
             "log_tail": None if result.returncode == 0 else result.tail(), "_posted": posted}
 
 
-def our_command(metadata: Path, jobs: int) -> Callable[[ServedPortal, Path], list[str]]:
+def our_command(python: Path, metadata: Path, jobs: int
+                ) -> Callable[[ServedPortal, Path], list[str]]:
     """This project's `encode-accession accession` with the reference's own flags (it runs
     the Snakemake workflow through Snakemake's API), from a fresh working directory."""
     def command(portal: ServedPortal, work: Path) -> list[str]:
-        return [sys.executable, "-m", "encode_accession", "accession", "-m", str(metadata),
+        return [str(python), "-m", "encode_accession", "accession", "-m", str(metadata),
                 "-p", "mirna", "-s", portal.url, "--lab", DEMO_LAB, "--award", DEMO_AWARD,
                 "-j", str(jobs), "-C", str(work)]
     return command
@@ -282,8 +303,9 @@ def compare(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
                  "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
                  "AWS_EC2_METADATA_DISABLED": "true"}
         planned = len(plan.files)
+        python = args.ours_python or user_venv(args.cache_dir)
         results = {"ours": run_tool("ours", folder, objects,
-                                    our_command(metadata, args.jobs),
+                                    our_command(python, metadata, args.jobs),
                                     isolated_env(folder / "home-ours", **cloud), s3,
                                     args.latency_ms, planned)}
         if not args.skip_reference:
@@ -297,7 +319,8 @@ def compare(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
             results["reference"] = run_tool("reference", folder, objects,
                                             reference_command(executable, metadata), env, s3,
                                             args.latency_ms, planned,
-                                            then=ours_after(metadata, args.jobs, ours_env, folder))
+                                            then=ours_after(python, metadata, args.jobs, ours_env,
+                                                            folder))
     return summarize(results)
 
 
@@ -357,6 +380,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-ms", type=float, default=50)
     parser.add_argument("--cache-dir", type=Path, default=default_cache_dir(),
                         help="where the reference venv is built once and reused")
+    parser.add_argument("--ours-python", type=Path,
+                        help="the python to run this project with (default: a venv of the "
+                             "default install, built once in --cache-dir)")
     parser.add_argument("--skip-reference", action="store_true",
                         help="measure this workflow only")
     args = parser.parse_args(argv)

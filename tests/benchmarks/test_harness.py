@@ -54,7 +54,7 @@ def test_vs_reference_accessions_the_real_mirna_run_from_the_gcs_emulator(tmp_pa
     shared_fixture(vs_reference.RUN)
     with_reference = os.environ.get("BENCH_REFERENCE") == "1"
     args = argparse.Namespace(
-        jobs=2, latency_ms=0, skip_reference=not with_reference,
+        jobs=2, latency_ms=0, skip_reference=not with_reference, ours_python=Path(sys.executable),
         cache_dir=Path(os.environ.get("BENCH_CACHE_DIR", vs_reference.default_cache_dir())))
     summary = vs_reference.compare(args, tmp_path)
     ours = summary["ours"]
