@@ -12,23 +12,34 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from importlib import import_module
 
 from . import runs
-from .accession_cli import register as register_accession
 from .cromwell import load_metadata
 from .errors import InputError
 from .failures import describe, wants_traceback
-from .mcp_server import register as register_mcp
 from .plan import Plan, PlanOptions, build_plan
-from .portal.cli import register as register_portal
-from .provenance.cli import register as register_provenance
 from .qc import check_names
 from .steps import load_steps, resolve_steps
-from .tracker.cli import register as register_tracker
+
+# Commands other modules add (module -> its commands, in help order). A command line names
+# one, so only that module is imported: the local portal, the MCP SDK or the report's
+# templates would cost every other command 0.1-0.4 s. With no such command named (--help, a
+# typo), all are added, so help and argparse's error list every command.
+REGISTERED = {
+    "accession_cli": ("accession",),
+    "tracker.cli": ("track", "list", "citations", "compare", "summarize", "export", "link",
+                    "unlink", "references", "search", "facets"),
+    "provenance.cli": ("log-derived", "provenance", "report"),
+    "portal.cli": ("portal",),
+    "mcp_server": ("mcp",),
+}
+BUILT_IN = ("plan", "steps", "info", "verify")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(next((a for a in argv if not a.startswith("-")), None))
     args = parser.parse_args(argv)
     handler: Callable[[argparse.Namespace], int] | None = getattr(args, "handler", None)
     if handler is None:
@@ -49,7 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line; ``command`` (the one being run) limits the other modules imported
+    to the one adding it (:data:`REGISTERED`)."""
     parser = argparse.ArgumentParser(prog="encode-accession", description=__doc__)
     parser.add_argument("--debug", "--verbose", action="store_true",
                         help="log every portal request and show the traceback of a failure "
@@ -74,8 +87,6 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("files", nargs="+")
     validate.set_defaults(handler=_validate_steps)
 
-    register_accession(commands)
-
     info = commands.add_parser("info", help="accessioning runs recorded on this machine")
     info.add_argument("--ids", "-i", nargs="+", default=[],
                       help="workflow ids (or prefixes), experiment accessions, labels key=value "
@@ -95,10 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="seconds to wait for files still being checked (default: 0)")
     verify.set_defaults(handler=_verify)
 
-    register_tracker(commands)
-    register_provenance(commands)
-    register_portal(commands)
-    register_mcp(commands)
+    wanted = [m for m, names in REGISTERED.items() if command in names]
+    if not wanted and command not in BUILT_IN:
+        wanted = list(REGISTERED)
+    for module in wanted:
+        import_module(f".{module}", __package__).register(commands)
     return parser
 
 

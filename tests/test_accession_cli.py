@@ -3,13 +3,15 @@ the config they become; the end-to-end run is in tests/e2e/test_accession_comman
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
+from importlib import import_module
 
 import pytest
 
 from encode_accession.accession_cli import build_config, read_metadata_list, server_value
-from encode_accession.cli import build_parser, main
+from encode_accession.cli import BUILT_IN, REGISTERED, build_parser, main
 from encode_accession.demo import WORKFLOW_ID, write_demo_run
 from encode_accession.errors import InputError
 
@@ -70,3 +72,23 @@ def test_python_dash_m_is_the_command_and_plan_has_no_dash_s():
     done = subprocess.run([sys.executable, "-m", "encode_accession", "plan", "--help"],
                           capture_output=True, text=True, check=True)
     assert "--steps" in done.stdout and "-s," not in done.stdout
+
+
+def test_the_command_table_names_every_command_its_modules_add():
+    """cli.REGISTERED decides which module a command line imports; a command missing from it
+    would still parse (all modules are added then) but its module's imports would be lost
+    to laziness, and a stale name would import the wrong module."""
+    for module, names in REGISTERED.items():
+        parser = argparse.ArgumentParser()
+        commands = parser.add_subparsers()
+        import_module(f"encode_accession.{module}").register(commands)
+        assert tuple(commands.choices) == names, module
+
+
+def test_a_command_imports_only_the_module_that_adds_it():
+    parser = build_parser("accession")
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(commands.choices) == {*BUILT_IN, "accession"}
+    assert {"list", "portal", "mcp", "accession", *BUILT_IN} <= set(
+        next(a for a in build_parser(None)._actions
+             if isinstance(a, argparse._SubParsersAction)).choices)
