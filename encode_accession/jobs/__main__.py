@@ -1,4 +1,5 @@
-"""``python -m encode_accession.jobs JOB RUNDIR [STEP]``: one stage of one run, as a rule runs it.
+"""``python -m encode_accession.jobs JOB[,JOB...] RUNDIR [STEP]``: stages of one run, in the
+order given, as a rule runs them.
 
 A job process imports only what its stage uses (a Snakemake ``script:`` job would import
 Snakemake and the whole package first): per job that is most of its CPU time. Bad input, a
@@ -22,23 +23,33 @@ from .runner import JOBS, run_job
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m encode_accession.jobs")
-    parser.add_argument("job", choices=JOBS)
+    parser.add_argument("jobs", type=_stages, help=f"stages, comma-separated: {', '.join(JOBS)}")
     parser.add_argument("rundir", help="the run's receipts folder")
     parser.add_argument("step", nargs="?", help="the step's rule name (job `step`)")
     parser.add_argument("--settings", help="the run's settings as JSON (job `plan`)")
     args = parser.parse_args(argv)
-    try:
-        result = run_job(args.job, Path(args.rundir), args.step, args.settings)
-    except Exception as exc:
-        settings = _settings(Path(args.rundir), args.settings)
-        message = describe(exc, server=settings.get("server"))
-        if message is None or wants_traceback(settings):
-            raise
-        print(f"encode-accession {args.job}: {message}", file=sys.stderr)
-        return 1
-    print(json.dumps({"job": args.job, **({"step": args.step} if args.step else {}),
-                      **{k: result[k] for k in ("@id", "created") if k in result}}))
+    for job in args.jobs:
+        try:
+            result = run_job(job, Path(args.rundir), args.step, args.settings)
+        except Exception as exc:
+            settings = _settings(Path(args.rundir), args.settings)
+            message = describe(exc, server=settings.get("server"))
+            if message is None or wants_traceback(settings):
+                raise
+            print(f"encode-accession {job}: {message}", file=sys.stderr)
+            return 1
+        print(json.dumps({"job": job, **({"step": args.step} if args.step else {}),
+                          **{k: result[k] for k in ("@id", "created") if k in result}}))
     return 0
+
+
+def _stages(value: str) -> list[str]:
+    stages = value.split(",")
+    unknown = [s for s in stages if s not in JOBS]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown stage {', '.join(unknown)}; "
+                                         f"choose from {', '.join(JOBS)}")
+    return stages
 
 
 def _settings(rundir: Path, given: str | None) -> dict[str, Any]:

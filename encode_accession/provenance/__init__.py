@@ -27,7 +27,6 @@ from .record import (
     record_accessioned_files,
     record_portal_sources,
 )
-from .report import write_report
 from .workflow import log_outputs
 
 __all__ = [
@@ -35,3 +34,12 @@ __all__ = [
     "log_files", "log_outputs", "record_accessioned_file", "record_accessioned_files",
     "record_accessioning_run", "record_portal_sources", "write_report",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``write_report`` is imported on first use: its RO-Crate and template libraries would
+    otherwise load into every job and the Snakefile that only record provenance."""
+    if name == "write_report":
+        from .report import write_report
+        return write_report
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

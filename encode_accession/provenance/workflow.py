@@ -20,7 +20,6 @@ from ..receipts import write_receipt
 from ..tracker.db import connect, default_db_path
 from .identity import accession_of, canonical_location, slug
 from .record import Logged, ToolRun, canonical_json, log_derived, log_files
-from .report import write_report
 
 _ENTRY_KEYS = ("path", "sources", "tool", "tool_version", "parameters", "description")
 RECEIPTS = "provenance/logged"
@@ -121,6 +120,8 @@ def log_entry_to_receipt(entry: Mapping[str, Any], receipt: str | Path, *,
 def report_to(output: str | Path, *, db: str | Path | None = None) -> list[Path]:
     """What rule report runs: the HTML, PROV-JSON and RO-Crate of the whole database."""
     with closing(connect(db)) as conn:
+        from .report import write_report  # its RO-Crate library only when reporting
+
         return write_report(conn, output)
 
 

@@ -82,6 +82,6 @@ def test_every_rule_that_talks_to_the_portal_or_a_database_stays_local_in_a_modu
             workdir=tmp_path)
         rules = {r.name for r in workflow._workflow.rules}
         local = set(workflow._workflow._localrules)  # what the executors read
-    accessioning = {f"encode_{r}" for r in ("plan", "preflight", "step", "analysis", "summary")}
+    accessioning = {f"encode_{r}" for r in ("plan", "preflight", "step", "summary")}
     assert accessioning <= rules and accessioning <= local
     assert "encode_checksums" in rules and "encode_checksums" not in local  # a compute job

@@ -16,7 +16,7 @@ from .conftest import REPO, snakemake
 from .test_accession_demo import demo_config
 
 PROFILE = REPO / "profiles" / "slurm"
-PORTAL_RULES = {"preflight", "step_run", "quality_metrics", "analysis", "summary"}
+PORTAL_RULES = {"plan", "preflight", "step", "summary"}
 COMMENT = re.compile(r"\bComment=rule_(?P<rule>\S+?)(?:_wildcards_\S*)?(?:\s|$)")
 
 
