@@ -11,6 +11,7 @@ fix (:func:`encode_accession.failures.describe`), never a traceback (``debug: tr
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 from pathlib import Path
@@ -62,4 +63,6 @@ def _settings(rundir: Path, given: str | None) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    gc.freeze()  # no final collection over every imported module's objects: ~0.3 s at exit
+    sys.exit(status)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..payloads import alias, analysis_payload, workflow_document_payload
@@ -29,10 +30,11 @@ def analysis(run: Run, preflight_receipt: dict[str, Any], file_receipts: list[di
         pipeline_version=pipeline_version(run.plan.workflow.submitted.get("workflow", "")),
         quality_standard=run.plan.steps_file.quality_standard)
     obj, created = portal.create("analysis", payload)
-    portal.patch(preflight_receipt["dataset"], {"analyses": [obj["@id"]]}, extend_arrays=True)
     preferred = preferred_defaults(run, file_receipts)
-    for file_id in preferred:
-        portal.patch(file_id, {"preferred_default": True})
+    patches = [(preflight_receipt["dataset"], {"analyses": [obj["@id"]]}, True),
+               *((file_id, {"preferred_default": True}, False) for file_id in preferred)]
+    with ThreadPoolExecutor(max_workers=run.concurrency) as pool:  # independent objects
+        list(pool.map(lambda p: portal.patch(p[0], p[1], extend_arrays=p[2]), patches))
     return {"@id": obj["@id"], "created": created, "documents": documents,
             "dataset": preflight_receipt["dataset"], "files": payload["files"],
             "preferred_default": preferred}
