@@ -32,6 +32,8 @@ from .tracker import identifiers, search, service, store
 from .tracker.credentials import portal_client
 from .tracker.db import connect
 
+LIST_LIMIT = 50  # experiments per page of encode_list_tracked: enough to read, not to drown in
+
 TOOLS = (
     "encode_track_experiment", "encode_list_tracked", "encode_get_citations",
     "encode_compare_experiments", "encode_summarize_collection", "encode_export_data",
@@ -119,18 +121,24 @@ def build_server(server: str = "prod", db: Path | None = None):  # -> MCPServer
                             organ: str | None = None, biosample: str | None = None,
                             biosample_type: str | None = None, target: str | None = None,
                             status: str | None = None, lab: str | None = None,
-                            match: Match = "contains") -> str:
-        """List tracked experiments. Filters match values containing the text
-        (case-insensitive; match="exact" for whole values); different filters must all
+                            match: Match = "contains", limit: int = LIST_LIMIT,
+                            offset: int = 0) -> str:
+        """List tracked experiments, a page at a time (limit, offset; total is how many
+        match, next_offset where the next page starts). Filters match values containing the
+        text (case-insensitive; match="exact" for whole values); different filters must all
         match."""
         filters = _filters(assay=assay_title, organism=organism, organ=organ,
                            biosample=biosample, biosample_type=biosample_type, target=target,
                            status=status, lab=lab)
+        if limit < 1 or offset < 0:
+            raise InputError("encode_list_tracked", "limit" if limit < 1 else "offset",
+                             "is out of range", "limit 1 or more, offset 0 or more")
         with database() as conn:
-            rows = list(store.iter_experiments(conn, filters, match))
-            total = store.count_experiments(conn)
-        return _json({"experiments": rows, "count": len(rows), "collection_total": total,
-                      "filters": filters, "match": match})
+            page = store.list_experiments(conn, filters, match, limit=limit, offset=offset)
+            collection = store.count_experiments(conn)
+        return _json({"experiments": page.experiments, "count": len(page.experiments),
+                      "total": page.total, "offset": offset, "next_offset": page.next_offset,
+                      "collection_total": collection, "filters": filters, "match": match})
 
     @tool
     def encode_get_citations(accession: str | None = None,

@@ -18,6 +18,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+from ..errors import InputError
 from ..outputs import open_text_output
 from ..portal.client import PortalClient
 from ..portal.errors import PortalError
@@ -27,6 +28,7 @@ from .db import connect, default_db_path
 from .identifiers import REFERENCE_TYPES, experiment_accession
 
 Handler = Callable[[argparse.Namespace], int]
+LIST_LIMIT = 100  # a screenful or two; a page costs the same at any collection size
 _LIST_FILTERS = (("assay", "assay title, e.g. 'Histone ChIP-seq'"),
                  ("organism", "scientific name, e.g. 'Homo sapiens'"),
                  ("organ", "organ slim, e.g. pancreas"),
@@ -74,6 +76,10 @@ def register(commands: Any) -> None:
                                      "values unless --contains; repeat an option to match "
                                      "any of several values)")
     _add_filters(listing, _LIST_FILTERS, partial=True)
+    listing.add_argument("--limit", type=int, default=LIST_LIMIT,
+                         help=f"experiments shown (default {LIST_LIMIT}; 0: all; "
+                              "`export` writes them all as a table)")
+    listing.add_argument("--offset", type=int, default=0, help="experiments skipped first")
 
     cite = command("citations", _citations, "cite tracked experiments and their publications",
                    formats=citations.FORMATS)
@@ -211,9 +217,17 @@ def _track(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
+    if args.limit < 0 or args.offset < 0:
+        raise InputError("command line", "--limit" if args.limit < 0 else "--offset",
+                         "is negative", "give 0 or more (--limit 0 shows every experiment)")
     with _db(args) as conn:
-        rows = list(store.iter_experiments(conn, _filters(args), args.match))
-    return _out(args, rows, render.experiments_text(rows))
+        page = store.list_experiments(conn, _filters(args), args.match,
+                                      limit=args.limit or None, offset=args.offset)
+    if page.next_offset is not None:  # on stderr: stdout stays the rows (or their JSON list)
+        print(f"showing {args.offset + 1:,}-{page.next_offset:,} of {page.total:,} "
+              f"experiments; --offset {page.next_offset} for more, --limit 0 for all",
+              file=sys.stderr)
+    return _out(args, page.experiments, render.experiments_text(page.experiments))
 
 
 def _citations(args: argparse.Namespace) -> int:

@@ -240,14 +240,17 @@ def _like(value: str) -> str:
 
 
 def iter_experiments(conn: sqlite3.Connection, filters: Filters | None = None,
-                     match: str = "exact") -> Iterator[dict[str, Any]]:
+                     match: str = "exact", *, limit: int | None = None, offset: int = 0
+                     ) -> Iterator[dict[str, Any]]:
     """Tracked experiments (COLUMNS, lists decoded) by accession; the same field given
-    several values matches any of them, different fields must all match."""
+    several values matches any of them, different fields must all match. ``limit`` and
+    ``offset`` page through them (None: all)."""
     where, args = _where(filters, match)
     cursor = conn.cursor()
     cursor.row_factory = None  # plain tuples: this loop may run 100,000 times
     cursor.execute(f"SELECT {', '.join(COLUMNS)} FROM tracked_experiments{where} "
-                   "ORDER BY accession", args)
+                   "ORDER BY accession LIMIT ? OFFSET ?",
+                   [*args, -1 if limit is None else limit, offset])
     lists = [(i, c) for i, c in enumerate(COLUMNS) if c in LIST_COLUMNS]
     decoded: dict[str, list[str]] = {}  # the few distinct lists ('["Homo sapiens"]', ...)
     for row in cursor:
@@ -258,6 +261,33 @@ def iter_experiments(conn: sqlite3.Connection, filters: Filters | None = None,
                 decoded[text] = json.loads(text)
             record[column] = list(decoded[text])  # a copy: callers may change theirs
         yield record
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a filtered list: its experiments and how many match in all."""
+
+    experiments: list[dict[str, Any]]
+    total: int
+    offset: int
+
+    @property
+    def next_offset(self) -> int | None:
+        """Where the next page starts; None on the last page."""
+        end = self.offset + len(self.experiments)
+        return end if end < self.total else None
+
+
+def list_experiments(conn: sqlite3.Connection, filters: Filters | None = None,
+                     match: str = "exact", *, limit: int | None, offset: int = 0) -> Page:
+    """A page of the matching experiments and their total: what a person or an assistant
+    reads. Both queries use the filter's index, so a page costs the same at 100 rows or
+    100,000 (materialising every match as dicts is for export, which streams)."""
+    rows = list(iter_experiments(conn, filters, match, limit=limit, offset=offset))
+    # A short page is the last one: where it ends is the total (unless it starts past the end).
+    last = (limit is None or len(rows) < limit) and (rows or offset == 0)
+    total = offset + len(rows) if last else count_experiments(conn, filters, match)
+    return Page(rows, total, offset)
 
 
 def get_experiment(conn: sqlite3.Connection, accession: str) -> dict[str, Any]:

@@ -71,6 +71,7 @@ def test_an_assistant_tracks_cites_compares_exports_and_logs_provenance_over_std
         seen["not_experiment"] = await call("encode_track_experiment",
                                             {"accession": "ENCFF001AAA"})
         seen["list"] = await call("encode_list_tracked", {})
+        seen["page"] = await call("encode_list_tracked", {"limit": 1, "offset": 1})
         seen["csv"] = await call("encode_export_data", {"format": "csv"})
         seen["bibtex"] = await call("encode_get_citations", {"export_format": "bibtex"})
         seen["compare"] = await call("encode_compare_experiments",
@@ -97,6 +98,9 @@ def test_an_assistant_tracks_cites_compares_exports_and_logs_provenance_over_std
 
     listed = json.loads(_text(seen["list"]))
     assert [e["accession"] for e in listed["experiments"]] == sorted([first, second])
+    page = json.loads(_text(seen["page"]))
+    assert [e["accession"] for e in page["experiments"]] == sorted([first, second])[1:]
+    assert (page["total"], page["next_offset"], page["count"]) == (2, None, 1)
 
     rows = list(csv.DictReader(io.StringIO(_text(seen["csv"]))))
     assert sorted(r["accession"] for r in rows) == sorted([first, second])

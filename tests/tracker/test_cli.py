@@ -116,3 +116,15 @@ def test_a_damaged_database_is_a_one_line_error(tmp_path: Path) -> None:
         assert cli.main(["list", "--db", str(damaged)]) == 1
     assert err.getvalue().startswith(f"error: tracker database {damaged}: ")
     assert err.getvalue().count("\n") == 1
+
+
+def test_list_shows_a_page_and_says_on_stderr_how_to_see_more(run_cli, portal: Portal) -> None:
+    some = sorted(e["accession"] for e in portal.experiments[:5])
+    assert run_cli("track", *some).code == 0
+    page = run_cli("list", "--limit", "2", "--offset", "1", "--format", "json")
+    assert [r["accession"] for r in page.json()] == some[1:3]
+    assert page.err == "showing 2-3 of 5 experiments; --offset 3 for more, --limit 0 for all\n"
+    everything = run_cli("list", "--limit", "0", "--format", "json")
+    assert [r["accession"] for r in everything.json()] == some and everything.err == ""
+    bad = run_cli("list", "--limit", "-1")
+    assert bad.code == 1 and "--limit" in bad.err and "Traceback" not in bad.err

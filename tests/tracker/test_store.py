@@ -128,3 +128,22 @@ def test_deleting_an_experiment_cascades_to_its_rows(conn) -> None:
     for table in ("publications", "pipeline_info", "quality_metrics", "external_references",
                   "experiment_terms"):
         assert conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0
+
+
+def test_a_list_page_holds_its_rows_and_the_total_that_match(conn) -> None:
+    for obj in synthetic.sample_experiments(7, seed=5):
+        store.save_tracked(conn, record(obj))
+    everything = accessions(conn)
+    first = store.list_experiments(conn, limit=3)
+    assert [r["accession"] for r in first.experiments] == everything[:3]
+    assert (first.total, first.next_offset) == (7, 3)
+    last = store.list_experiments(conn, limit=3, offset=6)
+    assert [r["accession"] for r in last.experiments] == everything[6:]
+    assert (last.total, last.next_offset) == (7, None)
+    assert store.list_experiments(conn, limit=None).total == 7
+    past = store.list_experiments(conn, limit=3, offset=10)
+    assert (past.experiments, past.total, past.next_offset) == ([], 7, None)
+    status = everything and store.get_experiment(conn, everything[0])["status"]
+    matching = accessions(conn, status=[status])
+    page = store.list_experiments(conn, {"status": [status]}, limit=1)
+    assert page.total == len(matching) and page.experiments[0]["accession"] == matching[0]
