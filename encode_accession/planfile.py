@@ -24,8 +24,9 @@ from .errors import InputError
 from .pipelines import Variant
 from .plan import Parent, Plan, PlannedFile
 from .steps import StepsFile, load_steps
+from .storage import md5_in_metadata
 
-FORMAT = 1
+FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class LoadedRun:
     plan: Plan
     variant: Variant | None
     metadata_text: str  # attached to the analysis as its workflow-metadata document
+    checksums_job: bool  # some file's md5 means reading its bytes (see checksums_job())
 
 
 def plan_document(settings: dict[str, Any], plan: Plan, variant: Variant | None,
@@ -51,9 +53,19 @@ def plan_document(settings: dict[str, Any], plan: Plan, variant: Variant | None,
         "variant": variant and {"steps_name": variant.steps_name, "private": variant.private,
                                 "needs_annotation": variant.needs_annotation,
                                 "reason": variant.reason},
+        "checksums_job": checksums_job(plan),
         "plan": plan.to_dict(),
         "index": {f.id: _index(f) for f in plan.files.values()},
     }
+
+
+def checksums_job(plan: Plan) -> bool:
+    """Whether the run gets a ``checksums`` job (pure): only when finding some md5 means
+    reading bytes (local files, S3), which a cluster executor sends to a compute node. When
+    every store keeps the md5s in its metadata (a run on GCS), the preflight reads them
+    itself: one job process fewer."""
+    return not all(md5_in_metadata(u) for u in (*plan.portal_inputs,
+                                                 *(f.uri for f in plan.files.values())))
 
 
 def write_plan_file(path: str | Path, settings: dict[str, Any]) -> dict[str, Any]:
@@ -83,7 +95,7 @@ def load_plan_file(path: str | Path) -> LoadedRun:
     steps_file = load_steps(steps_path, validate=False)  # validated when planned
     plan = _rebuild(workflow, steps_file, doc)
     variant = Variant(**doc["variant"]) if doc.get("variant") else None
-    return LoadedRun(path, doc["settings"], plan, variant, text)
+    return LoadedRun(path, doc["settings"], plan, variant, text, doc["checksums_job"])
 
 
 def _index(f: PlannedFile) -> dict[str, Any]:

@@ -133,6 +133,13 @@ class Storage:
 
 
 @functools.cache
+def md5_in_metadata(uri: str) -> bool:
+    """Whether the store gives ``uri``'s md5 from its metadata, so finding it reads no bytes:
+    GCS keeps an md5Hash on every object (composite ones, rare, are hashed as streamed). S3
+    keeps one only for single-part uploads or an ``md5sum`` tag; local files are hashed."""
+    return urlsplit(uri).scheme == "gs"
+
+
 def get_storage(s3_endpoint_url: str | None = None) -> Storage:
     """The process-wide Storage, so every caller shares one md5 cache and one set of clients."""
     return Storage(s3_endpoint_url=s3_endpoint_url)

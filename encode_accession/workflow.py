@@ -174,17 +174,25 @@ def local_metadata(run: dict[str, Any]) -> list[str]:
     return [metadata]
 
 
-_STEPS_CACHE: dict[tuple[str, float], dict[str, list[str]]] = {}
+_PLAN_CACHE: dict[tuple[str, float], dict[str, Any]] = {}
+
+
+def _plan_file(plan_file: str) -> dict[str, Any]:
+    """A plan file's content, cached: Snakemake asks once per job while it builds the DAG."""
+    key = (plan_file, Path(plan_file).stat().st_mtime)
+    if key not in _PLAN_CACHE:
+        _PLAN_CACHE[key] = json.loads(Path(plan_file).read_text())
+    return _PLAN_CACHE[key]
 
 
 def planned_steps(plan_file: str) -> dict[str, list[str]]:
-    """Rule of each planned step with files -> rules of the steps it waits for (read from a
-    plan file; cached, since Snakemake asks once per job while it builds the DAG)."""
-    key = (plan_file, Path(plan_file).stat().st_mtime)
-    if key not in _STEPS_CACHE:
-        steps = json.loads(Path(plan_file).read_text())["plan"]["steps"]
-        _STEPS_CACHE[key] = {s["rule"]: s["after"] for s in steps if s["files"]}
-    return _STEPS_CACHE[key]
+    """Rule of each planned step with files -> rules of the steps it waits for."""
+    return {s["rule"]: s["after"] for s in _plan_file(plan_file)["plan"]["steps"] if s["files"]}
+
+
+def planned_checksums_job(plan_file: str) -> bool:
+    """Whether the run's preflight waits for a checksums job (planfile.checksums_job)."""
+    return _plan_file(plan_file)["checksums_job"]
 
 
 def batch_table(runs: dict[str, dict[str, Any]]) -> str:
@@ -193,7 +201,8 @@ def batch_table(runs: dict[str, dict[str, Any]]) -> str:
 
     stages = [(layout.SUMMARY, "accessioned"), (layout.ANALYSIS, "stopped before its summary"),
               (layout.PREFLIGHT, "stopped in its steps"),
-              (layout.CHECKSUMS, "stopped in preflight"), (layout.PLAN, "stopped in checksums")]
+              (layout.CHECKSUMS, "stopped in preflight"),
+              (layout.PLAN, "stopped in checksums or preflight")]
     lines = ["Runs:"]
     for rundir, run in runs.items():
         state = "stopped in planning"

@@ -276,3 +276,22 @@ def test_verify_waits_a_bounded_time_and_reports_files_still_being_checked():
     assert result["verified"] == ["/files/TSTFF000000/"]
     assert result["pending"] == ["/files/TSTFF000001/", "/files/TSTFF000002/"]
     assert sum(slept) <= 4 and portal.searches == len(slept) + 1
+
+
+def test_only_a_run_whose_md5s_mean_reading_bytes_gets_a_checksums_job(run):
+    """The demo's local files are hashed (a checksums job, on a compute node under SLURM);
+    the real microRNA run is all on GCS, whose md5Hash metadata the preflight reads itself."""
+    from encode_accession.cromwell import load_metadata
+    from encode_accession.data import ACCESSION_RULES
+    from encode_accession.plan import build_plan
+    from encode_accession.planfile import checksums_job
+    from encode_accession.steps import load_steps
+
+    assert checksums_job(run.plan) and run.loaded.checksums_job
+    metadata = Path(__file__).resolve().parents[2] / "shared/fixtures/cromwell" \
+        / "mirna_replicated_metadata.json"
+    if not metadata.exists():
+        pytest.skip(f"{metadata} is not there")
+    plan = build_plan(load_metadata(metadata), load_steps(ACCESSION_RULES / "mirna.yaml"))
+    assert all(f.uri.startswith("gs://") for f in plan.files.values())
+    assert not checksums_job(plan)

@@ -36,9 +36,11 @@ def run_job(job: str, rundir: Path, step: str | None, settings: str | None) -> d
 
         return _write(rundir / layout.CHECKSUMS, checksums(run))
     if job == "preflight":
+        from .checksums import checksums
         from .preflight import preflight
 
-        found = read_receipt(rundir / layout.CHECKSUMS)["checksums"]
+        found = read_receipt(rundir / layout.CHECKSUMS)["checksums"] \
+            if run.loaded.checksums_job else checksums(run)["checksums"]  # metadata only
         return _write(rundir / layout.PREFLIGHT, preflight(run, found))
     preflight_receipt = read_receipt(rundir / layout.PREFLIGHT)
     if job == "step":
@@ -83,10 +85,11 @@ def plan_run(rundir: Path, settings: dict[str, Any]) -> Run:
 def run_all(rundir: Path, settings: dict[str, Any]) -> dict[str, Any]:
     """Every stage of one run in this process, parents before children; returns the summary."""
     settings = {"name": rundir.name, **settings, "rundir": str(rundir)}
-    plan = run_job("plan", rundir, None, json.dumps(settings))["plan"]
-    run_job("checksums", rundir, None, None)
+    doc = run_job("plan", rundir, None, json.dumps(settings))
+    if doc["checksums_job"]:
+        run_job("checksums", rundir, None, None)
     run_job("preflight", rundir, None, None)
-    steps = {s["rule"]: s["after"] for s in plan["steps"] if s["files"]}
+    steps = {s["rule"]: s["after"] for s in doc["plan"]["steps"] if s["files"]}
     for rule in TopologicalSorter(steps).static_order():
         run_job("step", rundir, rule, None)
     run_job("analysis", rundir, None, None)

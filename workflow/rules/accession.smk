@@ -1,11 +1,12 @@
 # The accessioning DAG of each run, in its receipts folder {rundir}:
-#   plan (checkpoint) -> checksums -> preflight -> step (one job per accessioning step, after
+#   plan (checkpoint) -> checksums (when some md5 means reading bytes) -> preflight -> step (one job per accessioning step, after
 #   the steps its files derive from) -> summary (the analysis, then the summary).
 # Every job is `python -m encode_accession.jobs JOB[,JOB] RUNDIR [STEP]` (params.job, see
 # common.smk), which writes the rule's receipts. Stages that always follow each other run in
 # one process (a job process costs ~0.4 s of start and imports before it does anything). All rules but `checksums` talk to the portal
 # or the tracker database and run locally; `checksums` reads the files' bytes, so a cluster
-# executor runs it on a compute node.
+# executor runs it on a compute node. A run whose stores keep every md5 in their metadata
+# (GCS) has no checksums job: its preflight reads them.
 
 checkpoint plan:
     input:
@@ -41,7 +42,7 @@ rule checksums:
 rule preflight:
     input:
         PLAN,
-        f"{{rundir}}/{layout.CHECKSUMS}",
+        lambda wc: checksums_of(wc.rundir),
     output:
         PREFLIGHT,
     params:

@@ -6,7 +6,12 @@ import re
 import sys
 
 from encode_accession import layout
-from encode_accession.workflow import batch_table, local_metadata, planned_steps
+from encode_accession.workflow import (
+    batch_table,
+    local_metadata,
+    planned_checksums_job,
+    planned_steps,
+)
 
 # The interpreter running Snakemake has the package; a job imports only its stage.
 JOB = f'"{sys.executable}" -m encode_accession.jobs'
@@ -21,6 +26,13 @@ wildcard_constraints:
 
 def summary_of(rundir):
     return f"{rundir}/{layout.SUMMARY}"
+
+
+def checksums_of(rundir):
+    """The checksums receipt, when the run has a checksums job (some md5 means reading
+    bytes); a run whose stores keep every md5 has the preflight read them."""
+    plan = checkpoints.plan.get(rundir=rundir).output[0]
+    return [f"{rundir}/{layout.CHECKSUMS}"] if planned_checksums_job(plan) else []
 
 
 def steps_of(rundir):
