@@ -132,7 +132,6 @@ class Storage:
             yield store
 
 
-@functools.cache
 def md5_in_metadata(uri: str) -> bool:
     """Whether the store gives ``uri``'s md5 from its metadata, so finding it reads no bytes:
     GCS keeps an md5Hash on every object (composite ones, rare, are hashed as streamed). S3
@@ -140,6 +139,7 @@ def md5_in_metadata(uri: str) -> bool:
     return urlsplit(uri).scheme == "gs"
 
 
+@functools.cache
 def get_storage(s3_endpoint_url: str | None = None) -> Storage:
     """The process-wide Storage, so every caller shares one md5 cache and one set of clients."""
     return Storage(s3_endpoint_url=s3_endpoint_url)
