@@ -12,6 +12,7 @@ Snakemake's Python API with a config built from the flags, into its own results 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -153,11 +154,17 @@ def run_workflow(config: dict[str, Any], args: argparse.Namespace) -> bool:
 
     workdir = args.directory.resolve()
     targets = {f"{config['results']}/{layout.PREFLIGHT}"} if args.dry_run else set()
+    configfile = write_config(config, workdir)
+    try:
+        plan_runs(config, workdir)
+    except SystemExit as stop:  # the Snakefile's own config checks, in their words
+        print(stop, file=sys.stderr)
+        return False
     with SnakemakeApi(OutputSettings()) as api:
         try:
             workflow = api.workflow(
                 snakefile=args.snakefile, workdir=workdir,
-                config_settings=ConfigSettings(configfiles=[write_config(config, workdir)],
+                config_settings=ConfigSettings(configfiles=[configfile],
                                                replace_workflow_config=True),
                 resource_settings=ResourceSettings(cores=args.jobs))
             workflow.dag(dag_settings=DAGSettings(targets=targets)).execute_workflow()
@@ -165,6 +172,23 @@ def run_workflow(config: dict[str, Any], args: argparse.Namespace) -> bool:
             api.print_exception(e)
             return False
     return True
+
+
+def plan_runs(config: dict[str, Any], workdir: Path) -> None:
+    """Plan here, as the Snakefile's plan checkpoint would: the same functions on the same
+    config (a copy: the Snakefile layers its own). Snakemake then finds each plan up to date,
+    runs no plan job and builds its DAG once (~0.5 s a run). Bad input stops here, with one
+    message, before Snakemake starts."""
+    from .planfile import write_plan_file
+    from .workflow import check_config, check_results_server, run_settings
+
+    config = dict(config)
+    check_config(config)
+    runs = run_settings(config)  # receipts folders relative to the workflow's workdir
+    check_results_server({str(workdir / rundir): s for rundir, s in runs.items()})
+    for rundir, settings in runs.items():
+        # through JSON, as the rule hands the settings to the plan job
+        write_plan_file(workdir / rundir / layout.PLAN, json.loads(json.dumps(settings)))
 
 
 def write_config(config: dict[str, Any], workdir: Path) -> Path:

@@ -70,13 +70,20 @@ def checksums_job(plan: Plan) -> bool:
 
 def write_plan_file(path: str | Path, settings: dict[str, Any]) -> dict[str, Any]:
     """Plan a run from its settings (bad input raises :class:`InputError` before anything
-    is posted) and write the plan file atomically; returns its content."""
-    from .receipts import write_receipt
+    is posted) and write the plan file atomically; returns its content. A plan file that
+    already holds this plan is left as it is: its age tells Snakemake the later jobs are up
+    to date (``accession_cli.plan_runs`` plans before every Snakemake run)."""
+    from .receipts import read_receipt, write_receipt
     from .workflow import setup_run
 
     setup = setup_run(settings, announce=True)
     doc = plan_document(settings, setup.plan, setup.variant, setup.metadata_text)
-    write_receipt(path, doc)
+    try:
+        unchanged = read_receipt(path) == doc
+    except (OSError, ValueError):
+        unchanged = False
+    if not unchanged:
+        write_receipt(path, doc)
     return doc
 
 

@@ -295,3 +295,19 @@ def test_only_a_run_whose_md5s_mean_reading_bytes_gets_a_checksums_job(run):
     plan = build_plan(load_metadata(metadata), load_steps(ACCESSION_RULES / "mirna.yaml"))
     assert all(f.uri.startswith("gs://") for f in plan.files.values())
     assert not checksums_job(plan)
+
+
+def test_planning_again_leaves_an_identical_plan_file_untouched(tmp_path):
+    """The accession command plans before each Snakemake run; a rewritten plan file would
+    look newer than every receipt after it."""
+    from encode_accession.planfile import write_plan_file
+
+    settings = demo_settings(tmp_path)
+    path = tmp_path / "results" / layout.PLAN
+    write_plan_file(path, settings)
+    before = path.stat().st_mtime_ns
+    write_plan_file(path, settings)
+    assert path.stat().st_mtime_ns == before
+    write_plan_file(path, {**settings, "concurrency": 2})
+    assert path.stat().st_mtime_ns != before
+    assert read_receipt(path)["settings"]["concurrency"] == 2

@@ -38,9 +38,13 @@ def test_the_reference_flags_accession_the_demo_run_into_a_served_portal(tmp_pat
         assert dry.returncode == 0, dry.stderr[-4000:]
         results = tmp_path / "results" / WORKFLOW_ID  # one results folder per workflow id
         assert (results / "preflight.json").exists() and not (results / "files").exists()
+        # planned by the command before Snakemake starts: Snakemake runs no plan job
+        assert "checkpoint plan:" not in dry.stderr and (results / "plan.json").exists()
 
         done = run("accession", *flags, cwd=tmp_path)
         assert done.returncode == 0, done.stderr[-4000:]
+        # the same plan is not rewritten, so the dry run's checksums and preflight hold
+        assert "rule preflight:" not in done.stderr and "rule step:" in done.stderr
         receipts = [json.loads(p.read_text()) for p in (results / "files").rglob("*.json")]
         assert len(receipts) == 30
         portal = PortalClient(url, DEMO_KEY_ID, DEMO_SECRET)
