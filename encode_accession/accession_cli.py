@@ -4,9 +4,10 @@ Users of ENCODE's ``accession`` tool keep their command line: the flags and mean
 ``accession/__main__.py:get_parser`` (4.8.4), plus the long spellings of its first releases
 (``--accession-steps STEPS.json``). ``-s`` is the server, ``-l`` a file listing metadata,
 ``-a`` the Annotation accession (segway, genophase, megamap); lab and award are ``--lab`` and
-``--award`` only, as there. Each run is one call of the repository's Snakefile through
-Snakemake's Python API with a config built from the flags, into its own results folder
-(``results/<workflow id>`` by default), recorded where ``encode-accession info`` looks.
+``--award`` only, as there. Each run is planned in this process (:func:`plan_runs`), then
+one call of the repository's Snakefile through Snakemake's Python API with a config built
+from the flags, into its own results folder (``results/<workflow id>`` by default),
+recorded where ``encode-accession info`` looks.
 """
 
 from __future__ import annotations
