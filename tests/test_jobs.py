@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from encode_accession import layout
 from encode_accession.demo import write_demo_run
@@ -276,6 +277,20 @@ def test_verify_waits_a_bounded_time_and_reports_files_still_being_checked():
     assert result["verified"] == ["/files/TSTFF000000/"]
     assert result["pending"] == ["/files/TSTFF000001/", "/files/TSTFF000002/"]
     assert sum(slept) <= 4 and portal.searches == len(slept) + 1
+
+
+def test_by_default_the_summary_reads_the_portals_checks_once_and_does_not_wait():
+    """The real portal's checkfiles takes minutes and the reference tool does not wait for
+    it: a run reports files still being checked instead of holding its slot."""
+    from encode_accession.data import SCHEMAS
+    from encode_accession.jobs.summary import DEFAULT_VERIFY_TIMEOUT
+
+    schema = yaml.safe_load((SCHEMAS / "config.schema.yaml").read_text())
+    assert DEFAULT_VERIFY_TIMEOUT == schema["properties"]["verify_timeout"]["default"] == 0
+    portal = FakePortal([{f"TSTFF00000{i}": checked(i, "uploading") for i in range(3)}])
+    result = verify_files(portal, POSTED, timeout=DEFAULT_VERIFY_TIMEOUT,
+                          sleep=lambda s: pytest.fail(f"slept {s} s"))
+    assert portal.searches == 1 and len(result["pending"]) == 3
 
 
 def test_only_a_run_whose_md5s_mean_reading_bytes_gets_a_checksums_job(run):
