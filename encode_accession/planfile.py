@@ -38,7 +38,6 @@ class LoadedRun:
     plan: Plan
     variant: Variant | None
     metadata_text: str  # attached to the analysis as its workflow-metadata document
-    checksums_job: bool  # some file's md5 means reading its bytes (see checksums_job())
 
 
 def plan_document(settings: dict[str, Any], plan: Plan, variant: Variant | None,
@@ -53,7 +52,7 @@ def plan_document(settings: dict[str, Any], plan: Plan, variant: Variant | None,
         "variant": variant and {"steps_name": variant.steps_name, "private": variant.private,
                                 "needs_annotation": variant.needs_annotation,
                                 "reason": variant.reason},
-        "checksums_job": checksums_job(plan),
+        "checksums_job": checksums_job(plan),  # read by the Snakefile, which has no Plan
         "plan": plan.to_dict(),
         "index": {f.id: _index(f) for f in plan.files.values()},
     }
@@ -71,8 +70,8 @@ def checksums_job(plan: Plan) -> bool:
 def write_plan_file(path: str | Path, settings: dict[str, Any]) -> dict[str, Any]:
     """Plan a run from its settings (bad input raises :class:`InputError` before anything
     is posted) and write the plan file atomically; returns its content. A plan file that
-    already holds this plan is left as it is: its age tells Snakemake the later jobs are up
-    to date (``accession_cli.plan_runs`` plans before every Snakemake run)."""
+    already holds this plan is left as it is: rewritten, it would look newer than the
+    receipts made after it (``accession_cli.plan_runs`` plans before every Snakemake run)."""
     from .receipts import read_receipt, write_receipt
     from .workflow import setup_run
 
@@ -102,7 +101,7 @@ def load_plan_file(path: str | Path) -> LoadedRun:
     steps_file = load_steps(steps_path, validate=False)  # validated when planned
     plan = _rebuild(workflow, steps_file, doc)
     variant = Variant(**doc["variant"]) if doc.get("variant") else None
-    return LoadedRun(path, doc["settings"], plan, variant, text, doc["checksums_job"])
+    return LoadedRun(path, doc["settings"], plan, variant, text)
 
 
 def _index(f: PlannedFile) -> dict[str, Any]:

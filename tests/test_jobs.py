@@ -302,7 +302,7 @@ def test_only_a_run_whose_md5s_mean_reading_bytes_gets_a_checksums_job(run):
     from encode_accession.planfile import checksums_job
     from encode_accession.steps import load_steps
 
-    assert checksums_job(run.plan) and run.loaded.checksums_job
+    assert checksums_job(run.plan) and read_receipt(run.rundir / layout.PLAN)["checksums_job"]
     metadata = Path(__file__).resolve().parents[2] / "shared/fixtures/cromwell" \
         / "mirna_replicated_metadata.json"
     if not metadata.exists():

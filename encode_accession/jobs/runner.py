@@ -36,11 +36,12 @@ def run_job(job: str, rundir: Path, step: str | None, settings: str | None) -> d
 
         return _write(rundir / layout.CHECKSUMS, checksums(run))
     if job == "preflight":
+        from ..planfile import checksums_job
         from .checksums import checksums
         from .preflight import preflight
 
         found = read_receipt(rundir / layout.CHECKSUMS)["checksums"] \
-            if run.loaded.checksums_job else checksums(run)["checksums"]  # metadata only
+            if checksums_job(run.plan) else checksums(run)["checksums"]  # metadata only
         return _write(rundir / layout.PREFLIGHT, preflight(run, found))
     preflight_receipt = read_receipt(rundir / layout.PREFLIGHT)
     if job == "step":
