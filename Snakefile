@@ -7,7 +7,8 @@
 
 from snakemake.utils import min_version
 
-from encode_accession.workflow import check_config, check_results_server, run_settings
+from encode_accession.planning.config import check_config, run_settings
+from encode_accession.run.layout import check_results_server
 
 min_version("9.0")
 

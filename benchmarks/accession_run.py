@@ -24,9 +24,9 @@ from typing import Any
 
 import yaml
 
-from encode_accession.portal.local import FaultConfig, Faults, LocalPortal, PortalApp
-from encode_accession.portal.local.demo import DEMO_KEY_ID, DEMO_SECRET, demo_content
-from encode_accession.portal.local.server import create_server
+from encode_accession.localportal import FaultConfig, Faults, LocalPortal, PortalApp
+from encode_accession.localportal.demo import DEMO_KEY_ID, DEMO_SECRET, demo_content
+from encode_accession.localportal.server import create_server
 
 REPO = Path(__file__).resolve().parents[1]
 STEP_VERSION = "/analysis-step-versions/atac-seq-alignment-step-v-2-1/"

@@ -19,8 +19,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from encode_accession.portal.local.demo import DEMO_KEY_ID, DEMO_SECRET
-from encode_accession.portal.local.requestlog import read_request_log
+from encode_accession.localportal.demo import DEMO_KEY_ID, DEMO_SECRET
+from encode_accession.localportal.requestlog import read_request_log
 
 __all__ = ["read_request_log"]  # tests read logs through the harness too
 
@@ -71,7 +71,7 @@ def served_portal(folder: Path, *, latency_ms: float = 0, tls: bool = False,
     logging every request; stopped (SIGTERM) on exit."""
     folder.mkdir(parents=True, exist_ok=True)
     log = folder / "requests.log"
-    cmd = [sys.executable, "-m", "encode_accession.cli", "portal", "serve", "--port", "0",
+    cmd = [sys.executable, "-m", "encode_accession.cli.main", "portal", "serve", "--port", "0",
            "--db", str(folder / "portal.sqlite"), "--latency-ms", str(latency_ms),
            "--request-log", str(log)]
     cmd += ["--tls"] if tls else []

@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from encode_accession.portal.local.demo import DEMO_AWARD, DEMO_LAB
+from encode_accession.localportal.demo import DEMO_AWARD, DEMO_LAB
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from encode_accession.storage import Storage
+from encode_accession.storage.stores import Storage
 
 BLOCK = 8 << 20
 
@@ -27,7 +27,7 @@ BLOCK = 8 << 20
 # below the high-water mark left by the imports.
 MEMORY_PROBE = """
 import resource, sys, tracemalloc
-from encode_accession.storage import Storage
+from encode_accession.storage.stores import Storage
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 tracemalloc.start()
 Storage().md5(sys.argv[1])

@@ -14,9 +14,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from encode_accession.cromwell import parse_metadata
-from encode_accession.plan import build_plan
-from encode_accession.steps import load_steps, parse_steps
+from encode_accession.metadata.cromwell import parse_metadata
+from encode_accession.planning.plan import build_plan
+from encode_accession.planning.steps import load_steps, parse_steps
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = REPO.parent / "shared/fixtures/cromwell/ENCSR609OHJ_metadata_2reps.json"

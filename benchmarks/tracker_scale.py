@@ -8,7 +8,7 @@ CSV export, each next to a baseline measured in the same run on the same databas
   export reads it (every match as a dict),
 - everything vs. `SELECT COUNT(*)`.
 
-Rows are synthetic (encode_accession.tracker.synthetic: 500 realistic experiments cloned
+Rows are synthetic (tests/synthetic_collection.py: 500 realistic experiments cloned
 under new accessions) and are inserted through the package's own store, 1,000 per
 transaction. raw_metadata is each experiment's full embedded JSON unless --raw subset.
 
@@ -32,8 +32,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from encode_accession.tracker import db, export_tracked, extract, store, synthetic
-from encode_accession.tracker.cli import LIST_LIMIT
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the synthetic collection
+import synthetic_collection as synthetic  # noqa: E402
+
+from encode_accession.cli.tracker import LIST_LIMIT  # noqa: E402
+from encode_accession.database import sqlite as db
+from encode_accession.tracker import export_tracked, extract, store
 from encode_accession.tracker.records import RawMetadata, TrackedExperiment
 
 TEMPLATES = 500

@@ -57,19 +57,19 @@ from harness import (  # noqa: E402
 )
 from services import running_gcs_emulator, running_moto_s3  # noqa: E402
 
-from encode_accession.cromwell import load_metadata  # noqa: E402
 from encode_accession.data import ACCESSION_RULES as RULES_DIR  # noqa: E402
-from encode_accession.plan import Plan, build_plan  # noqa: E402
-from encode_accession.portal.client import PortalClient  # noqa: E402
-from encode_accession.portal.local.demo import (  # noqa: E402
+from encode_accession.demo.synthetic import step_version_objects  # noqa: E402
+from encode_accession.localportal.demo import (  # noqa: E402
     DEMO_AWARD,
     DEMO_KEY_ID,
     DEMO_LAB,
     DEMO_REFERENCE,
     DEMO_SECRET,
 )
-from encode_accession.steps import load_steps  # noqa: E402
-from encode_accession.synthetic import step_version_objects  # noqa: E402
+from encode_accession.metadata.cromwell import load_metadata  # noqa: E402
+from encode_accession.planning.plan import Plan, build_plan  # noqa: E402
+from encode_accession.planning.steps import load_steps  # noqa: E402
+from encode_accession.portal.client import PortalClient  # noqa: E402
 
 REFERENCE = "accession==4.8.4"
 RUN = "cromwell/mirna_replicated_metadata.json"

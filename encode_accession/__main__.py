@@ -2,6 +2,6 @@
 
 import sys
 
-from .cli import run
+from encode_accession.cli.main import run
 
 sys.exit(run())

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from io import StringIO
 from typing import Any
 
-from encode_accession import cli
+from encode_accession.cli import main as cli
 
 
 @dataclass

@@ -127,7 +127,7 @@ def serve_portal(app, tls_dir=None) -> Iterator[tuple[str, object]]:
     import logging
     import threading
 
-    from encode_accession.portal.local.server import create_server as create_portal_server
+    from encode_accession.localportal.server import create_server as create_portal_server
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server, url, cert = create_portal_server(app, "127.0.0.1", 0, tls_dir=tls_dir)

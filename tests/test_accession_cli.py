@@ -10,10 +10,10 @@ from importlib import import_module
 
 import pytest
 
-from encode_accession.accession_cli import build_config, read_metadata_list, server_value
-from encode_accession.cli import BUILT_IN, REGISTERED, build_parser, main
-from encode_accession.demo import WORKFLOW_ID, write_demo_run
-from encode_accession.errors import InputError
+from encode_accession.cli.accession import build_config, read_metadata_list, server_value
+from encode_accession.cli.main import BUILT_IN, REGISTERED, build_parser, main
+from encode_accession.core.errors import InputError
+from encode_accession.demo.run import WORKFLOW_ID, write_demo_run
 
 
 def parse(*argv: str):
@@ -81,7 +81,7 @@ def test_the_command_table_names_every_command_its_modules_add():
     for module, names in REGISTERED.items():
         parser = argparse.ArgumentParser()
         commands = parser.add_subparsers()
-        import_module(f"encode_accession.{module}").register(commands)
+        import_module(f"encode_accession.cli.{module}").register(commands)
         assert tuple(commands.choices) == names, module
 
 

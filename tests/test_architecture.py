@@ -42,7 +42,13 @@ def imports(name: str, path: Path, known: dict[str, Path]) -> set[str]:
             found |= subs if len(subs) == len(node.names) else {target, *subs}
         elif isinstance(node, ast.Import):
             found |= {a.name for a in node.names}
-    return (found & known.keys()) - {name}
+    found &= known.keys()
+    # importing a module runs the __init__ of every package above it that is not already
+    # running (the importer's own packages are): those count as imported too
+    own = {".".join(name.split(".")[:i]) for i in range(1, name.count(".") + 1)}
+    found |= {parent for target in found for i in range(1, target.count(".") + 1)
+              if (parent := ".".join(target.split(".")[:i])) in known and parent not in own}
+    return found - {name}
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:

@@ -6,7 +6,7 @@ import json
 
 from conftest import DATA, shared_fixture
 
-from encode_accession.cli import main
+from encode_accession.cli.main import main
 
 ATAC = "cromwell/ENCSR609OHJ_metadata_2reps.json"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import shared_fixture, write_json
 
-from encode_accession.cromwell import load_metadata, parse_metadata
-from encode_accession.errors import InputError
+from encode_accession.core.errors import InputError
+from encode_accession.metadata.cromwell import load_metadata, parse_metadata
 
 
 def call(shard=-1, attempt=1, status="Done", inputs=None, outputs=None, **extra):

@@ -10,9 +10,10 @@ import pytest
 from conftest import shared_fixture
 from services import serve_cromwell
 
-from encode_accession.cromwell_server import fetch_metadata, resolve_metadata
-from encode_accession.errors import InputError
-from encode_accession.workflow import local_metadata, setup_run
+from encode_accession.core.errors import InputError
+from encode_accession.metadata.cromwell_server import fetch_metadata, resolve_metadata
+from encode_accession.planning.config import local_metadata
+from encode_accession.planning.setup import setup_run
 
 REPLICATED_ID = "ff2a61b1-8708-407f-a075-6a262d7d1ca0"  # caper-str-label ENCSR715NEZ_final_run
 

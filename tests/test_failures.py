@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from services import serve_portal
 
-from encode_accession.checks import dataset_status_problem, workflow_status_problem
-from encode_accession.cromwell import load_metadata, parse_metadata
-from encode_accession.failures import DEBUG_ENV, describe, wants_traceback
+from encode_accession.accession.checks import dataset_status_problem, workflow_status_problem
+from encode_accession.core.failures import DEBUG_ENV, describe, wants_traceback
+from encode_accession.localportal import FaultConfig, LocalPortal, PortalApp
+from encode_accession.localportal.demo import DEMO_KEY_ID, DEMO_SECRET
+from encode_accession.metadata.cromwell import load_metadata, parse_metadata
 from encode_accession.portal import PortalClient
-from encode_accession.portal.local import FaultConfig, LocalPortal, PortalApp
-from encode_accession.portal.local.demo import DEMO_KEY_ID, DEMO_SECRET
 
 FAST = {"backoff": 0.001, "timeout": 10, "retries": 1}
 
@@ -155,7 +155,7 @@ def test_datasets_that_take_no_new_files(status, refused):
 def cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items()
              if k not in ("REQUESTS_CA_BUNDLE", DEBUG_ENV, "DCC_API_KEY", "DCC_SECRET_KEY")}
-    return subprocess.run([sys.executable, "-m", "encode_accession.cli", *args],
+    return subprocess.run([sys.executable, "-m", "encode_accession.cli.main", *args],
                           capture_output=True, text=True, timeout=120,
                           env={**clean, "HOME": str(tmp_path), **env})
 

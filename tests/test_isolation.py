@@ -9,7 +9,7 @@ from pathlib import Path
 
 from conftest import REAL_HOME
 
-from encode_accession.tracker.db import default_db_path
+from encode_accession.database.sqlite import default_db_path
 
 
 def test_default_databases_live_in_the_temporary_home(isolated_home):

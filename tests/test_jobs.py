@@ -4,26 +4,28 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 import yaml
 
-from encode_accession import layout
-from encode_accession.demo import write_demo_run
-from encode_accession.errors import InputError
-from encode_accession.jobs.analysis import analysis, pick_best, pipeline_version
-from encode_accession.jobs.checksums import checksums
-from encode_accession.jobs.context import Run
-from encode_accession.jobs.preflight import duplicate_table, preflight
-from encode_accession.jobs.runner import run_all, run_job
-from encode_accession.jobs.step import run_step
-from encode_accession.jobs.verify import verify_files
-from encode_accession.payloads import part_size
-from encode_accession.planfile import load_plan_file
-from encode_accession.portal.local import LocalPortal
-from encode_accession.portal.local.loader import load_objects
-from encode_accession.receipts import read_receipt
+from encode_accession.accession.analysis import analysis, pick_best, pipeline_version
+from encode_accession.accession.checksums import checksums
+from encode_accession.accession.context import Run
+from encode_accession.accession.payloads import part_size
+from encode_accession.accession.preflight import duplicate_table, preflight
+from encode_accession.accession.runner import run_all, run_job
+from encode_accession.accession.step import run_step
+from encode_accession.accession.verify import verify_files
+from encode_accession.core.errors import InputError
+from encode_accession.database.sqlite import connect as connect_db
+from encode_accession.demo.run import write_demo_run
+from encode_accession.localportal import LocalPortal
+from encode_accession.localportal.loader import load_objects
+from encode_accession.run import layout
+from encode_accession.run.planfile import load_plan_file
+from encode_accession.run.receipts import read_receipt
 
 
 def demo_settings(tmp_path: Path, **extra) -> dict:
@@ -144,7 +146,7 @@ def test_pipeline_version_comes_from_the_wdl_meta_section():
 def test_each_pipeline_family_reads_its_genome_from_its_own_reference_input():
     """The reference input is data in each steps file (encode-accession-tool.md 1.12)."""
     from encode_accession.data import ACCESSION_RULES as RULES_DIR
-    from encode_accession.steps import load_steps
+    from encode_accession.planning.steps import load_steps
 
     def key(name: str) -> str | None:
         return load_steps(RULES_DIR / f"{name}.yaml").facts.reference_input
@@ -227,10 +229,8 @@ def test_a_whole_run_in_one_process_then_its_receipts_and_record(tmp_path):
     assert summary["verification"]["verified"] and not summary["verification"]["failed"]
     again = run_all(tmp_path / "results", demo_settings(tmp_path))
     assert again["created"] == 0 and again["found"] == summary["created"]
-    from encode_accession import runs
-
-    with runs.connect(tmp_path / "tracker.db") as db:
-        assert db.execute("SELECT count(*) FROM accession_runs").fetchone() == (1,)
+    with closing(connect_db(tmp_path / "tracker.db")) as db:
+        assert db.execute("SELECT count(*) FROM accession_runs").fetchone()[0] == 1
     assert read_receipt(tmp_path / "results" / layout.SUMMARY)["created"] == 0
 
 
@@ -282,8 +282,8 @@ def test_verify_waits_a_bounded_time_and_reports_files_still_being_checked():
 def test_by_default_the_summary_reads_the_portals_checks_once_and_does_not_wait():
     """The real portal's checkfiles takes minutes and the reference tool does not wait for
     it: a run reports files still being checked instead of holding its slot."""
+    from encode_accession.accession.summary import DEFAULT_VERIFY_TIMEOUT
     from encode_accession.data import SCHEMAS
-    from encode_accession.jobs.summary import DEFAULT_VERIFY_TIMEOUT
 
     schema = yaml.safe_load((SCHEMAS / "config.schema.yaml").read_text())
     assert DEFAULT_VERIFY_TIMEOUT == schema["properties"]["verify_timeout"]["default"] == 0
@@ -296,11 +296,11 @@ def test_by_default_the_summary_reads_the_portals_checks_once_and_does_not_wait(
 def test_only_a_run_whose_md5s_mean_reading_bytes_gets_a_checksums_job(run):
     """The demo's local files are hashed (a checksums job, on a compute node under SLURM);
     the real microRNA run is all on GCS, whose md5Hash metadata the preflight reads itself."""
-    from encode_accession.cromwell import load_metadata
     from encode_accession.data import ACCESSION_RULES
-    from encode_accession.plan import build_plan
-    from encode_accession.planfile import checksums_job
-    from encode_accession.steps import load_steps
+    from encode_accession.metadata.cromwell import load_metadata
+    from encode_accession.planning.plan import build_plan
+    from encode_accession.planning.steps import load_steps
+    from encode_accession.run.planfile import checksums_job
 
     assert checksums_job(run.plan) and read_receipt(run.rundir / layout.PLAN)["checksums_job"]
     metadata = Path(__file__).resolve().parents[2] / "shared/fixtures/cromwell" \
@@ -315,7 +315,7 @@ def test_only_a_run_whose_md5s_mean_reading_bytes_gets_a_checksums_job(run):
 def test_planning_again_leaves_an_identical_plan_file_untouched(tmp_path):
     """The accession command plans before each Snakemake run; a rewritten plan file would
     look newer than every receipt after it."""
-    from encode_accession.planfile import write_plan_file
+    from encode_accession.run.planfile import write_plan_file
 
     settings = demo_settings(tmp_path)
     path = tmp_path / "results" / layout.PLAN

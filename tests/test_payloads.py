@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from encode_accession.cromwell import parse_metadata
-from encode_accession.payloads import (
+from encode_accession.accession.payloads import (
     Attribution,
     FileFacts,
     alias,
@@ -13,9 +12,10 @@ from encode_accession.payloads import (
     file_payload,
     step_run_alias,
 )
-from encode_accession.plan import build_plan
-from encode_accession.steps import parse_steps
-from encode_accession.workflow import check_config
+from encode_accession.metadata.cromwell import parse_metadata
+from encode_accession.planning.config import check_config
+from encode_accession.planning.plan import build_plan
+from encode_accession.planning.steps import parse_steps
 
 WHO = Attribution(lab="encode-awg", award="DEMO-AWARD")
 

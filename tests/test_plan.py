@@ -7,11 +7,11 @@ import time
 import pytest
 from conftest import DATA, shared_fixture
 
-from encode_accession.cromwell import Call, Workflow, load_metadata, parse_metadata
+from encode_accession.core.errors import InputError
 from encode_accession.data import ACCESSION_RULES
-from encode_accession.errors import InputError
-from encode_accession.plan import PlanOptions, build_plan
-from encode_accession.steps import DerivedFrom, load_steps, parse_steps
+from encode_accession.metadata.cromwell import Call, Workflow, load_metadata, parse_metadata
+from encode_accession.planning.plan import PlanOptions, build_plan
+from encode_accession.planning.steps import DerivedFrom, load_steps, parse_steps
 
 RULES = ACCESSION_RULES
 

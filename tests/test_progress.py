@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import io
 
-from encode_accession.progress import Progress
-from encode_accession.storage import _hash_stream
+from encode_accession.storage.progress import Progress
+from encode_accession.storage.stores import _hash_stream
 
 
 def test_a_transfer_reports_bytes_done_of_its_total_at_most_once_per_interval():
@@ -25,7 +25,7 @@ def test_a_transfer_reports_bytes_done_of_its_total_at_most_once_per_interval():
 
 
 def test_md5_of_a_large_file_reports_its_progress(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr("encode_accession.progress.INTERVAL_SECONDS", 0.0)
+    monkeypatch.setattr("encode_accession.storage.progress.INTERVAL_SECONDS", 0.0)
     big = tmp_path / "big.bam"
     big.write_bytes(b"x" * (3 << 20))
     digest = _hash_stream(big.open("rb"), str(big), 3 << 20)

@@ -8,13 +8,13 @@ from pathlib import Path, PurePosixPath
 import pytest
 from conftest import shared_fixture
 
-from encode_accession.cromwell import load_metadata
 from encode_accession.data import ACCESSION_RULES
 from encode_accession.data import ACCESSION_RULES as RULES_DIR
-from encode_accession.demo import write_demo_run
-from encode_accession.plan import build_plan
+from encode_accession.demo.run import write_demo_run
+from encode_accession.metadata.cromwell import load_metadata
+from encode_accession.planning.plan import build_plan
+from encode_accession.planning.steps import load_steps
 from encode_accession.qc import BUILDERS, CALLBACKS, PREFERRED_DEFAULT_VALUE, QcContext, build
-from encode_accession.steps import load_steps
 
 
 def real_mirna_contexts(replicates: int):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from contextlib import closing
 from datetime import date
 
 import pytest
 
-from encode_accession import runs
-from encode_accession.cli import main
-from encode_accession.errors import InputError
+from encode_accession.accession import runs
+from encode_accession.cli.main import main
+from encode_accession.core.errors import InputError
+from encode_accession.database.sqlite import connect as connect_db
 
 WF1 = "2099edd0-0399-46ba-941c-abdcea355c1c"
 WF2 = "8d17e531-8fe6-4b14-90d4-0cd346ce814e"
@@ -17,7 +19,7 @@ WF2 = "8d17e531-8fe6-4b14-90d4-0cd346ce814e"
 @pytest.fixture
 def db_path(tmp_path):
     path = tmp_path / "runs.db"
-    with runs.connect(path) as db:
+    with closing(connect_db(path)) as db:
         runs.record_run(db, experiment="/experiments/ENCSR609OHJ/", workflow_id=WF1,
                         labels={"caper-str-label": "atac run", "caper-backend": "gcp",
                                 "team=a": "x"},
@@ -32,7 +34,7 @@ def db_path(tmp_path):
 
 
 def rows(db_path, ids, dates=None):
-    with runs.connect(db_path) as db:
+    with closing(connect_db(db_path)) as db:
         return runs.query(db, ids, dates, today=date(2026, 11, 21))
 
 

@@ -8,10 +8,10 @@ import pytest
 import yaml
 from conftest import reference_steps_dir
 
+from encode_accession.core.errors import InputError
 from encode_accession.data import ACCESSION_RULES
-from encode_accession.errors import InputError
+from encode_accession.planning.steps import load_steps, parse_steps, resolve_steps
 from encode_accession.qc import check_names
-from encode_accession.steps import load_steps, parse_steps, resolve_steps
 
 MINIMAL = {"accession.steps": [{
     "dcc_step_run": "run", "wdl_task_name": "t", "wdl_files": [{

@@ -8,17 +8,13 @@ import json
 import pytest
 from conftest import REPO
 
+from encode_accession.core.errors import InputError
 from encode_accession.data import ACCESSION_RULES
-from encode_accession.errors import InputError
-from encode_accession.steps import load_steps
-from encode_accession.synthetic import Options, write_synthetic_run
-from encode_accession.workflow import (
-    DEMO,
-    check_config,
-    check_results_server,
-    run_settings,
-    setup_run,
-)
+from encode_accession.demo.synthetic import Options, write_synthetic_run
+from encode_accession.planning.config import DEMO, check_config, run_settings
+from encode_accession.planning.setup import setup_run
+from encode_accession.planning.steps import load_steps
+from encode_accession.run.layout import check_results_server
 
 
 def run_of(tmp_path, variant: str, **workflow_inputs) -> str:

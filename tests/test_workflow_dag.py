@@ -11,9 +11,9 @@ from pathlib import Path
 import yaml
 from conftest import DATA, REPO, shared_fixture
 
-from encode_accession.cromwell import load_metadata
-from encode_accession.plan import build_plan
-from encode_accession.steps import load_steps
+from encode_accession.metadata.cromwell import load_metadata
+from encode_accession.planning.plan import build_plan
+from encode_accession.planning.steps import load_steps
 
 SNAKEMAKE = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
 

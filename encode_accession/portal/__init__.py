@@ -1,7 +1,7 @@
 """Talking to the ENCODE Portal: the client, its errors, and the local portal double."""
 
-from .client import PortalClient
-from .errors import (
+from encode_accession.portal.client import PortalClient
+from encode_accession.portal.errors import (
     PortalAuthError,
     PortalConflict,
     PortalError,

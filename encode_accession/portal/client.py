@@ -21,13 +21,13 @@ import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 import requests
 
-from ..errors import InputError
-from .errors import (
+from encode_accession.core.errors import InputError
+from encode_accession.portal.errors import (
     PortalAuthError,
     PortalConflict,
     PortalError,
@@ -36,11 +36,8 @@ from .errors import (
     PortalUnavailable,
     PortalValidationError,
 )
-from .ratelimit import RateLimiter
-from .servers import LOCAL_BASE_URL, resolve_server
-
-if TYPE_CHECKING:
-    from .local import PortalApp
+from encode_accession.portal.ratelimit import RateLimiter
+from encode_accession.portal.servers import embedded_portal, resolve_server
 
 log = logging.getLogger(__name__)
 
@@ -65,15 +62,15 @@ class PortalClient:
         target = resolve_server(server)
         key = key if key is not None else os.environ.get("DCC_API_KEY")
         secret = secret if secret is not None else os.environ.get("DCC_SECRET_KEY")
-        if target.local_db is not None and key is None and secret is None:
-            from .local.demo import DEMO_KEY_ID, DEMO_SECRET
-
-            key, secret = DEMO_KEY_ID, DEMO_SECRET
+        # `local:` names an in-process portal, provided by the package registered for it
+        self.embedded = embedded_portal(target) if target.local_db is not None else None
+        if self.embedded is not None and key is None and secret is None:
+            key, secret = self.embedded.default_credentials
         if bool(key) != bool(secret):
             missing = "DCC_SECRET_KEY (secret)" if key else "DCC_API_KEY (key)"
             raise InputError("portal credentials", missing, "only half of the key pair is set",
                              "set both DCC_API_KEY and DCC_SECRET_KEY (neither: read-only)")
-        self.server = target.base_url
+        self.server = self.embedded.base_url if self.embedded else target.base_url
         self.key_id = key
         self.timeout = timeout
         self.retries = retries
@@ -93,14 +90,8 @@ class PortalClient:
         self._limiter = RateLimiter(rate_limit)
         if key and secret:
             self._session.auth = (key, secret)
-        self.local_app: PortalApp | None = None  # the in-process portal, for `local` servers
-        if target.local_db is not None:
-            # imported here: remote servers need none of the local portal (~90 ms)
-            from .local import shared_app
-            from .local.adapter import WSGIAdapter
-
-            self.local_app = shared_app(target.local_db)
-            self._session.mount(LOCAL_BASE_URL + "/", WSGIAdapter(self.local_app))
+        if self.embedded is not None:
+            self.embedded.attach(self._session)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], *, pool_size: int = 10) -> PortalClient:

@@ -6,12 +6,17 @@ import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from ..errors import InputError
+from encode_accession.core.errors import InputError
 
 SERVERS = {"prod": "https://www.encodeproject.org", "dev": "https://test.encodedcc.org"}
 LOCAL_BASE_URL = "http://local-portal"
+# The package that provides `local:` servers registers itself under this entry-point group
+# (pyproject.toml), so this package never imports it: the local portal depends on the
+# client, not the reverse.
+EMBEDDED_GROUP = "encode_accession.embedded_portal"
 
 
 def default_local_db() -> Path:
@@ -56,3 +61,29 @@ def resolve_server(server: str) -> Server:
                          f"use https://{parts.netloc} (credentials must not cross the network "
                          "unencrypted)")
     return Server(server.rstrip("/"))
+
+
+class EmbeddedPortal(Protocol):
+    """An in-process portal behind a `local:` server name, as its provider hands it out."""
+
+    base_url: str
+    default_credentials: tuple[str, str]  # used when the caller gives no key pair
+
+    def attach(self, session: Any) -> None:
+        """Make ``session`` (a requests Session) reach this portal at ``base_url``."""
+
+
+def embedded_portal(server: Server) -> EmbeddedPortal:
+    """The in-process portal for a `local:` server, from the package registered under
+    :data:`EMBEDDED_GROUP` (the local portal's ``embedded`` module)."""
+    from importlib.metadata import entry_points
+
+    assert server.local_db is not None
+    providers = entry_points(group=EMBEDDED_GROUP, name="local")
+    if not providers:
+        raise InputError("server", f"local:{server.local_db}", "no local portal is installed "
+                         f"(no entry point {EMBEDDED_GROUP}:local)",
+                         "install encode-accession with pip (its metadata registers it)")
+    provider = next(iter(providers)).load()
+    portal: EmbeddedPortal = provider(server.local_db)
+    return portal

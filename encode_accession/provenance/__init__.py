@@ -16,10 +16,10 @@ accessioning run: `record_accessioning_run(conn, plan, files, inputs, ...)` (or
 docs/provenance.md.
 """
 
-from .accessioning import record_accessioning_run
-from .checks import Checked, Finding, check
-from .query import Lineage, lineage, load_graph
-from .record import (
+from encode_accession.provenance.accessioning import record_accessioning_run
+from encode_accession.provenance.checks import Checked, Finding, check
+from encode_accession.provenance.query import Lineage, lineage, load_graph
+from encode_accession.provenance.record import (
     Logged,
     log_derived,
     log_files,
@@ -27,7 +27,7 @@ from .record import (
     record_accessioned_files,
     record_portal_sources,
 )
-from .workflow import log_outputs
+from encode_accession.provenance.workflow import log_outputs
 
 __all__ = [
     "Checked", "Finding", "Lineage", "Logged", "check", "lineage", "load_graph", "log_derived",
@@ -40,6 +40,6 @@ def __getattr__(name: str) -> object:
     """``write_report`` is imported on first use: its RO-Crate and template libraries would
     otherwise load into every job and the Snakefile that only record provenance."""
     if name == "write_report":
-        from .report import write_report
+        from encode_accession.provenance.report import write_report
         return write_report
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,9 +9,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import Any
 
-from ..plan import Plan
-from .identity import accession_of
-from .record import Logged, record_accessioned_files, record_portal_sources
+from encode_accession.planning.plan import Plan
+from encode_accession.provenance.identity import accession_of
+from encode_accession.provenance.record import (
+    Logged,
+    record_accessioned_files,
+    record_portal_sources,
+)
 
 
 def file_records(plan: Plan, files: Sequence[Mapping[str, Any]], *, workflow_id: str,

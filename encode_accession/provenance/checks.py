@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .hashing import digest
-from .identity import is_remote
-from .model import Graph, Version
+from encode_accession.provenance.hashing import digest
+from encode_accession.provenance.identity import is_remote
+from encode_accession.provenance.model import Graph, Version
 
 
 @dataclass(frozen=True)

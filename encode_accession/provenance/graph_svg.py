@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from .checks import Checked
-from .model import AccessionNode, Graph, Version
+from encode_accession.provenance.checks import Checked
+from encode_accession.provenance.model import AccessionNode, Graph, Version
 
 CHAR_WIDTH = 7.5  # px per character of 12px monospace (0.6 em), with a margin
 PADDING, MIN_WIDTH, LINE_HEIGHT = 10, 150, 15

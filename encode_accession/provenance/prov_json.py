@@ -19,9 +19,9 @@ from urllib.parse import urlsplit
 from prov.identifier import Namespace
 from prov.model import PROV, ProvDocument
 
-from .identity import location_uri, slug
-from .model import AccessionNode, Activity, Graph, Version
-from .record import canonical_json
+from encode_accession.provenance.identity import location_uri, slug
+from encode_accession.provenance.model import AccessionNode, Activity, Graph, Version
+from encode_accession.provenance.record import canonical_json
 
 EA = Namespace("ea", "urn:encode-accession:")
 ENCODE = Namespace("encode", "https://www.encodeproject.org/")

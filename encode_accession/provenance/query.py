@@ -13,9 +13,9 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from ..errors import InputError
-from .identity import accession_of, canonical_location
-from .model import (
+from encode_accession.core.errors import InputError
+from encode_accession.provenance.identity import accession_of, canonical_location
+from encode_accession.provenance.model import (
     AccessionNode,
     Activity,
     Graph,

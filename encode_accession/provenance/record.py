@@ -1,7 +1,7 @@
 """Recording where files came from: user-made files (log-derived, the Snakemake helper) and
 files an accessioning run posted to the portal.
 
-The model, in the tracker database (see tracker/db.py, migration 2):
+The model, in the tracker database (see database/schema.py, migration 2):
 - `derived_files`: one row per location (an absolute, resolved path or a pipeline URI);
 - `file_versions`: one row per content of that location (sha256, md5, size); a change of
   content is a new version, every version is kept, the current one is the latest;
@@ -23,10 +23,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
-from ..tracker.db import now, write
-from .hashing import Digest, digest
-from .identity import accession_of, canonical_location, canonical_path, is_remote
+from encode_accession.core.errors import InputError
+from encode_accession.database.sqlite import now, write
+from encode_accession.provenance.hashing import Digest, digest
+from encode_accession.provenance.identity import (
+    accession_of,
+    canonical_location,
+    canonical_path,
+    is_remote,
+)
 
 SOURCE_FIX = ("give an ENCODE accession (ENCFF..., ENCSR..., TST...) or the path of a file "
               "logged before (log-derived PATH --sources ...)")

@@ -9,10 +9,10 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
-from .checks import Checked
-from .model import AccessionNode, Activity, Graph, Version
-from .query import Lineage
-from .record import Logged
+from encode_accession.provenance.checks import Checked
+from encode_accession.provenance.model import AccessionNode, Activity, Graph, Version
+from encode_accession.provenance.query import Lineage
+from encode_accession.provenance.record import Logged
 
 
 def logged_text(result: Logged) -> str:

@@ -11,10 +11,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from ..outputs import make_output_dir, output_error
-from . import prov_json, report_html, ro_crate
-from .checks import check
-from .query import load_graph
+from encode_accession.core.outputs import make_output_dir, output_error
+from encode_accession.provenance import prov_json, report_html, ro_crate
+from encode_accession.provenance.checks import check
+from encode_accession.provenance.query import load_graph
 
 DEFAULT_OUTPUT = "provenance-report"
 HTML = "report.html"

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from . import graph_svg
-from .checks import Checked
-from .model import AccessionNode, Activity, Graph, Version
-from .record import canonical_json
+from encode_accession.provenance import graph_svg
+from encode_accession.provenance.checks import Checked
+from encode_accession.provenance.model import AccessionNode, Activity, Graph, Version
+from encode_accession.provenance.record import canonical_json
 
 CSS = """
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24px;

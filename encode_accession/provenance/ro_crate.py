@@ -27,9 +27,9 @@ from rocrate.model.contextentity import ContextEntity
 from rocrate.model.entity import Entity
 from rocrate.rocrate import ROCrate
 
-from .identity import location_uri, slug
-from .model import AccessionNode, Activity, Graph, Version
-from .record import canonical_json
+from encode_accession.provenance.identity import location_uri, slug
+from encode_accession.provenance.model import AccessionNode, Activity, Graph, Version
+from encode_accession.provenance.record import canonical_json
 
 PROFILES = (("https://w3id.org/ro/wfrun/process/0.6", "Process Run Crate", "0.6"),
             ("https://w3id.org/ro/wfrun/workflow/0.6", "Workflow Run Crate", "0.6"),

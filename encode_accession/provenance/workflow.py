@@ -3,7 +3,7 @@ entries (checked when the Snakefile is parsed) and the job functions of
 workflow/rules/provenance.smk.
 
 Every job opens the tracker database itself and writes in one short transaction after the
-files are read, so many parallel jobs can record into one file (see tracker/db.py).
+files are read, so many parallel jobs can record into one file (see database/sqlite.py).
 """
 
 from __future__ import annotations
@@ -15,11 +15,17 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError, InputErrors
-from ..receipts import write_receipt
-from ..tracker.db import connect, default_db_path
-from .identity import accession_of, canonical_location, slug
-from .record import Logged, ToolRun, canonical_json, log_derived, log_files
+from encode_accession.core.errors import InputError, InputErrors
+from encode_accession.database.sqlite import connect, default_db_path
+from encode_accession.provenance.identity import accession_of, canonical_location, slug
+from encode_accession.provenance.record import (
+    Logged,
+    ToolRun,
+    canonical_json,
+    log_derived,
+    log_files,
+)
+from encode_accession.run.receipts import write_receipt
 
 _ENTRY_KEYS = ("path", "sources", "tool", "tool_version", "parameters", "description")
 RECEIPTS = "provenance/logged"
@@ -120,7 +126,9 @@ def log_entry_to_receipt(entry: Mapping[str, Any], receipt: str | Path, *,
 def report_to(output: str | Path, *, db: str | Path | None = None) -> list[Path]:
     """What rule report runs: the HTML, PROV-JSON and RO-Crate of the whole database."""
     with closing(connect(db)) as conn:
-        from .report import write_report  # its RO-Crate library only when reporting
+        from encode_accession.provenance.report import (
+            write_report,  # its RO-Crate library only when reporting
+        )
 
         return write_report(conn, output)
 

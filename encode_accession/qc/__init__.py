@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..errors import InputError, InputErrors
-from . import (  # noqa: F401  (importing registers the builders)
+from encode_accession.core.errors import InputError, InputErrors
+from encode_accession.qc import (  # noqa: F401  (importing registers the builders)
     atac,
     chip,
     dnase,
@@ -21,11 +21,11 @@ from . import (  # noqa: F401  (importing registers the builders)
     segway,
     wgbs,
 )
-from .callbacks import CALLBACKS, PREFERRED_DEFAULT_VALUE
-from .registry import BUILDERS, Metric, QcContext, build
+from encode_accession.qc.callbacks import CALLBACKS, PREFERRED_DEFAULT_VALUE
+from encode_accession.qc.registry import BUILDERS, Metric, QcContext, build
 
 if TYPE_CHECKING:
-    from ..steps import StepsFile
+    from encode_accession.planning.steps import StepsFile
 
 
 def check_names(steps: StepsFile) -> None:

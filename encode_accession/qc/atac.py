@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .atac_chip import pipeline_replicate, qc_json
-from .registry import Metric, QcContext, register
+from encode_accession.qc.atac_chip import pipeline_replicate, qc_json
+from encode_accession.qc.registry import Metric, QcContext, register
 
 REPLICATION_KEYS = ("rescue_ratio", "self_consistency_ratio", "reproducibility")
 

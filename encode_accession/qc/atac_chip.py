@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .registry import QcContext
+from encode_accession.qc.registry import QcContext
 
 # workflow inputs holding one pipeline replicate's R1 fastqs: fastqs_rep1_R1, ctl_fastqs_rep2_R1
 _FASTQS_INPUT = re.compile(r"(ctl_)?fastqs_rep(\d+)_R1")

@@ -9,16 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import long_read, rna, wgbs
-from .atac_chip import (
+from encode_accession.qc import long_read, rna, wgbs
+from encode_accession.qc.atac_chip import (
     align_task,
     pipeline_replicate,
     qc_json,  # ATAC and ChIP share this layout of qc_json
 )
-from .dnase import nuclear_mapped_reads
-from .hic import MAPQ_THRESHOLD
-from .registry import QcContext
-from .segway import always
+from encode_accession.qc.dnase import nuclear_mapped_reads
+from encode_accession.qc.hic import MAPQ_THRESHOLD
+from encode_accession.qc.registry import QcContext
+from encode_accession.qc.segway import always
 
 Callback = Callable[[QcContext], dict[str, Any]]
 CALLBACKS: dict[str, Callback] = {}

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import atac
-from .atac_chip import parent_fastqs, pipeline_replicate, qc_json
-from .parsers import find_from
-from .registry import Metric, QcContext, register
+from encode_accession.qc import atac
+from encode_accession.qc.atac_chip import parent_fastqs, pipeline_replicate, qc_json
+from encode_accession.qc.parsers import find_from
+from encode_accession.qc.registry import Metric, QcContext, register
 
 XCOR_INTEGERS = ("argmin_corr", "estimated_fragment_len", "phantom_peak", "subsampled_reads")
 LIBRARY_FLOATS = ("NRF", "PBC1", "PBC2", "pct_duplicate_reads")

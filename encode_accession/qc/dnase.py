@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .parsers import (
+from encode_accession.qc.parsers import (
     SAMTOOLS_STATS_NOT_ON_PORTAL,
     parse_flagstat,
     parse_hotspot1_spot_score,
@@ -18,7 +18,7 @@ from .parsers import (
     parse_samtools_stats,
     text_attachment,
 )
-from .registry import Metric, QcContext, register
+from encode_accession.qc.registry import Metric, QcContext, register
 
 UNFILTERED, NUCLEAR = "unfiltered_bam_qc", "nuclear_bam_qc"
 PEAKS, FOOTPRINTS = "peaks_qc", "footprints_qc"

@@ -7,9 +7,9 @@ finished maps, so its run has a single merged statistics file for every output.
 
 from __future__ import annotations
 
-from ..cromwell import WorkflowFile
-from .parsers import text_attachment
-from .registry import Metric, QcContext, register
+from encode_accession.metadata.cromwell import WorkflowFile
+from encode_accession.qc.parsers import text_attachment
+from encode_accession.qc.registry import Metric, QcContext, register
 
 MAPQ_THRESHOLD = 30  # the thresholded map ENCODE shows by default
 

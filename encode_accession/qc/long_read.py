@@ -6,7 +6,7 @@ count and a float mapping rate.
 
 from __future__ import annotations
 
-from .registry import Metric, QcContext, register
+from encode_accession.qc.registry import Metric, QcContext, register
 
 
 def _flnc(mapping_qc: dict) -> int:

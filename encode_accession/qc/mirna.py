@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .registry import Metric, QcContext, register, string_to_number
+from encode_accession.qc.registry import Metric, QcContext, register, string_to_number
 
 STAR_TIMESTAMPS = ("Started job on", "Started mapping on", "Finished on")
 

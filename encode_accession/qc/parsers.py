@@ -14,10 +14,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..cromwell import Call, WorkflowFile
-from ..plan import find_parents
-from ..steps import DerivedFrom
-from .registry import QcContext, string_to_number
+from encode_accession.metadata.cromwell import Call, WorkflowFile
+from encode_accession.planning.plan import find_parents
+from encode_accession.planning.steps import DerivedFrom
+from encode_accession.qc.registry import QcContext, string_to_number
 
 # samtools flagstat label -> qc_utils key (the portal's samtools-flagstats properties)
 FLAGSTAT_KEYS = {

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from ..cromwell import Call, Workflow, WorkflowFile
-from ..plan import PlannedFile, find_parents
-from ..steps import DerivedFrom
+from encode_accession.metadata.cromwell import Call, Workflow, WorkflowFile
+from encode_accession.planning.plan import PlannedFile, find_parents
+from encode_accession.planning.steps import DerivedFrom
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .mirna import STAR_TIMESTAMPS
-from .registry import Metric, QcContext, register, string_to_number
+from encode_accession.qc.mirna import STAR_TIMESTAMPS
+from encode_accession.qc.registry import Metric, QcContext, register, string_to_number
 
 # STAR per-base mismatch/indel rates, left out for redacted (pbam) alignments
 STAR_SEQUENCE_DIFFERENCES = ("Deletion average length", "Deletion rate per base",

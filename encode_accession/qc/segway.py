@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .parsers import text_attachment
-from .registry import Metric, QcContext, register
+from encode_accession.qc.parsers import text_attachment
+from encode_accession.qc.registry import Metric, QcContext, register
 
 SEGTOOLS_TABLES = ("feature_aggregation_tab", "length_distribution_tab", "segment_sizes_tab",
                    "signal_distribution_tab")

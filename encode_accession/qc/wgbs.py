@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .parsers import SAMTOOLS_STATS_NOT_ON_PORTAL, find_from
-from .registry import Metric, QcContext, register
+from encode_accession.qc.parsers import SAMTOOLS_STATS_NOT_ON_PORTAL, find_from
+from encode_accession.qc.registry import Metric, QcContext, register
 
 # gemBS report values the portal does not show (control sequences are not used by ENCODE)
 GEMBS_NOT_ON_PORTAL = ("pct_reads_in_control_sequences", "pct_sequenced_reads",

@@ -10,10 +10,11 @@
 See docs/tracker.md for the commands, the schema and how migrations work.
 """
 
-from .compare import Comparison, compare
-from .db import MIGRATIONS, Migration, connect, default_db_path, write
-from .search import facet_counts, search_experiments
-from .service import (
+from encode_accession.database.schema import MIGRATIONS, Migration
+from encode_accession.database.sqlite import connect, default_db_path, write
+from encode_accession.tracker.compare import Comparison, compare
+from encode_accession.tracker.search import facet_counts, search_experiments
+from encode_accession.tracker.service import (
     TrackResult,
     cite,
     compare_tracked,
@@ -21,7 +22,7 @@ from .service import (
     fetch_experiment,
     track,
 )
-from .store import (
+from encode_accession.tracker.store import (
     count_experiments,
     derived_files_from,
     get_experiment,
@@ -31,18 +32,17 @@ from .store import (
     publications_of,
     quality_metrics_of,
     raw_metadata,
-    record_derived_file,
     references_of,
     save_tracked,
     summarize,
 )
-from .workflow import track_entries, track_to_receipt
+from encode_accession.tracker.workflow import track_entries, track_to_receipt
 
 __all__ = [
     "MIGRATIONS", "Comparison", "Migration", "TrackResult", "cite", "compare", "compare_tracked",
     "connect", "count_experiments", "default_db_path", "derived_files_from", "export_tracked",
     "facet_counts", "fetch_experiment", "get_experiment", "iter_experiments", "link_reference",
     "pipelines_of", "publications_of", "quality_metrics_of", "raw_metadata",
-    "record_derived_file", "references_of", "save_tracked", "search_experiments", "summarize",
+    "references_of", "save_tracked", "search_experiments", "summarize",
     "track", "track_entries", "track_to_receipt", "write",
 ]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ..portal.client import PortalClient
+from encode_accession.portal.client import PortalClient
 
 KEYRING_SERVICE = "encode-accession"
 KEY_NAMES = ("DCC_API_KEY", "DCC_SECRET_KEY")

@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 
-from .store import COLUMNS, LIST_COLUMNS
+from encode_accession.tracker.store import COLUMNS, LIST_COLUMNS
 
 FORMATS = ("csv", "tsv", "json")
 LIST_SEPARATOR = "; "

@@ -13,9 +13,9 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ..errors import InputError
-from .identifiers import doi_type, is_preprint
-from .records import (
+from encode_accession.core.errors import InputError
+from encode_accession.tracker.identifiers import doi_type, is_preprint
+from encode_accession.tracker.records import (
     ExperimentRow,
     PipelineRow,
     PublicationRow,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from ..errors import InputError
+from encode_accession.core.errors import InputError
 
 _ACCESSION = re.compile(r"^(ENC|TST)([A-Z]{2})[0-9]{3}([0-9]{3}|[A-Z]{3})$")
 _KINDS = {

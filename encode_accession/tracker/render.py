@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .compare import Comparison
+from encode_accession.tracker.compare import Comparison
 
 MAX_CELL = 42
 

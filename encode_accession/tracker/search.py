@@ -11,8 +11,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..errors import InputError
-from ..portal.client import PortalClient
+from encode_accession.core.errors import InputError
+from encode_accession.portal.client import PortalClient
 
 PORTAL_FIELDS = {
     "assay": "assay_title",

@@ -13,14 +13,14 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any, TextIO
 
-from ..errors import InputError
-from ..portal.client import PortalClient
-from ..portal.errors import PortalError
-from . import citations, extract, store
-from .compare import Comparison, compare
-from .export import write_rows
-from .identifiers import experiment_accession
-from .records import Software
+from encode_accession.core.errors import InputError
+from encode_accession.portal.client import PortalClient
+from encode_accession.portal.errors import PortalError
+from encode_accession.tracker import citations, extract, store
+from encode_accession.tracker.compare import Comparison, compare
+from encode_accession.tracker.export import write_rows
+from encode_accession.tracker.identifiers import experiment_accession
+from encode_accession.tracker.records import Software
 
 
 @dataclass(frozen=True)

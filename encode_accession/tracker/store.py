@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import InputError
-from .db import now, write
-from .identifiers import REFERENCE_TYPES, reference_id
-from .records import ExperimentRow, TrackedExperiment
+from encode_accession.core.errors import InputError
+from encode_accession.database.sqlite import now, write
+from encode_accession.tracker.identifiers import REFERENCE_TYPES, reference_id
+from encode_accession.tracker.records import ExperimentRow, TrackedExperiment
 
 
 @dataclass(frozen=True)
@@ -165,18 +165,6 @@ def link_reference(conn: sqlite3.Connection, accession: str, reference_type: str
             (accession, reference_type, canonical, description, now()))
     return {"experiment_accession": accession, "reference_type": reference_type,
             "reference_id": canonical, "description": description}
-
-
-def record_derived_file(conn: sqlite3.Connection, file_path: str, source_accessions: Iterable[str],
-                        *, tool: str | None = None, parameters: str | None = None,
-                        description: str | None = None) -> None:
-    """Note a file made from ENCODE data without reading it (no checksum); noting the same
-    path again updates its record. `encode_accession.provenance.log_derived` records
-    checksums, versions and multi-step lineage."""
-    from ..provenance.record import note_derived_file  # provenance builds on this module
-
-    note_derived_file(conn, file_path, source_accessions, tool=tool, parameters=parameters,
-                      description=description)
 
 
 # -- reads ---------------------------------------------------------------------------------

@@ -12,12 +12,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError, InputErrors
-from ..portal.client import PortalClient
-from ..receipts import write_receipt
-from .db import connect, default_db_path
-from .identifiers import experiment_accession
-from .service import TrackResult, track
+from encode_accession.core.errors import InputError, InputErrors
+from encode_accession.database.sqlite import connect, default_db_path
+from encode_accession.portal.client import PortalClient
+from encode_accession.run.receipts import write_receipt
+from encode_accession.tracker.identifiers import experiment_accession
+from encode_accession.tracker.service import TrackResult, track
 
 _ENTRY_KEYS = {"accession", "notes"}
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from conftest import REPO, shared_fixture
 
+from encode_accession.localportal.demo import DEMO_KEY_ID, DEMO_SECRET, DEMO_USER
 from encode_accession.portal.client import PortalClient
-from encode_accession.portal.local.demo import DEMO_KEY_ID, DEMO_SECRET, DEMO_USER
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from services import serve_portal
 
-from encode_accession.demo import write_demo_run
+from encode_accession.demo.run import write_demo_run
+from encode_accession.localportal import LocalPortal, PortalApp, UploadConfig
+from encode_accession.localportal.demo import DEMO_KEY_ID, DEMO_SECRET
 from encode_accession.portal.client import PortalClient
-from encode_accession.portal.local import LocalPortal, PortalApp, UploadConfig
-from encode_accession.portal.local.demo import DEMO_KEY_ID, DEMO_SECRET
 
 from .conftest import snakemake, write_config
 
@@ -84,7 +84,7 @@ def test_gcs_and_s3_outputs_are_uploaded_and_verified(tmp_path, moto_s3, gcs_emu
 
 
 def test_metadata_is_read_from_gcs_and_s3(tmp_path, moto_s3, gcs_emulator, monkeypatch):
-    from encode_accession.cromwell import load_metadata
+    from encode_accession.metadata.cromwell import load_metadata
 
     monkeypatch.setenv("STORAGE_EMULATOR_HOST", gcs_emulator.endpoint_url)
     monkeypatch.setenv("ENCODE_S3_ENDPOINT_URL", moto_s3.endpoint_url)
@@ -94,7 +94,7 @@ def test_metadata_is_read_from_gcs_and_s3(tmp_path, moto_s3, gcs_emulator, monke
     gcs_emulator.client().bucket(gcs_emulator.bucket).blob("m/metadata.json") \
         .upload_from_string(text)
     moto_s3.client().put_object(Bucket=moto_s3.bucket, Key="m/metadata.json", Body=text)
-    from encode_accession.storage import get_storage
+    from encode_accession.storage.stores import get_storage
 
     get_storage.cache_clear()  # the process-wide storage must see this test's environment
     for uri in (f"gs://{gcs_emulator.bucket}/m/metadata.json",

@@ -13,10 +13,10 @@ from pathlib import Path
 from conftest import time_limit
 from services import serve_portal
 
-from encode_accession.demo import WORKFLOW_ID, write_demo_run
+from encode_accession.demo.run import WORKFLOW_ID, write_demo_run
+from encode_accession.localportal import LocalPortal, PortalApp
+from encode_accession.localportal.demo import DEMO_KEY_ID, DEMO_SECRET
 from encode_accession.portal.client import PortalClient
-from encode_accession.portal.local import LocalPortal, PortalApp
-from encode_accession.portal.local.demo import DEMO_KEY_ID, DEMO_SECRET
 
 COMMAND = [sys.executable, "-m", "encode_accession"]
 

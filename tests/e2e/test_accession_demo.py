@@ -9,16 +9,18 @@ import sys
 import time
 import zipfile
 from collections import Counter
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
-from encode_accession import runs
-from encode_accession.cromwell import load_metadata
+from encode_accession.accession import runs
 from encode_accession.data import ACCESSION_RULES
-from encode_accession.plan import build_plan
+from encode_accession.database.sqlite import connect as connect_db
+from encode_accession.metadata.cromwell import load_metadata
+from encode_accession.planning.plan import build_plan
+from encode_accession.planning.steps import load_steps
 from encode_accession.portal.client import PortalClient
-from encode_accession.steps import load_steps
 
 from .conftest import snakemake, start_snakemake, write_config
 
@@ -138,7 +140,7 @@ def test_the_summary_lists_every_object_and_the_run_is_recorded(accessioned):
                      "step run": len({s.dcc_step_run for s in plan.steps})}
     assert summary["found"] == 0
     assert f"{summary['created']} objects created" in result.stdout + result.stderr
-    with runs.connect(workdir / "tracker.db") as db:
+    with closing(connect_db(workdir / "tracker.db")) as db:
         table = runs.query(db, [plan.workflow.id[:8]])
     assert len(table) == len(plan.files) and table[0][0] == "/experiments/TSTSR000001/"
 
@@ -148,7 +150,7 @@ def test_provenance_shows_a_posted_files_pipeline_file_parents_and_step(accessio
     receipt = json.loads((workdir / "results/files/step01_filter/filter.0.nodup_bam.json")
                          .read_text())
     result = subprocess.run(
-        [sys.executable, "-m", "encode_accession.cli", "provenance", receipt["accession"],
+        [sys.executable, "-m", "encode_accession.cli.main", "provenance", receipt["accession"],
          "--db", str(workdir / "tracker.db"), "--format", "json"],
         capture_output=True, text=True, check=True)
     text = result.stdout
@@ -218,7 +220,7 @@ def test_killed_run_resumes_and_posts_every_object_exactly_once(tmp_path):
 
 def test_verify_and_info_read_a_finished_run_from_its_results_folder(accessioned):
     workdir, _config, _result = accessioned
-    cli = [sys.executable, "-m", "encode_accession.cli"]
+    cli = [sys.executable, "-m", "encode_accession.cli.main"]
     verify = subprocess.run([*cli, "verify", "results"], cwd=workdir, capture_output=True,
                             text=True)
     assert verify.returncode == 0, verify.stderr

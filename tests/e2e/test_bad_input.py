@@ -21,15 +21,15 @@ import pytest
 import yaml
 from services import serve_portal
 
-from encode_accession.cromwell import load_metadata
 from encode_accession.data import ACCESSION_RULES
-from encode_accession.demo import write_demo_run
-from encode_accession.plan import build_plan
-from encode_accession.portal.local import FaultConfig, Faults, LocalPortal, PortalApp
-from encode_accession.portal.local.auth import User
-from encode_accession.portal.local.demo import DEMO_KEY_ID, DEMO_SECRET
-from encode_accession.portal.local.identity import resolve
-from encode_accession.steps import load_steps
+from encode_accession.demo.run import write_demo_run
+from encode_accession.localportal import FaultConfig, Faults, LocalPortal, PortalApp
+from encode_accession.localportal.auth import User
+from encode_accession.localportal.demo import DEMO_KEY_ID, DEMO_SECRET
+from encode_accession.localportal.identity import resolve
+from encode_accession.metadata.cromwell import load_metadata
+from encode_accession.planning.plan import build_plan
+from encode_accession.planning.steps import load_steps
 
 from .conftest import snakemake, start_snakemake, write_config
 

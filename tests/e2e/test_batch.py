@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from encode_accession.demo import write_demo_run
+from encode_accession.demo.run import write_demo_run
 
 from .conftest import snakemake, write_config
 

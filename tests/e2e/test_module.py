@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from encode_accession.demo import write_demo_run
+from encode_accession.demo.run import write_demo_run
 
 from .conftest import REPO
 

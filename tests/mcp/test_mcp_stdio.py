@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import synthetic_collection as synthetic
 from pybtex.database import parse_string
 from tracker.conftest import serve
 
-from encode_accession.mcp_server import TOOLS
-from encode_accession.tracker import synthetic
+from encode_accession.cli.mcp import TOOLS
 
 TIMEOUT_S = float(os.environ.get("MCP_TEST_TIMEOUT_S", "120"))
 

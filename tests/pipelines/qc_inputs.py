@@ -18,9 +18,9 @@ from typing import Any
 
 from qc.formats import juicer_stats_json, juicer_stats_text
 
-from encode_accession.cromwell import flatten_files
-from encode_accession.demo import PNG
-from encode_accession.synthetic import encode_qc_json
+from encode_accession.demo.run import PNG
+from encode_accession.demo.synthetic import encode_qc_json
+from encode_accession.metadata.cromwell import flatten_files
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 Content = bytes | dict[str, Any] | str

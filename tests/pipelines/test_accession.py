@@ -21,24 +21,24 @@ from typing import Any
 
 import pytest
 
-from encode_accession.cromwell import parse_metadata
+from encode_accession.accession.analysis import analysis
+from encode_accession.accession.checksums import checksums
+from encode_accession.accession.context import Run
+from encode_accession.accession.preflight import preflight
+from encode_accession.accession.runner import run_job
+from encode_accession.accession.step import run_step
 from encode_accession.data import ACCESSION_RULES as RULES_DIR
-from encode_accession.jobs.analysis import analysis
-from encode_accession.jobs.checksums import checksums
-from encode_accession.jobs.context import Run
-from encode_accession.jobs.preflight import preflight
-from encode_accession.jobs.runner import run_job
-from encode_accession.jobs.step import run_step
-from encode_accession.pipelines import Variant, choose_variant
-from encode_accession.plan import Plan
-from encode_accession.planfile import load_plan_file
+from encode_accession.demo.synthetic import Options, step_version_objects, synthetic_metadata
+from encode_accession.localportal import LocalPortal, load_objects
+from encode_accession.localportal.demo import DEMO_AWARD, DEMO_LAB, DEMO_REFERENCE
+from encode_accession.localportal.types import registry
+from encode_accession.metadata.cromwell import parse_metadata
+from encode_accession.planning.pipelines import Variant, choose_variant
+from encode_accession.planning.plan import Plan
+from encode_accession.planning.steps import load_steps
 from encode_accession.portal.errors import PortalValidationError
-from encode_accession.portal.local import LocalPortal, load_objects
-from encode_accession.portal.local.demo import DEMO_AWARD, DEMO_LAB, DEMO_REFERENCE
-from encode_accession.portal.local.types import registry
 from encode_accession.qc import BUILDERS, build
-from encode_accession.steps import load_steps
-from encode_accession.synthetic import Options, step_version_objects, synthetic_metadata
+from encode_accession.run.planfile import load_plan_file
 
 from . import qc_inputs
 from .qc_inputs import RunEditor

@@ -16,16 +16,16 @@ from typing import Any
 import pytest
 import yaml
 
-from encode_accession.errors import InputError
-from encode_accession.jobs.analysis import analysis
-from encode_accession.jobs.checksums import checksums
-from encode_accession.jobs.context import Run
-from encode_accession.jobs.preflight import preflight
-from encode_accession.jobs.runner import plan_run
-from encode_accession.portal.local import LocalPortal, load_objects
-from encode_accession.portal.local.demo import DEMO_AWARD, DEMO_LAB
-from encode_accession.steps import load_steps
-from encode_accession.synthetic import Options, synthetic_metadata
+from encode_accession.accession.analysis import analysis
+from encode_accession.accession.checksums import checksums
+from encode_accession.accession.context import Run
+from encode_accession.accession.preflight import preflight
+from encode_accession.accession.runner import plan_run
+from encode_accession.core.errors import InputError
+from encode_accession.demo.synthetic import Options, synthetic_metadata
+from encode_accession.localportal import LocalPortal, load_objects
+from encode_accession.localportal.demo import DEMO_AWARD, DEMO_LAB
+from encode_accession.planning.steps import load_steps
 
 from .test_accession import accession_steps, portal_objects
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from encode_accession.jobs.checksums import checksums
-from encode_accession.jobs.preflight import preflight
-from encode_accession.jobs.quality import collect_metrics, quality_metrics
-from encode_accession.jobs.step import accession_file, post_step_run
+from encode_accession.accession.checksums import checksums
+from encode_accession.accession.preflight import preflight
+from encode_accession.accession.quality import collect_metrics, quality_metrics
+from encode_accession.accession.step import accession_file, post_step_run
 from encode_accession.portal import PortalClient
 from encode_accession.portal.types import type_name
 

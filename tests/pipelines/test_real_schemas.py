@@ -1,6 +1,6 @@
 """What the project posts is what the real portal accepts, for every one of the 32 variants.
 
-Each variant's synthetic run (``encode_accession.synthetic``, with the QC outputs its pipeline
+Each variant's synthetic run (``encode_accession.demo.synthetic``, with the QC outputs its pipeline
 writes: ``qc_inputs``) goes through the package's own payload builders: step runs, files with
 their callbacks, every quality metric, the workflow-metadata document, the analysis, and the
 PATCHes (the dataset's ``analyses``, ``preferred_default``). Every payload is then judged by
@@ -25,13 +25,9 @@ from typing import Any
 import pytest
 from conftest import shared_fixture
 
-from encode_accession.data import ACCESSION_RULES as RULES_DIR
-from encode_accession.jobs.analysis import default_score, pipeline_version, preferred_defaults
-from encode_accession.jobs.context import Run
-from encode_accession.jobs.quality import collect_metrics, metric_alias
-from encode_accession.jobs.runner import plan_run
-from encode_accession.jobs.step import build_file_payload, resolve_derived_from
-from encode_accession.payloads import (
+from encode_accession.accession.analysis import default_score, pipeline_version, preferred_defaults
+from encode_accession.accession.context import Run
+from encode_accession.accession.payloads import (
     alias,
     analysis_payload,
     quality_metric_payload,
@@ -39,10 +35,14 @@ from encode_accession.payloads import (
     step_run_payload,
     workflow_document_payload,
 )
-from encode_accession.pipelines import VARIANTS
+from encode_accession.accession.quality import collect_metrics, metric_alias
+from encode_accession.accession.runner import plan_run
+from encode_accession.accession.step import build_file_payload, resolve_derived_from
+from encode_accession.data import ACCESSION_RULES as RULES_DIR
+from encode_accession.demo.synthetic import Options, synthetic_metadata
+from encode_accession.planning.pipelines import VARIANTS
+from encode_accession.planning.steps import load_steps
 from encode_accession.qc import build
-from encode_accession.steps import load_steps
-from encode_accession.synthetic import Options, synthetic_metadata
 
 from . import qc_inputs
 from .qc_inputs import RunEditor

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 import yaml
 
-from encode_accession.cromwell import parse_metadata
 from encode_accession.data import ACCESSION_RULES as RULES_DIR
-from encode_accession.plan import PlanOptions, build_plan
-from encode_accession.steps import FACT_KEYS, RENAMED_OUTPUT_TYPES, load_steps
-from encode_accession.synthetic import Options, synthetic_metadata
+from encode_accession.demo.synthetic import Options, synthetic_metadata
+from encode_accession.metadata.cromwell import parse_metadata
+from encode_accession.planning.plan import PlanOptions, build_plan
+from encode_accession.planning.steps import FACT_KEYS, RENAMED_OUTPUT_TYPES, load_steps
 
 from .conftest import MAIN_FILES, REFERENCE_FILES, RULE_FILES, main_for
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from encode_accession.cromwell import parse_metadata
-from encode_accession.plan import PlanOptions, build_plan
-from encode_accession.steps import parse_steps
-from encode_accession.synthetic import Options, main, synthetic_metadata, task_shapes
+from encode_accession.demo.synthetic import Options, main, synthetic_metadata, task_shapes
+from encode_accession.metadata.cromwell import parse_metadata
+from encode_accession.planning.plan import PlanOptions, build_plan
+from encode_accession.planning.steps import parse_steps
 
 
 def step(task: str, *files: dict, replicated: bool = False) -> dict:

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from encode_accession.cromwell import Workflow, parse_metadata
+from encode_accession.core.errors import InputError
 from encode_accession.data import ACCESSION_RULES as RULES_DIR
-from encode_accession.errors import InputError
-from encode_accession.pipelines import VARIANTS, choose_variant, known_names
+from encode_accession.metadata.cromwell import Workflow, parse_metadata
+from encode_accession.planning.pipelines import VARIANTS, choose_variant, known_names
 
 
 def run_with(inputs: dict[str, Any], qualify: str | None = None) -> Workflow:

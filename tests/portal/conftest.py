@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from services import serve_portal
 
+from encode_accession.localportal import LocalPortal, PortalApp, UploadConfig
+from encode_accession.localportal.demo import DEMO_KEY_ID, DEMO_SECRET
 from encode_accession.portal import PortalClient
-from encode_accession.portal.local import LocalPortal, PortalApp, UploadConfig
-from encode_accession.portal.local.demo import DEMO_KEY_ID, DEMO_SECRET
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 FAST = {"backoff": 0.001, "timeout": 10}
@@ -53,7 +53,7 @@ def running(kind: str, db: Path, uploads: UploadConfig | None = None) -> Iterato
     """A fresh demo portal at `db`, reached over loopback HTTP ("http") or in-process."""
     if kind == "local":
         client = PortalClient(f"local:{db}", DEMO_KEY_ID, DEMO_SECRET, **FAST)
-        yield Target(kind, client, client.local_app, f"local:{db}")
+        yield Target(kind, client, client.embedded.app, f"local:{db}")
         return
     app = PortalApp(LocalPortal(db, uploads=uploads))
     with serve_portal(app) as (url, _):

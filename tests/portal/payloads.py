@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from encode_accession.portal.local.demo import DEMO_AWARD, DEMO_EXPERIMENT, DEMO_LAB
+from encode_accession.localportal.demo import DEMO_AWARD, DEMO_EXPERIMENT, DEMO_LAB
 
 R1, R2 = "/files/TSTFF000001/", "/files/TSTFF000002/"
 REPLICATE = "/replicates/50b41356-ac1d-591f-85e0-c9b0b5af83b9/"  # rep 1 of the demo experiment

@@ -10,8 +10,8 @@ import zlib
 
 import pytest
 
+from encode_accession.localportal.demo import DEMO_AWARD, DEMO_LAB
 from encode_accession.portal import PortalValidationError
-from encode_accession.portal.local.demo import DEMO_AWARD, DEMO_LAB
 
 METADATA = json.dumps({"workflow": "atac", "id": "wf-1"}).encode()
 

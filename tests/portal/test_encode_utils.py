@@ -11,7 +11,7 @@ import hashlib
 
 import pytest
 
-from encode_accession.portal.local.demo import DEMO_AWARD, DEMO_EXPERIMENT
+from encode_accession.localportal.demo import DEMO_AWARD, DEMO_EXPERIMENT
 
 from .payloads import R1
 from .test_portal_cli import serve

@@ -6,9 +6,9 @@ import time
 
 import pytest
 
+from encode_accession.localportal import FaultConfig, Faults
+from encode_accession.localportal.demo import DEMO_AWARD, DEMO_LAB
 from encode_accession.portal import PortalUnavailable
-from encode_accession.portal.local import FaultConfig, Faults
-from encode_accession.portal.local.demo import DEMO_AWARD, DEMO_LAB
 
 from .payloads import R1, bam, md5_of, step_run
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from encode_accession.errors import InputError
-from encode_accession.portal.local import load_file, load_objects
+from encode_accession.core.errors import InputError
+from encode_accession.localportal import load_file, load_objects
 
 from .conftest import shared_fixture
 

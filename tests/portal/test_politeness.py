@@ -11,9 +11,9 @@ from email.utils import formatdate
 import pytest
 from services import serve_portal
 
+from encode_accession.localportal import FaultConfig, LocalPortal, PortalApp
+from encode_accession.localportal.demo import DEMO_KEY_ID, DEMO_SECRET
 from encode_accession.portal import PortalClient, PortalUnavailable
-from encode_accession.portal.local import FaultConfig, LocalPortal, PortalApp
-from encode_accession.portal.local.demo import DEMO_KEY_ID, DEMO_SECRET
 
 from .payloads import R1, step_run
 

@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from encode_accession.cli import main
+from encode_accession.cli.main import main
+from encode_accession.cli.portal import register, serve_command
+from encode_accession.localportal import LocalPortal
 from encode_accession.portal import PortalClient
-from encode_accession.portal.cli import register, serve_command
-from encode_accession.portal.local import LocalPortal
 
 from .conftest import FAST
 from .payloads import R1, step_run
@@ -23,7 +23,7 @@ from .payloads import R1, step_run
 def serve(*args: str) -> Iterator[str]:
     """Start `portal serve` in a subprocess; yields its ready line."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "encode_accession.cli", "portal", "serve", "--port", "0",
+        [sys.executable, "-m", "encode_accession.cli.main", "portal", "serve", "--port", "0",
          *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         yield process.stdout.readline()

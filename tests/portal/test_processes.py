@@ -9,8 +9,8 @@ import textwrap
 
 from conftest import time_limit
 
+from encode_accession.localportal.demo import DEMO_DATA
 from encode_accession.portal import PortalClient
-from encode_accession.portal.local.demo import DEMO_DATA
 
 from .conftest import FAST
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from encode_accession.portal.local.validate import StoreLinks
+from encode_accession.localportal.validate import StoreLinks
 from encode_accession.portal.profiles import Profiles, snapshot
 
 from .conftest import shared_fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from encode_accession.portal.local.demo import (
+from encode_accession.localportal.demo import (
     DEMO_EXPERIMENT,
     DEMO_FILE_NAMES,
     DEMO_LAB,

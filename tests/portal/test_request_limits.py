@@ -10,8 +10,8 @@ import pytest
 import requests
 from services import serve_portal
 
-from encode_accession.portal.local import LocalPortal, PortalApp
-from encode_accession.portal.local.demo import DEMO_KEY_ID, DEMO_SECRET
+from encode_accession.localportal import LocalPortal, PortalApp
+from encode_accession.localportal.demo import DEMO_KEY_ID, DEMO_SECRET
 
 from .payloads import R1
 

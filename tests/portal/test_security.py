@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from services import serve_portal
 
-from encode_accession.errors import InputError
+from encode_accession.core.errors import InputError
+from encode_accession.localportal import FaultConfig, LocalPortal, PortalApp
+from encode_accession.localportal.demo import DEMO_KEY_ID, DEMO_SECRET
 from encode_accession.portal import PortalClient, PortalError, PortalTLSError
-from encode_accession.portal.local import FaultConfig, LocalPortal, PortalApp
-from encode_accession.portal.local.demo import DEMO_KEY_ID, DEMO_SECRET
 from encode_accession.portal.servers import resolve_server
 
 from .conftest import FAST
@@ -66,7 +66,7 @@ def test_bare_local_uses_the_database_named_by_the_environment(tmp_path, monkeyp
     monkeypatch.delenv("DCC_API_KEY", raising=False)
     monkeypatch.delenv("DCC_SECRET_KEY", raising=False)
     client = PortalClient("local")
-    assert client.local_app.portal.db_path == (tmp_path / "env.sqlite").resolve()
+    assert client.embedded.app.portal.db_path == (tmp_path / "env.sqlite").resolve()
     assert client.key_id == DEMO_KEY_ID and client.get(R1)["@id"] == R1
 
 

@@ -13,8 +13,8 @@ import requests
 from botocore.config import Config
 from services import serve_portal
 
+from encode_accession.localportal import LocalPortal, PortalApp, UploadConfig
 from encode_accession.portal import PortalAuthError
-from encode_accession.portal.local import LocalPortal, PortalApp, UploadConfig
 
 from .conftest import FAST
 from .payloads import R1, bam
@@ -123,8 +123,8 @@ def s3_portal(tmp_path, moto_s3, aws_env):
                          uploads=UploadConfig(tmp_path / "up", moto_s3.endpoint_url, bucket))
     portal.uploads.ensure_bucket()
     with serve_portal(PortalApp(portal)) as (url, _):
+        from encode_accession.localportal.demo import DEMO_KEY_ID, DEMO_SECRET
         from encode_accession.portal import PortalClient
-        from encode_accession.portal.local.demo import DEMO_KEY_ID, DEMO_SECRET
 
         yield PortalClient(url, DEMO_KEY_ID, DEMO_SECRET, **FAST), bucket
 

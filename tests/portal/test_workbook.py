@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from encode_accession.cli import main
+from encode_accession.cli.main import main
+from encode_accession.localportal import LocalPortal
+from encode_accession.localportal.demo import DEMO_KEY_ID, DEMO_SECRET
+from encode_accession.localportal.workbook import load_workbook
 from encode_accession.portal import PortalClient
-from encode_accession.portal.local import LocalPortal
-from encode_accession.portal.local.demo import DEMO_KEY_ID, DEMO_SECRET
-from encode_accession.portal.local.workbook import load_workbook
 
 from .conftest import FAST, shared_fixture
 

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from encode_accession.portal import (
-    PortalAuthError,
-    PortalConflict,
-    PortalValidationError,
-)
-from encode_accession.portal.local import load_objects
-from encode_accession.portal.local.demo import (
+from encode_accession.localportal import load_objects
+from encode_accession.localportal.demo import (
     DEMO_AWARD,
     DEMO_EXPERIMENT,
     DEMO_KEY_ID,
     PIPELINE_LAB,
     demo_md5,
+)
+from encode_accession.portal import (
+    PortalAuthError,
+    PortalConflict,
+    PortalValidationError,
 )
 
 from .payloads import R1, R2, REPLICATE, bam, md5_of, step_run

@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import synthetic_collection as synthetic
 from cli_run import CliResult, run_main
 
-from encode_accession.tracker import connect, extract, store, synthetic
+from encode_accession.tracker import connect, extract, store
 
 TRACKED_EXPERIMENT = synthetic.sample_experiments(1, seed=3)[0]
 

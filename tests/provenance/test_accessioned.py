@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from encode_accession.errors import InputError
+from encode_accession.core.errors import InputError
 from encode_accession.provenance import (
     lineage,
     log_derived,

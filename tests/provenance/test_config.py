@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from encode_accession.errors import InputErrors
+from encode_accession.core.errors import InputErrors
 from encode_accession.provenance.workflow import provenance_entries
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from encode_accession.provenance import lineage, log_derived
+from encode_accession.provenance.record import note_derived_file
 from encode_accession.tracker import store
 
 from .conftest import write
@@ -19,8 +20,8 @@ def locations(conn, target: str, direction: str = "downstream") -> list[str]:
 def test_accessions_match_whole(conn, tmp_path: Path) -> None:
     exact = write(tmp_path / "exact.bed", "1\n")
     log_derived(conn, exact, ["ENCFF001AAA"])
-    store.record_derived_file(conn, str(tmp_path / "longer.bed"), ["ENCFF001AAAB"])
-    store.record_derived_file(conn, str(tmp_path / "shorter.bed"), ["ENCFF001AA"])
+    note_derived_file(conn, str(tmp_path / "longer.bed"), ["ENCFF001AAAB"])
+    note_derived_file(conn, str(tmp_path / "shorter.bed"), ["ENCFF001AA"])
     assert locations(conn, "ENCFF001AAA") == [str(exact)]
     assert locations(conn, "encff001aaa") == [str(exact)]  # accessions are upper-case
     assert locations(conn, "/files/ENCFF001AAA/") == [str(exact)]

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from encode_accession.database import sqlite as db
 from encode_accession.provenance import check, lineage
-from encode_accession.tracker import db, store
+from encode_accession.tracker import store
 
 
 def test_v1_derived_files_become_versions_with_sources(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from encode_accession.errors import InputError
+from encode_accession.core.errors import InputError
 from encode_accession.provenance import lineage, log_derived
 from encode_accession.provenance.record import resolve_sources
 

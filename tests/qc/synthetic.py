@@ -15,11 +15,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from encode_accession.cromwell import Workflow, parse_metadata
 from encode_accession.data import ACCESSION_RULES as RULES_DIR
-from encode_accession.plan import build_plan
+from encode_accession.metadata.cromwell import Workflow, parse_metadata
+from encode_accession.planning.plan import build_plan
+from encode_accession.planning.steps import load_steps, parse_steps
 from encode_accession.qc import PREFERRED_DEFAULT_VALUE, Metric, QcContext
-from encode_accession.steps import load_steps, parse_steps
 
 
 def png() -> bytes:

@@ -9,8 +9,8 @@ import os
 
 import pytest
 
-from encode_accession.errors import InputError
-from encode_accession.storage import Storage
+from encode_accession.core.errors import InputError
+from encode_accession.storage.stores import Storage
 
 pytestmark = pytest.mark.usefixtures("gcs_env")
 
@@ -30,7 +30,7 @@ def test_md5_comes_from_md5hash(bucket, caplog):
     uri = upload(bucket, "plain/r1.bam", data)
     assert bucket.get_blob("plain/r1.bam").md5_hash  # the emulator stores one, like GCS
 
-    with caplog.at_level(logging.INFO, logger="encode_accession.storage"):
+    with caplog.at_level(logging.INFO, logger="encode_accession.storage.stores"):
         assert Storage().md5(uri) == hashlib.md5(data).hexdigest()
     assert "hashing" not in caplog.text
 
@@ -63,7 +63,7 @@ def test_composite_without_md5hash_is_streamed(bucket, caplog):
     assert not bucket.get_blob("composite-gcs/whole.bam").md5_hash
 
     uri = f"gs://{bucket.name}/composite-gcs/whole.bam"
-    with caplog.at_level(logging.INFO, logger="encode_accession.storage"):
+    with caplog.at_level(logging.INFO, logger="encode_accession.storage.stores"):
         assert Storage().md5(uri) == hashlib.md5(b"".join(parts)).hexdigest()
     assert "no md5Hash" in caplog.text
 

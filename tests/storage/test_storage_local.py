@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from encode_accession.errors import InputError
-from encode_accession.storage import Storage, get_storage
+from encode_accession.core.errors import InputError
+from encode_accession.storage.stores import Storage, get_storage
 
 
 @pytest.fixture

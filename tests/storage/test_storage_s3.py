@@ -12,8 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from boto3.s3.transfer import TransferConfig
 
-from encode_accession.errors import InputError
-from encode_accession.storage import Storage
+from encode_accession.core.errors import InputError
+from encode_accession.storage.stores import Storage
 
 pytestmark = pytest.mark.usefixtures("aws_env")
 
@@ -38,7 +38,7 @@ def put(moto_s3, key: str, data: bytes, **extra) -> str:
 def test_md5sum_tag_wins_over_the_bytes(moto_s3, storage, caplog):
     tag = "0123456789abcdef0123456789abcdef"  # deliberately not the md5 of the bytes
     uri = put(moto_s3, "tagged/r1.bam", b"some bytes", Tagging=f"md5sum={tag}")
-    with caplog.at_level(logging.INFO, logger="encode_accession.storage"):
+    with caplog.at_level(logging.INFO, logger="encode_accession.storage.stores"):
         assert storage.md5(uri) == tag
     assert "hashing" not in caplog.text
 
@@ -52,7 +52,7 @@ def test_malformed_tag_is_ignored(moto_s3, storage):
 def test_single_part_etag_is_the_md5(moto_s3, storage, caplog):
     data = os.urandom(200_000)
     uri = put(moto_s3, "etag/r1.bam", data)
-    with caplog.at_level(logging.INFO, logger="encode_accession.storage"):
+    with caplog.at_level(logging.INFO, logger="encode_accession.storage.stores"):
         assert storage.md5(uri) == hashlib.md5(data).hexdigest()
     assert "hashing" not in caplog.text
 
@@ -65,7 +65,7 @@ def test_multipart_upload_is_streamed_for_the_true_md5(moto_s3, s3, storage, cap
     assert etag.endswith('-3"')  # md5 of the part md5s, not of the file
 
     uri = f"s3://{moto_s3.bucket}/multipart/r1.bam"
-    with caplog.at_level(logging.INFO, logger="encode_accession.storage"):
+    with caplog.at_level(logging.INFO, logger="encode_accession.storage.stores"):
         assert storage.md5(uri) == hashlib.md5(data).hexdigest()
     assert "is not an md5: hashing" in caplog.text
 
@@ -74,7 +74,7 @@ def test_kms_encrypted_object_is_streamed(moto_s3, storage, caplog):
     """AWS gives SSE-KMS objects a non-md5 ETag (moto does not), so don't trust it."""
     data = b"encrypted with a KMS key"
     uri = put(moto_s3, "kms/r1.bam", data, ServerSideEncryption="aws:kms")
-    with caplog.at_level(logging.INFO, logger="encode_accession.storage"):
+    with caplog.at_level(logging.INFO, logger="encode_accession.storage.stores"):
         assert storage.md5(uri) == hashlib.md5(data).hexdigest()
     assert "is not an md5: hashing" in caplog.text
 

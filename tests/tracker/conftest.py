@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import synthetic_collection as synthetic
 from cli_run import CliResult, run_main
 
-from encode_accession.portal.local import LocalPortal, PortalApp, load_objects
-from encode_accession.portal.local.server import create_server
-from encode_accession.tracker import connect, synthetic
+from encode_accession.localportal import LocalPortal, PortalApp, load_objects
+from encode_accession.localportal.server import create_server
+from encode_accession.tracker import connect
 
 REPO = Path(__file__).resolve().parents[2]
 REAL_EXPERIMENT = REPO.parent / "shared" / "fixtures" / "ENCSR416YFB_experiment_embedded.json"

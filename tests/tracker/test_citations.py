@@ -8,8 +8,9 @@ import json
 import re
 
 import pytest
+import synthetic_collection as synthetic
 
-from encode_accession.tracker import citations, synthetic
+from encode_accession.tracker import citations
 from encode_accession.tracker.citations import Name, parse_name
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from encode_accession import cli
-from encode_accession.tracker import cli as tracker_cli
+from encode_accession.cli import main as cli
+from encode_accession.cli import tracker as tracker_cli
 
 from .conftest import Portal
 

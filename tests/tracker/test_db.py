@@ -6,9 +6,12 @@ import multiprocessing
 from pathlib import Path
 
 import pytest
+import synthetic_collection as synthetic
 
-from encode_accession.errors import InputError
-from encode_accession.tracker import db, extract, store, synthetic
+from encode_accession.core.errors import InputError
+from encode_accession.database import sqlite as db
+from encode_accession.provenance.record import note_derived_file
+from encode_accession.tracker import extract, store
 
 
 def test_default_path_is_in_the_home_folder_unless_the_env_var_says_otherwise(
@@ -49,7 +52,7 @@ def test_migrations_are_numbered_one_up() -> None:
 
 def test_a_later_migration_extends_an_existing_database_once(db_path: Path) -> None:
     conn = db.connect(db_path)
-    store.record_derived_file(conn, "/data/peaks.bed", ["ENCSR000AAA"], tool="macs2")
+    note_derived_file(conn, "/data/peaks.bed", ["ENCSR000AAA"], tool="macs2")
     conn.close()
     provenance = db.Migration(len(db.MIGRATIONS) + 1, "derived file checksums", (
         "ALTER TABLE derived_files ADD COLUMN sha256 TEXT",
@@ -86,7 +89,7 @@ def test_a_database_from_a_newer_release_is_refused(db_path: Path) -> None:
 
 def test_nested_writes_join_one_transaction(conn) -> None:
     with pytest.raises(RuntimeError), db.write(conn):
-        store.record_derived_file(conn, "/a", ["ENCSR000AAA"])
+        note_derived_file(conn, "/a", ["ENCSR000AAA"])
         raise RuntimeError("roll it all back")
     assert conn.execute("SELECT COUNT(*) FROM derived_files").fetchone()[0] == 0
 

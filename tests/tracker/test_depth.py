@@ -15,8 +15,10 @@ import sys
 from pathlib import Path
 
 import pytest
+import synthetic_collection as synthetic
 
-from encode_accession.tracker import credentials, db, extract, search, store, synthetic
+from encode_accession.database import sqlite as db
+from encode_accession.tracker import credentials, extract, search, store
 
 from .conftest import Portal
 
@@ -243,7 +245,7 @@ def test_export_to_a_bad_output_is_one_message(run_cli, portal: Portal, tmp_path
 def test_a_closed_pipe_ends_quietly(portal: Portal, tmp_path: Path) -> None:
     """`encode-accession list ... | head -1`: no BrokenPipeError traceback."""
     db_file = tmp_path / "t.db"
-    command = [sys.executable, "-m", "encode_accession.cli"]
+    command = [sys.executable, "-m", "encode_accession.cli.main"]
     env = {**os.environ, "HOME": str(tmp_path)}
     accessions = [e["accession"] for e in portal.experiments[:10]]
     subprocess.run([*command, "track", *accessions, "--server", portal.url, "--db",

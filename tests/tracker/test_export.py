@@ -9,8 +9,9 @@ import shutil
 import subprocess
 
 import pytest
+import synthetic_collection as synthetic
 
-from encode_accession.tracker import export_tracked, extract, store, synthetic
+from encode_accession.tracker import export_tracked, extract, store
 from encode_accession.tracker.store import COLUMNS
 
 

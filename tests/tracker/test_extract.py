@@ -7,9 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
+import synthetic_collection as synthetic
 
-from encode_accession.errors import InputError
-from encode_accession.tracker import extract, identifiers, synthetic
+from encode_accession.core.errors import InputError
+from encode_accession.tracker import extract, identifiers
 from encode_accession.tracker.identifiers import experiment_accession, reference_id
 from encode_accession.tracker.records import Software
 

@@ -9,10 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import synthetic_collection as synthetic
 import yaml
 from conftest import time_limit
 
-from encode_accession.tracker import connect, synthetic
+from encode_accession.tracker import connect
 
 from .conftest import REPO, serve
 

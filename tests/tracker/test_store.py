@@ -5,9 +5,11 @@ from __future__ import annotations
 import copy
 
 import pytest
+import synthetic_collection as synthetic
 
-from encode_accession.errors import InputError
-from encode_accession.tracker import extract, store, synthetic
+from encode_accession.core.errors import InputError
+from encode_accession.provenance.record import note_derived_file
+from encode_accession.tracker import extract, store
 
 
 def record(obj: dict):
@@ -101,10 +103,10 @@ def test_links_need_a_tracked_experiment_and_a_known_type(conn) -> None:
 
 
 def test_derived_files_are_unique_by_path_and_matched_exactly(conn) -> None:
-    store.record_derived_file(conn, "/work/peaks.bed", ["ENCSR000AAA", "ENCFF000BBB"],
+    note_derived_file(conn, "/work/peaks.bed", ["ENCSR000AAA", "ENCFF000BBB"],
                               tool="bedtools", description="merged")
-    store.record_derived_file(conn, "/work/peaks.bed", ["ENCSR000AAA"], tool="bedtools v2")
-    store.record_derived_file(conn, "/work/other.bed", ["ENCSR000AAAX"])
+    note_derived_file(conn, "/work/peaks.bed", ["ENCSR000AAA"], tool="bedtools v2")
+    note_derived_file(conn, "/work/other.bed", ["ENCSR000AAAX"])
     assert conn.execute("SELECT COUNT(*) FROM derived_files").fetchone()[0] == 2
     (row,) = store.derived_files_from(conn, "ENCSR000AAA")
     assert row["file_path"] == "/work/peaks.bed" and row["tool"] == "bedtools v2"

@@ -9,8 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import synthetic_collection as synthetic
 
-from encode_accession.errors import InputError
+from encode_accession.core.errors import InputError
 from encode_accession.portal.client import PortalClient
 from encode_accession.tracker import (
     extract,
@@ -19,7 +20,6 @@ from encode_accession.tracker import (
     quality_metrics_of,
     raw_metadata,
     references_of,
-    synthetic,
     track,
 )
 

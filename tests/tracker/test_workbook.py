@@ -23,7 +23,7 @@ from cli_run import run_main
 from conftest import shared_fixture
 from pybtex.database import parse_string
 
-ENCODE_ACCESSION = [sys.executable, "-m", "encode_accession.cli"]
+ENCODE_ACCESSION = [sys.executable, "-m", "encode_accession.cli.main"]
 START_TIMEOUT_S = float(os.environ.get("WORKBOOK_START_TIMEOUT_S", "300"))
 EXPERIMENTS = ("ENCSR000AEN", "ENCSR000DZQ")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from encode_accession.errors import InputErrors
+from encode_accession.core.errors import InputErrors
 from encode_accession.tracker import track_entries
 
 

@@ -1,7 +1,7 @@
 # The accessioning DAG of each run, in its receipts folder {rundir}:
 #   plan (checkpoint) -> checksums (when some md5 means reading bytes) -> preflight -> step (one job per accessioning step, after
 #   the steps its files derive from) -> summary (the analysis, then the summary).
-# Every job is `python -m encode_accession.jobs JOB[,JOB] RUNDIR [STEP]` (params.job, see
+# Every job is `python -m encode_accession.accession JOB[,JOB] RUNDIR [STEP]` (params.job, see
 # common.smk), which writes the rule's receipts. Stages that always follow each other run in
 # one process (a job process costs ~0.4 s of start and imports before it does anything). All rules but `checksums` talk to the portal
 # or the tracker database and run locally; `checksums` reads the files' bytes, so a cluster

@@ -5,16 +5,13 @@ import json
 import re
 import sys
 
-from encode_accession import layout
-from encode_accession.workflow import (
-    batch_table,
-    local_metadata,
-    planned_checksums_job,
-    planned_steps,
-)
+from encode_accession.accession.batch import batch_table
+from encode_accession.planning.config import local_metadata
+from encode_accession.run import layout
+from encode_accession.run.planfile import planned_checksums_job, planned_steps
 
 # The interpreter running Snakemake has the package; a job imports only its stage.
-JOB = f'"{sys.executable}" -m encode_accession.jobs'
+JOB = f'"{sys.executable}" -m encode_accession.accession'
 PLAN = f"{{rundir}}/{layout.PLAN}"
 PREFLIGHT = f"{{rundir}}/{layout.PREFLIGHT}"
 

@@ -1,0 +1,155 @@
+"""Before anything is posted: inputs found on the portal by md5, checksums, the dataset and
+genome, and the md5-duplicate check."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from encode_accession.accession.checks import refuse_closed_dataset, refuse_unfit_run
+from encode_accession.accession.context import Run
+from encode_accession.core.errors import InputError, InputErrors
+from encode_accession.planning.plan import leaf_strings, same_md5_files
+
+IGNORED_STATUSES = {"replaced", "revoked", "deleted"}
+MD5_BATCH = 50  # md5s per search: ~1.8 kB of query string, well under URL limits
+COUNTED_REPLICATE_STATUSES = {"released", "in progress"}
+
+
+def preflight(run: Run, checksums: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Before anything is posted: find inputs on the portal, and refuse to go on when a
+    planned file's md5 is already on the portal (unless forced or it was posted by an
+    earlier run of this workflow). ``checksums``: the checksums job's md5 and size by URI."""
+    plan, portal = run.plan, run.portal
+    problems: list[InputError] = []
+    for kind, ident in (("lab", run.who.lab_id), ("award", run.who.award_id)):
+        if portal.get(ident) is None:
+            problems.append(InputError("config", kind, f"{ident} is not on the portal "
+                                       f"{run.settings['server']}",
+                                       f"set `{kind}` (or DCC_{kind.upper()}) to one it knows"))
+    if problems:
+        raise InputErrors(problems)
+    refuse_unfit_run(plan, portal, run.settings)
+    planned_md5s = [checksums[f.uri]["md5"] for f in plan.files.values()]
+    on_portal = files_by_md5(run, [*(checksums[u]["md5"] for u in plan.portal_inputs),
+                                   *planned_md5s])
+    matches = {uri: [_input_facts(m) for m in on_portal.get(checksums[uri]["md5"], [])]
+               for uri in plan.portal_inputs}
+    inputs = {uri: found[0] if found else None for uri, found in matches.items()}
+    missing = [InputError(uri, "derived_from", f"no portal file has md5 {checksums[uri]['md5']}",
+                          "post the pipeline inputs and references to the portal first")
+               for uri, found in inputs.items() if found is None]
+    if missing:
+        raise InputErrors(missing)
+    same_as, same_md5 = same_md5_files(plan, lambda uri: checksums[uri]["md5"])
+    if same_md5 and not run.settings.get("force"):
+        raise InputErrors(same_md5)
+    dataset = _dataset(run, inputs)
+    refuse_closed_dataset(dataset)
+    duplicates = []
+    for f in plan.files.values():
+        md5 = checksums[f.uri]["md5"]
+        mine = run.file_alias(plan.files[same_as.get(f.id, f.id)], md5)
+        duplicates += [{"file": f.uri, "portal_file": match["@id"],
+                        "status": match.get("status"), "dataset": match.get("dataset")}
+                       for match in on_portal.get(md5, [])
+                       if mine not in match.get("aliases", [])]
+    if duplicates and not run.settings.get("force"):
+        raise InputError("preflight", "md5sum",
+                         "planned files are already on the portal:\n" + duplicate_table(duplicates),
+                         "set force: true to post them anyway")
+    return {
+        "workflow_id": run.workflow_id,
+        "dataset": dataset["@id"],
+        "assay_term_name": dataset.get("assay_term_name"),
+        **_genome(run, inputs, checksums, on_portal),
+        "biological_replicates": _replicate_count(dataset),
+        "inputs": inputs,
+        # every portal file with an input's md5: derived_from_output_type picks among them
+        "input_matches": {uri: found for uri, found in matches.items() if len(found) > 1},
+        "same_as": same_as,  # possible_duplicate files posted once: id -> the posted file's id
+        "checksums": checksums,
+        "duplicates": duplicates,
+    }
+
+
+def files_by_md5(run: Run, md5s: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Portal files (object frame, ignoring replaced/revoked/deleted ones) by md5: one search
+    per batch of md5s (the portal ORs repeated values of one field), batches concurrent."""
+    unique = list(dict.fromkeys(md5s))
+    batches = [unique[i:i + MD5_BATCH] for i in range(0, len(unique), MD5_BATCH)]
+
+    def search(batch: list[str]) -> list[dict[str, Any]]:
+        return run.portal.search("File", {"md5sum": batch}, frame="object")
+
+    found: dict[str, list[dict[str, Any]]] = {}
+    with ThreadPoolExecutor(max_workers=run.concurrency) as pool:
+        for matches in pool.map(search, batches):
+            for m in matches:
+                if m.get("status") not in IGNORED_STATUSES:
+                    found.setdefault(m["md5sum"], []).append(m)
+    return found
+
+
+def _input_facts(m: dict[str, Any]) -> dict[str, Any]:
+    return {k: m.get(k) for k in ("@id", "accession", "dataset", "assembly", "genome_annotation",
+                                  "output_type", "status")}
+
+
+def _dataset(run: Run, inputs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The Annotation named in the config for the variants that need one; otherwise the
+    dataset of the first raw fastq, as the reference tool finds it."""
+    if run.plan.steps_file.facts.annotation_dataset:
+        annotation = run.portal.get(run.settings["annotation"], frame="embedded")
+        if annotation is None:
+            raise InputError("config", "annotation",
+                             f"{run.settings['annotation']} is not on the portal",
+                             "set annotation: to an existing Annotation accession")
+        return annotation
+    steps = run.plan.steps_file
+    keys = set(steps.raw_fastqs_keys)
+    for f in run.plan.workflow.files.values():
+        raw = keys & set(f.keys) and (f.producer is None or steps.raw_fastqs_can_have_task)
+        if raw and f.uri in inputs:
+            dataset = run.portal.get(inputs[f.uri]["dataset"], frame="embedded")
+            if dataset:
+                return dataset
+    raise InputError(run.plan.workflow.source, "raw_fastqs_keys",
+                     f"no raw fastq (keys {sorted(keys)}) of this run is on the portal",
+                     "post the fastqs first, or check raw_fastqs_keys in the steps file")
+
+
+def _genome(run: Run, inputs: dict[str, dict[str, Any]], checksums: dict[str, dict[str, Any]],
+            on_portal: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Assembly and genome annotation of the portal file behind the pipeline's reference input
+    (the steps file's ``reference_input``: ``ref_fa`` for ATAC/ChIP, ``index`` for bulk RNA,
+    ...), as the reference tool reads them; steps files without one fall back to the first
+    parent input that has them. ``on_portal``: the portal files already found by md5 (the
+    reference input usually is a parent input, so it needs no search of its own)."""
+    key = run.plan.steps_file.facts.reference_input
+    candidates = list(inputs.values())
+    if key:
+        wf = run.plan.workflow
+        uris = [f.uri for f in wf.files.values() if key in f.keys and f.producer is None]
+        if key == "annotation" and not uris:  # long-read RNA: a workflow input
+            uris = list(leaf_strings(wf.workflow_input(key)))
+        md5s = [checksums[u]["md5"] if u in checksums else run.storage.md5(u) for u in uris[:1]]
+        unsearched = [m for m in md5s if m not in on_portal]
+        found = {**on_portal, **(files_by_md5(run, unsearched) if unsearched else {})}
+        candidates = [_input_facts(found[m][0]) for m in md5s if found.get(m)] + candidates
+    return {k: next((c[k] for c in candidates if c.get(k)), None)
+            for k in ("assembly", "genome_annotation")}
+
+
+def _replicate_count(dataset: dict[str, Any]) -> int:
+    return len({r.get("biological_replicate_number") for r in dataset.get("replicates", [])
+                if isinstance(r, dict) and r.get("status") in COUNTED_REPLICATE_STATUSES})
+
+
+def duplicate_table(rows: list[dict[str, Any]]) -> str:
+    header = ("File Path", "Matching Portal Files", "Portal Status", "Portal File Dataset")
+    lines = [header] + [(r["file"], r["portal_file"], str(r["status"]), str(r["dataset"]))
+                        for r in rows]
+    widths = [max(len(line[i]) for line in lines) for i in range(4)]
+    return "\n".join(" | ".join(c.ljust(w) for c, w in zip(line, widths, strict=True))
+                     for line in lines)

@@ -1,0 +1,1 @@
+"""The machine's one SQLite database: connections, migrations and the schema."""

@@ -1,0 +1,239 @@
+"""WSGI routing for the local portal: the real portal's URLs, status codes and envelopes.
+
+Reads: items by any identifier (301 to the canonical @id), frames, `datastore=database`,
+`/search/`, `/profiles/`, downloads. Writes: POST to a collection, PATCH an item,
+`@@upload`, and `/_checkfiles`. Faults are injected here, before any work.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+from urllib.parse import unquote
+
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Request, Response
+
+from encode_accession.localportal.auth import (
+    User,
+    authenticate,
+    can_edit,
+    check_can_edit,
+    require_user,
+)
+from encode_accession.localportal.faults import DROP_CONNECTION, Faults
+from encode_accession.localportal.identity import resolve
+from encode_accession.localportal.portal import RENEWABLE_STATUSES, UPLOAD_SHEET, LocalPortal
+from encode_accession.localportal.problems import HTTPProblem
+from encode_accession.localportal.profiles import profiles
+from encode_accession.localportal.search import search
+from encode_accession.localportal.store import Item
+
+_EMBEDDED_FRAMES = ("embedded", "page")
+# Largest request body accepted: room for a document with a big metadata.json attached, while
+# a runaway body is refused (413) before it is read into memory.
+DEFAULT_MAX_BODY_BYTES = 64 << 20
+log = logging.getLogger(__name__)
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(json.dumps(body), status, headers=headers, mimetype="application/json")
+
+
+def _result(graph: list[dict[str, Any]], status: int = 200, **headers: str) -> Response:
+    return json_response({"status": "success", "@type": ["result"], "@graph": graph}, status,
+                         headers)
+
+
+def _annotated(item_type: str, admin: bool) -> dict[str, Any]:
+    schema = dict(profiles().schema(item_type))
+    schema["@type"] = ["JSONSchema"]
+    if not admin:
+        schema["properties"] = {
+            name: {**spec, "readonly": True} if "permission" in spec else spec
+            for name, spec in schema["properties"].items()}
+    return schema
+
+
+class PortalApp:
+    """The WSGI application; `portal` holds the data, `faults` the injected misbehaviour."""
+
+    def __init__(self, portal: LocalPortal, faults: Faults | None = None, *,
+                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
+        self.portal = portal
+        self.faults = faults or Faults()
+        self.max_body_bytes = max_body_bytes
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        request = Request(environ)
+        return self.handle(request)(environ, start_response)
+
+    def handle(self, request: Request) -> Response:
+        failure = self.faults.before_request()
+        if failure:
+            retry_after = self.faults.config.retry_after
+            response = json_response(HTTPProblem(failure, "injected fault").body(), failure,
+                                     {"Retry-After": retry_after} if retry_after else None)
+        else:
+            try:
+                user = authenticate(self.portal.store, request.authorization,
+                                    "Authorization" in request.headers)
+                response = self._route(request, user)
+            except HTTPProblem as problem:
+                response = json_response(problem.body(), problem.code)
+            except Exception:  # a bug here must still answer in the portal's JSON shape
+                log.exception("%s %s failed", request.method, request.path)
+                problem = HTTPProblem(500, "internal error in the local portal; see its log")
+                response = json_response(problem.body(), 500)
+            if response.status_code < 300 and self.faults.drop_after_commit(request.method):
+                request.environ[DROP_CONNECTION] = True
+        response.headers["X-Request-URL"] = request.url
+        return response
+
+    # -- routing -------------------------------------------------------------------------
+
+    def _route(self, request: Request, user: User | None) -> Response:
+        path, method = request.path, request.method
+        if method in ("GET", "HEAD"):
+            return self._get(request, path, user)
+        if request.mimetype != "application/json":
+            raise HTTPProblem(415, f"{request.mimetype or 'None'} is not 'application/json'")
+        body = self._json_body(request)
+        if not isinstance(body, dict):
+            raise HTTPProblem(400, "The request body must be a JSON object")
+        user = require_user(user)
+        if method == "POST" and path.rstrip("/") == "/_checkfiles":
+            ctx = self.portal.context()
+            return _result([ctx.object_frame(i) for i in self.portal.checkfiles()])
+        if method == "POST" and path.endswith("@@upload"):
+            item = self._item(path.rsplit("@@", 1)[0])
+            check_can_edit(user, item)
+            creds = self.portal.upload_credentials(item, renew=True)
+            refreshed = self.portal.store.get(item.uuid) or item
+            return _result([{**self.portal.context().object_frame(refreshed),
+                             "upload_credentials": creds}])
+        if method == "POST":
+            return self._create(path, body, user)
+        if method == "PATCH":
+            item = self.portal.update(self._item(path), body, user)
+            return _result([self._with_credentials(item, user)])
+        raise HTTPProblem(405, f"{method} is not supported here; use POST or PATCH")
+
+    def _json_body(self, request: Request) -> Any:
+        """The decoded body: 413 past the size limit (checked before reading), 400 for bytes
+        that are not JSON or nest too deeply for the decoder."""
+        request.max_content_length = self.max_body_bytes
+        try:
+            return json.loads(request.get_data())
+        except RequestEntityTooLarge:
+            raise HTTPProblem(413, f"the request body is larger than {self.max_body_bytes} "
+                                   "bytes") from None
+        except (ValueError, RecursionError):
+            raise HTTPProblem(400, "The request body is not valid JSON (or nests too "
+                                   "deeply)") from None
+
+    def _item(self, path: str) -> Item:
+        item = resolve(self.portal.store, self.portal.types, path)
+        if item is None:
+            raise HTTPProblem(404, path)
+        return item
+
+    def _create(self, path: str, body: dict[str, Any], user: User) -> Response:
+        segments = [s for s in path.split("/") if s]
+        itype = self.portal.types.lookup(segments[0]) if len(segments) == 1 else None
+        if itype is None:
+            raise HTTPProblem(404, f"{path} is not a collection one can POST to")
+        item = self.portal.create(itype, body, user)
+        return _result([self._with_credentials(item, user)], 201, Location=item.at_id)
+
+    def _with_credentials(self, item: Item, user: User | None) -> dict[str, Any]:
+        """The object frame; uploading files add their credentials for those who may edit."""
+        frame = self.portal.context().object_frame(item)
+        if item.item_type == "file" and item.props.get("status") in RENEWABLE_STATUSES \
+                and can_edit(user, item):
+            creds = self.portal.store.get_sheet(item.uuid, UPLOAD_SHEET)
+            if creds:
+                frame["upload_credentials"] = creds
+        return frame
+
+    def _get(self, request: Request, path: str, user: User | None) -> Response:
+        args = request.args
+        if path == "/":
+            return json_response({"@id": "/", "@type": ["Portal"], "title": "ENCODE local portal"})
+        if path.rstrip("/") == "/search":
+            return self._search(args, request.full_path)
+        if path.startswith("/profiles"):
+            return self._profiles(path, user)
+        if path.rstrip("/") == "/_indexer":
+            return json_response({"status": "waiting"})
+        if "@@upload" in path:
+            item = self._item(path.rsplit("@@", 1)[0])
+            check_can_edit(require_user(user), item)
+            creds = self.portal.upload_credentials(item, renew=False)
+            return json_response({"@graph": [{"@id": item.at_id, "upload_credentials": creds}]})
+        if "@@download" in path:
+            return self._download(path)
+        segments = [s for s in path.split("/") if s]
+        if len(segments) == 1 and self.portal.types.by_collection(segments[0]):
+            itype = self.portal.types.by_collection(segments[0])
+            return self._search(MultiDict([*args.items(multi=True), ("type", itype.name)]),
+                                request.full_path)
+        item = self._item(path)
+        if unquote(item.at_id) != path:
+            query = request.query_string.decode()
+            location = item.at_id + (f"?{query}" if query else "")
+            return Response(status=301, headers={"Location": location})
+        database = args.get("datastore") == "database" or \
+            request.headers.get("X-Datastore") == "database"
+        if database:
+            item = self.portal.check_upload(item)
+        frame = args.get("frame", "page")
+        ctx = self.portal.context()
+        body = ctx.embedded_frame(item) if frame in _EMBEDDED_FRAMES else \
+            (self._with_credentials(item, user) if database else ctx.object_frame(item))
+        return json_response(body)
+
+    def _search(self, args: MultiDict, url: str) -> Response:
+        status, body = search(self.portal.context(), args, url, refresh=self.portal.check_upload)
+        return json_response(body, status)
+
+    def _profiles(self, path: str, user: User | None) -> Response:
+        """snovault schema_views: `/profiles/` maps type names to profiles (+ `_subtypes`),
+        `/profiles/<type>.json` one; properties the caller may not set are `readonly`."""
+        name = path.removeprefix("/profiles").strip("/").removesuffix(".json")
+        admin = bool(user and user.admin)
+        served = [t for t in self.portal.types.all if t.item_type in profiles()]
+        if not name:
+            body: dict[str, Any] = {t.name: _annotated(t.item_type, admin) for t in served}
+            subtypes: dict[str, list[str]] = {}
+            for itype in served:
+                for base in itype.bases:
+                    subtypes.setdefault(base, []).append(itype.name)
+            body["_subtypes"] = subtypes
+            body["@type"] = ["JSONSchemas"]
+            return json_response(body)
+        itype = self.portal.types.lookup(name)
+        if itype is None or itype not in served:
+            raise HTTPProblem(404, name)
+        return json_response(_annotated(itype.item_type, admin))
+
+    def _download(self, path: str) -> Response:
+        base, _, rest = path.partition("@@download/")
+        item = self._item(base)
+        parts = rest.split("/")
+        if item.item_type == "file" and len(parts) == 1:
+            creds = self.portal.store.get_sheet(item.uuid, UPLOAD_SHEET)
+            url = creds and creds["upload_url"]
+            presigned = self.portal.uploads.presigned_url(url) if url else None
+            if presigned:
+                return Response(status=307, headers={"Location": presigned})
+            chunks = self.portal.uploads.read(url) if url else None
+            if chunks is None:
+                raise HTTPProblem(404, f"{item.at_id} has no uploaded content")
+            return Response(chunks, mimetype="application/octet-stream", direct_passthrough=True)
+        blob = self.portal.store.get_blob(f"{item.uuid}/{parts[0]}")
+        if blob is None:
+            raise HTTPProblem(404, path)
+        return Response(blob[1], mimetype=blob[0])

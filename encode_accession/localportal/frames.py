@@ -1,0 +1,123 @@
+"""Rendering items in the `object` and `embedded` frames.
+
+A RenderContext lives for one request: it caches lookups and computes calculated
+properties one at a time, so search filters only pay for the properties they touch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from encode_accession.localportal.calculated import CALCULATED, REVERSE_LINKS, reverse_filter
+from encode_accession.localportal.identity import resolve
+from encode_accession.localportal.store import Item, Store
+from encode_accession.localportal.types import TypeRegistry
+
+_MISSING = object()
+
+
+class RenderContext:
+    def __init__(self, store: Store, types: TypeRegistry) -> None:
+        self.store = store
+        self.types = types
+        self._items: dict[str, Item | None] = {}
+        self._props: dict[tuple[str, str], Any] = {}
+
+    def item(self, ref: str) -> Item | None:
+        if ref not in self._items:
+            self._items[ref] = resolve(self.store, self.types, ref)
+        return self._items[ref]
+
+    def linked_prop(self, ref: Any, prop: str) -> Any:
+        """`prop` of the item `ref` links to; None if the link is absent or dangling."""
+        linked = self.item(ref) if isinstance(ref, str) else None
+        return self.prop(linked, prop) if linked else None
+
+    @staticmethod
+    def _calculated_names(item: Item) -> list[str]:
+        names: dict[str, None] = {}
+        for type_name in item.types:
+            names.update(dict.fromkeys(CALCULATED.get(type_name, {})))
+            names.update(dict.fromkeys(REVERSE_LINKS.get(type_name, {})))
+        return list(names)
+
+    def prop(self, item: Item, name: str) -> Any:
+        """Stored value, else calculated. Objects imported with their calculated values keep
+        them; reverse links add what was linked since."""
+        if name == "@id":
+            return item.at_id
+        if name == "@type":
+            return item.types
+        if name == "uuid":
+            return item.uuid
+        key = (item.uuid, name)
+        itype = self.types.lookup(item.item_type)
+        if itype and name in itype.hidden:
+            return None
+        if key not in self._props:
+            self._props[key] = self._compute(item, name)
+        value = self._props[key]
+        return None if value is _MISSING else value
+
+    def _compute(self, item: Item, name: str) -> Any:
+        stored = item.props.get(name, _MISSING)
+        for type_name in item.types:
+            reverse = REVERSE_LINKS.get(type_name, {}).get(name)
+            if reverse:
+                return self._reverse(item, type_name, name, reverse, stored)
+        if stored is not _MISSING:
+            return stored
+        calc = next((CALCULATED[t][name] for t in item.types if name in CALCULATED.get(t, {})),
+                    None)
+        value = calc(item, self) if calc else None
+        return _MISSING if value is None else value
+
+    def _reverse(self, item: Item, type_name: str, name: str, spec: tuple[str, str],
+                 stored: Any) -> list[str]:
+        source_type, source_prop = spec
+        referrers = [r for r in self.store.referrers(item.at_id, source_prop)
+                     if source_type in r.types]
+        shown = [r.at_id for r in reverse_filter(type_name, name, item, referrers)]
+        return list(dict.fromkeys([*(stored if isinstance(stored, list) else []), *shown]))
+
+    def object_frame(self, item: Item) -> dict[str, Any]:
+        itype = self.types.lookup(item.item_type)
+        hidden = set(itype.hidden) if itype else set()
+        frame: dict[str, Any] = {"@id": item.at_id, "@type": item.types, "uuid": item.uuid}
+        frame.update({k: v for k, v in item.props.items() if k not in hidden})
+        for name in self._calculated_names(item):
+            value = self.prop(item, name)
+            if value is not None:
+                frame[name] = value
+        return frame
+
+    def embedded_frame(self, item: Item) -> dict[str, Any]:
+        itype = self.types.lookup(item.item_type)
+        return self._expand(self.object_frame(item), _path_tree(itype.embedded if itype else ()))
+
+    def _expand(self, frame: dict[str, Any], tree: dict[str, dict]) -> dict[str, Any]:
+        out = dict(frame)
+        for prop, subtree in tree.items():
+            value = out.get(prop)
+            if isinstance(value, list):
+                out[prop] = [self._expand_link(v, subtree) for v in value]
+            elif isinstance(value, str):
+                out[prop] = self._expand_link(value, subtree)
+        return out
+
+    def _expand_link(self, ref: Any, tree: dict[str, dict]) -> Any:
+        linked = self.item(ref) if isinstance(ref, str) else None
+        return self._expand(self.object_frame(linked), tree) if linked else ref
+
+    def render(self, item: Item, frame: str) -> dict[str, Any]:
+        return self.embedded_frame(item) if frame == "embedded" else self.object_frame(item)
+
+
+def _path_tree(paths: tuple[str, ...]) -> dict[str, dict]:
+    """("a", "a.b", "c") -> {"a": {"b": {}}, "c": {}}"""
+    tree: dict[str, dict] = {}
+    for path in paths:
+        node = tree
+        for part in path.split("."):
+            node = node.setdefault(part, {})
+    return tree
