@@ -80,7 +80,13 @@ def write_plan_file(path: str | Path, settings: dict[str, Any]) -> dict[str, Any
     from encode_accession.planning.setup import setup_run
     from encode_accession.run.receipts import read_receipt, write_receipt
 
-    setup = setup_run(settings, announce=True)
+    if settings.get("metadata"):
+        setup = setup_run(settings, announce=True)
+    else:  # the demo: its run is written into the receipts folder first
+        from encode_accession.demo.run import write_demo_run
+
+        demo = write_demo_run(Path(settings["rundir"]) / "demo")
+        setup = setup_run({**settings, "metadata": str(demo)}, announce=True)
     doc = plan_document(settings, setup.plan, setup.variant, setup.metadata_text)
     try:
         unchanged = read_receipt(path) == doc
