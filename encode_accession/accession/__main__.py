@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from encode_accession.accession.runner import JOBS, run_job
-from encode_accession.core.failures import describe, wants_traceback
+from encode_accession.core.failures import exit_status
 from encode_accession.run import layout
 
 
@@ -29,16 +29,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("step", nargs="?", help="the step's rule name (job `step`)")
     parser.add_argument("--settings", help="the run's settings as JSON (job `plan`)")
     args = parser.parse_args(argv)
+    rundir = Path(args.rundir)
     for job in args.jobs:
-        try:
-            result = run_job(job, Path(args.rundir), args.step, args.settings)
-        except Exception as exc:
-            settings = _settings(Path(args.rundir), args.settings)
-            message = describe(exc, server=settings.get("server"))
-            if message is None or wants_traceback(settings):
-                raise
-            print(f"encode-accession {job}: {message}", file=sys.stderr)
-            return 1
+        result: dict[str, Any] = {}
+        status = exit_status(
+            job, lambda job=job, result=result: result.update(
+                run_job(job, rundir, args.step, args.settings)),
+            lambda: _settings(rundir, args.settings))
+        if status:
+            return status
         print(json.dumps({"job": job, **({"step": args.step} if args.step else {}),
                           **{k: result[k] for k in ("@id", "created") if k in result}}))
     return 0

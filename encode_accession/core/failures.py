@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Mapping
+import sys
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from encode_accession.core.errors import InputError
@@ -48,3 +49,21 @@ def wants_traceback(config: Mapping[str, Any] | None = None) -> bool:
     if os.environ.get(DEBUG_ENV, "").lower() in ("1", "true", "yes"):
         return True
     return bool(config and config.get("debug"))
+
+
+def exit_status(job: str, work: Callable[[], object],
+                settings: Callable[[], Mapping[str, Any]] = dict) -> int:
+    """Run one workflow job's ``work`` the way every rule's job ends: 0 when it worked; a
+    known failure (:func:`describe`) one line on stderr naming the culprit and the fix, and
+    status 1; anything else its traceback (a bug). ``settings`` (read only on failure) name
+    the server and may ask for the traceback (``debug``)."""
+    try:
+        work()
+    except Exception as exc:
+        known = settings()
+        message = describe(exc, server=known.get("server"))
+        if message is None or wants_traceback(known):
+            raise
+        print(f"encode-accession {job}: {message}", file=sys.stderr)
+        return 1
+    return 0

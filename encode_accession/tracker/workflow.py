@@ -1,5 +1,6 @@
-"""The tracker's Snakemake glue: reading config `track:` at parse time, and the job function
-`scripts/track.py` calls.
+"""The tracker's Snakemake glue: reading config `track:` at parse time, and the tracking
+rule's job, ``python -m encode_accession.tracker.workflow ACCESSION RECEIPT`` (a process of
+its own that imports only the tracker, not Snakemake: the accessioning jobs' dialect).
 
 Entries are checked when the Snakefile is parsed, so a typo (a file accession, a `note:`
 key, a duplicate) stops the run with a message naming the entry, instead of a "missing
@@ -8,11 +9,16 @@ rule" error about a receipt path.
 
 from __future__ import annotations
 
+import argparse
+import gc
+import json
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from encode_accession.core.errors import InputError, InputErrors
+from encode_accession.core.failures import exit_status
 from encode_accession.database.sqlite import connect, default_db_path
 from encode_accession.portal.client import PortalClient
 from encode_accession.run.receipts import write_receipt
@@ -69,3 +75,33 @@ def track_to_receipt(accession: str, receipt: str | Path, *, notes: str | None =
         conn.close()
     write_receipt(receipt, {**result.as_dict(), "server": server, "db": str(db_path)})
     return result
+
+
+def job_arguments(entry: Mapping[str, Any], receipt: str, config: Mapping[str, Any]) -> list[str]:
+    """The tracking job's command-line arguments for one `track:` entry (the rule quotes them)."""
+    args = [entry["accession"], receipt, "--server", str(config.get("server") or "prod")]
+    if entry.get("notes") is not None:
+        args += ["--notes", entry["notes"]]
+    if config.get("tracker_db"):
+        args += ["--db", str(config["tracker_db"])]
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m encode_accession.tracker.workflow",
+                                     description="track one experiment, then write a receipt")
+    parser.add_argument("accession")
+    parser.add_argument("receipt")
+    parser.add_argument("--notes")
+    parser.add_argument("--db")
+    parser.add_argument("--server", default="prod")
+    args = parser.parse_args(argv)
+    return exit_status("track", lambda: print(json.dumps(track_to_receipt(
+        args.accession, args.receipt, notes=args.notes, db=args.db, server=args.server
+    ).as_dict())), lambda: {"server": args.server})
+
+
+if __name__ == "__main__":
+    status = main()
+    gc.freeze()  # no final collection over every imported module's objects at exit
+    sys.exit(status)

@@ -12,11 +12,20 @@
 # `report_after` (the main Snakefile adds the accessioning run's summary, REPORT_AFTER, which
 # records the posted files); its outputs are part of `snakemake --report`. Your own rules can
 # record their outputs from their scripts:
-# `from encode_accession.provenance import log_outputs`.
+# `from encode_accession.provenance import log_outputs`. Jobs are
+# `python -m encode_accession.provenance.workflow log|report` (commands of the package, as every
+# job of this workflow: no Snakemake import per job).
 # Every rule is local (`localrule: True`, which holds when this file is used as a module):
 # they read and write the tracker database on the submit host's disk.
 
+import json
+import shlex
+import sys
+from pathlib import Path
+
 from encode_accession.provenance.workflow import provenance_entries, provenance_receipt
+
+PROVENANCE_JOB = f'"{sys.executable}" -m encode_accession.provenance.workflow'
 
 PROVENANCE = provenance_entries(config)  # bad entries stop the run here, before any job
 
@@ -33,10 +42,11 @@ rule log_derived:
     wildcard_constraints:
         entry=r"[A-Za-z0-9.-]+",
     params:
-        entry=lambda wc: PROVENANCE[wc.entry],
-        db=config.get("tracker_db"),
-    script:
-        "../../scripts/log_derived.py"
+        job=PROVENANCE_JOB,
+        entry=lambda wc: json.dumps(PROVENANCE[wc.entry], sort_keys=True),
+        db=f"--db {shlex.quote(config['tracker_db'])}" if config.get("tracker_db") else "",
+    shell:
+        "{params.job} log {params.entry:q} {output:q} {params.db} > {log:q} 2>&1"
 
 
 rule log_derived_all:
@@ -57,6 +67,8 @@ rule report:
     log:
         f"{RESULTS}/logs/provenance/report.log",
     params:
-        db=config.get("tracker_db"),
-    script:
-        "../../scripts/provenance_report.py"
+        job=PROVENANCE_JOB,
+        db=f"--db {shlex.quote(config['tracker_db'])}" if config.get("tracker_db") else "",
+        folder=lambda wc, output: str(Path(output[0]).parent),
+    shell:
+        "{params.job} report {params.folder:q} {params.db} > {log:q} 2>&1"
