@@ -1,8 +1,6 @@
 """The provenance Snakemake glue: `log_outputs` for a user's own rules, config `provenance:`
-entries (checked when the Snakefile is parsed) and the jobs of workflow/rules/provenance.smk,
-``python -m encode_accession.provenance.workflow log ENTRY RECEIPT`` and ``... report DIR``
-(processes of their own that import only what they record, not Snakemake: the accessioning
-jobs' dialect).
+entries (checked when the Snakefile is parsed) and the jobs of workflow/rules/provenance.smk
+(``python -m encode_accession.provenance log|report``, see ``__main__``).
 
 Every job opens the tracker database itself and writes in one short transaction after the
 files are read, so many parallel jobs can record into one file (see database/sqlite.py).
@@ -10,18 +8,14 @@ files are read, so many parallel jobs can record into one file (see database/sql
 
 from __future__ import annotations
 
-import argparse
-import gc
 import hashlib
 import json
-import sys
 from collections.abc import Mapping, Sequence
 from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 from encode_accession.core.errors import InputError, InputErrors
-from encode_accession.core.failures import exit_status
 from encode_accession.database.sqlite import connect, default_db_path
 from encode_accession.provenance.identity import accession_of, canonical_location, slug
 from encode_accession.provenance.record import (
@@ -147,25 +141,3 @@ def _plain(values: Mapping[str, Any]) -> dict[str, Any]:
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m encode_accession.provenance.workflow")
-    jobs = parser.add_subparsers(dest="job", required=True)
-    log = jobs.add_parser("log", help="log one config `provenance:` entry, write its receipt")
-    log.add_argument("entry", help="the entry as JSON (provenance_entries)")
-    log.add_argument("receipt")
-    report = jobs.add_parser("report", help="write the provenance report into a folder")
-    report.add_argument("output")
-    for sub in (log, report):
-        sub.add_argument("--db")
-    args = parser.parse_args(argv)
-    if args.job == "log":
-        return exit_status("log_derived", lambda: log_entry_to_receipt(
-            json.loads(args.entry), args.receipt, db=args.db))
-    return exit_status("report", lambda: report_to(args.output, db=args.db))
-
-
-if __name__ == "__main__":
-    status = main()
-    gc.freeze()  # no final collection over the report libraries' objects: ~0.2 s at exit
-    sys.exit(status)

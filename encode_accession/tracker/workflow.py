@@ -1,6 +1,5 @@
 """The tracker's Snakemake glue: reading config `track:` at parse time, and the tracking
-rule's job, ``python -m encode_accession.tracker.workflow ACCESSION RECEIPT`` (a process of
-its own that imports only the tracker, not Snakemake: the accessioning jobs' dialect).
+rule's job (``python -m encode_accession.tracker``, see ``__main__``).
 
 Entries are checked when the Snakefile is parsed, so a typo (a file accession, a `note:`
 key, a duplicate) stops the run with a message naming the entry, instead of a "missing
@@ -9,16 +8,11 @@ rule" error about a receipt path.
 
 from __future__ import annotations
 
-import argparse
-import gc
-import json
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from encode_accession.core.errors import InputError, InputErrors
-from encode_accession.core.failures import exit_status
 from encode_accession.database.sqlite import connect, default_db_path
 from encode_accession.portal.client import PortalClient
 from encode_accession.run.receipts import write_receipt
@@ -86,22 +80,3 @@ def job_arguments(entry: Mapping[str, Any], receipt: str, config: Mapping[str, A
         args += ["--db", str(config["tracker_db"])]
     return args
 
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m encode_accession.tracker.workflow",
-                                     description="track one experiment, then write a receipt")
-    parser.add_argument("accession")
-    parser.add_argument("receipt")
-    parser.add_argument("--notes")
-    parser.add_argument("--db")
-    parser.add_argument("--server", default="prod")
-    args = parser.parse_args(argv)
-    return exit_status("track", lambda: print(json.dumps(track_to_receipt(
-        args.accession, args.receipt, notes=args.notes, db=args.db, server=args.server
-    ).as_dict())), lambda: {"server": args.server})
-
-
-if __name__ == "__main__":
-    status = main()
-    gc.freeze()  # no final collection over every imported module's objects at exit
-    sys.exit(status)

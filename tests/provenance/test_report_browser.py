@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+from html import unescape as html_text
 from pathlib import Path
 
 import pytest
@@ -108,7 +109,7 @@ def test_runs_show_the_analysis_step_its_tasks_and_the_sha256_is_explained(repor
     runs = html.split("<h2>Runs</h2>", 1)[1].split("<h2>", 1)[0]
     assert "<b>atac-seq-idr-step-v-1</b>" in runs
     assert "/analysis-step-versions/atac-seq-idr-step-v-1-1/" in runs
-    assert "{&quot;wdl_tasks&quot;: [&quot;idr&quot;]}" in runs
+    assert '{"wdl_tasks": ["idr"]}' in html_text(runs)
     assert "md5 only" in html and "sha256 is computed for files read from disk" in html
 
 

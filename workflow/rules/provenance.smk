@@ -13,7 +13,7 @@
 # records the posted files); its outputs are part of `snakemake --report`. Your own rules can
 # record their outputs from their scripts:
 # `from encode_accession.provenance import log_outputs`. Jobs are
-# `python -m encode_accession.provenance.workflow log|report` (commands of the package, as every
+# `python -m encode_accession.provenance log|report` (commands of the package, as every
 # job of this workflow: no Snakemake import per job).
 # Every rule is local (`localrule: True`, which holds when this file is used as a module):
 # they read and write the tracker database on the submit host's disk.
@@ -25,7 +25,7 @@ from pathlib import Path
 
 from encode_accession.provenance.workflow import provenance_entries, provenance_receipt
 
-PROVENANCE_JOB = f'"{sys.executable}" -m encode_accession.provenance.workflow'
+PROVENANCE_JOB = f'"{sys.executable}" -m encode_accession.provenance'
 
 PROVENANCE = provenance_entries(config)  # bad entries stop the run here, before any job
 

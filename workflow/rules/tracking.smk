@@ -1,7 +1,7 @@
 # Track ENCODE experiments listed in config `track:` ({accession, notes}) into the tracker
 # database (config `tracker_db`, default $ENCODE_TRACKER_DB or ~/.encode_connector/tracker.db),
 # reading them from config `server`. One local job per accession, each writing a receipt;
-# `track_all` asks for all receipts. Each job is `python -m encode_accession.tracker.workflow`
+# `track_all` asks for all receipts. Each job is `python -m encode_accession.tracker`
 # (a command of the package, as every job of this workflow: no Snakemake import per job). Local rules (`localrule: True`, which holds when this file
 # is used as a module): every job writes the same SQLite file (WAL, busy timeout, short
 # transactions), which must stay on the submit host's disk.
@@ -26,7 +26,7 @@ rule track_experiment:
         args=lambda wc, output: shlex.join(job_arguments(TRACK[wc.accession], output[0], config)),
     retries: 2
     shell:
-        f'"{sys.executable}" -m encode_accession.tracker.workflow {{params.args}} > {{log:q}} 2>&1'
+        f'"{sys.executable}" -m encode_accession.tracker {{params.args}} > {{log:q}} 2>&1'
 
 
 rule track_all:
