@@ -11,8 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from graphlib import TopologicalSorter
@@ -36,7 +35,6 @@ from encode_accession.metadata.cromwell import parse_metadata
 from encode_accession.planning.pipelines import Variant, choose_variant
 from encode_accession.planning.plan import Plan
 from encode_accession.planning.steps import load_steps
-from encode_accession.portal.errors import PortalValidationError
 from encode_accession.qc import BUILDERS, build
 from encode_accession.run.planfile import load_plan_file
 
@@ -91,8 +89,7 @@ def test_family_accessions_into_the_local_portal(family, tmp_path):
     receipts = {f["id"]: f for s in steps.values() for f in s["files"]}
     qc = {"quality_metrics": {i: q for s in steps.values()
                               for i, q in s["quality_metrics"]["quality_metrics"].items()}}
-    with local_schema_gap(pre["dataset"]):
-        result = analysis(run, pre, list(receipts.values()))
+    result = analysis(run, pre, list(receipts.values()))
 
     assert_files_posted(run, pre, step_runs, receipts)
     assert_quality_metrics_posted(run, pre, receipts, qc)
@@ -125,33 +122,14 @@ def prepare(family: Family, tmp_path: Path) -> tuple[Run, Variant]:
     return run, variant
 
 
-# Properties whose real-portal values the local portal's hand-written schemas do not know
-# yet (the current output types, the portal's assay term "HiC"); they go once the local portal
-# validates with the real profiles (issue 10)
-SCHEMA_GAPS = ("output_type", "filter_type", "pseudo_haplotype", "assay_term_name")
-
-
-@contextmanager
-def local_schema_gap(what: str) -> Iterator[None]:
-    """A refusal that names only known gaps of the local portal's schemas is an xfail."""
-    try:
-        yield
-    except PortalValidationError as e:
-        problems = [f"{path}: {message}" for path, message in e.errors]
-        if all(any(gap in problem for gap in SCHEMA_GAPS) for problem in problems):
-            pytest.xfail(f"the local portal's schemas refuse {what}: {'; '.join(problems)}")
-        raise
-
-
 def accession_steps(run: Run, pre: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Every step job, parents first; a refusal for a known schema gap is an xfail."""
+    """Every step job, parents first (a refusal by the portal's profiles fails the test)."""
     plan = run.plan
     order = TopologicalSorter({s.rule: plan.parent_steps(s.rule) for s in plan.steps
                                if plan.files_of(s)}).static_order()
     steps: dict[str, dict[str, Any]] = {}
     for rule in order:
-        with local_schema_gap(rule):
-            steps[rule] = run_step(run, rule, pre, [steps[p] for p in plan.parent_steps(rule)])
+        steps[rule] = run_step(run, rule, pre, [steps[p] for p in plan.parent_steps(rule)])
     return steps
 
 
