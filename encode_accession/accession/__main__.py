@@ -14,6 +14,7 @@ import argparse
 import gc
 import json
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -32,15 +33,19 @@ def main(argv: list[str] | None = None) -> int:
     rundir = Path(args.rundir)
     for job in args.jobs:
         result: dict[str, Any] = {}
-        status = exit_status(
-            job, lambda job=job, result=result: result.update(
-                run_job(job, rundir, args.step, args.settings)),
-            lambda: _settings(rundir, args.settings))
+        status = exit_status(job, partial(_run_into, result, job, rundir, args.step,
+                                          args.settings),
+                             lambda: _settings(rundir, args.settings))
         if status:
             return status
         print(json.dumps({"job": job, **({"step": args.step} if args.step else {}),
                           **{k: result[k] for k in ("@id", "created") if k in result}}))
     return 0
+
+
+def _run_into(result: dict[str, Any], job: str, rundir: Path, step: str | None,
+              settings: str | None) -> None:
+    result.update(run_job(job, rundir, step, settings))
 
 
 def _stages(value: str) -> list[str]:

@@ -6,11 +6,14 @@ line instead of a traceback.
 
 from __future__ import annotations
 
+import os
+
 
 class InputError(Exception):
     """Bad input found before any side effect: says where (file, key) and how to fix it."""
 
-    def __init__(self, source: str, key: str, problem: str, fix: str = "") -> None:
+    def __init__(self, source: str | os.PathLike[str], key: str, problem: str,
+                 fix: str = "") -> None:
         self.source = str(source)
         self.key = key
         self.problem = problem

@@ -100,7 +100,7 @@ class Plan:
 
     def earlier_of_task(self, planned: PlannedFile) -> list[PlannedFile]:
         """The files of the same task planned before ``planned``, in plan order."""
-        earlier = []
+        earlier: list[PlannedFile] = []
         for f in self.files.values():
             if f.id == planned.id:
                 return earlier

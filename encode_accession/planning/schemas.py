@@ -6,7 +6,7 @@ wheel validates exactly as a source checkout does; the Snakefile reads the same 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
 
@@ -41,12 +41,14 @@ def format_path(parts: Iterable[str | int]) -> str:
 
 def _problem(error: jsonschema.ValidationError) -> str:
     """Short, user-facing wording for the validator's messages."""
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
     if error.validator == "required":
         missing = error.message.split("'")[1]
         return f"'{missing}' is required"
     if error.validator == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        given = error.instance if isinstance(error.instance, Mapping) else {}
+        extra = sorted(set(given) - set(schema.get("properties", {})))
         return "unknown key " + ", ".join(f"'{k}'" for k in extra)
-    if error.schema.get("title") == "flag":
+    if schema.get("title") == "flag":
         return f"{error.instance!r} is not a boolean"
     return error.message

@@ -36,11 +36,11 @@ def build(graph: Graph) -> ProvDocument:
     for activity in graph.ordered_activities():
         _add_activity(doc, activity)
     for version in graph.ordered_versions():
-        activity = f"ea:activity/{version.activity_id}" if version.activity_id else None
-        if activity:
-            doc.wasGeneratedBy(ids[version.key], activity, version.recorded_at)
+        made_by = f"ea:activity/{version.activity_id}" if version.activity_id else None
+        if made_by:
+            doc.wasGeneratedBy(ids[version.key], made_by, version.recorded_at)
         for parent in graph.parents(version):
-            doc.wasDerivedFrom(ids[version.key], ids[parent], activity)
+            doc.wasDerivedFrom(ids[version.key], ids[parent], made_by)
     for activity_id, made in graph.generated().items():
         for parent in dict.fromkeys(p for v in made for p in graph.parents(v)):
             doc.used(f"ea:activity/{activity_id}", ids[parent])
@@ -50,7 +50,9 @@ def build(graph: Graph) -> ProvDocument:
 
 
 def serialize(graph: Graph) -> str:
-    return build(graph).serialize(format="json", indent=2, sort_keys=True) + "\n"
+    text = build(graph).serialize(format="json", indent=2, sort_keys=True)
+    assert text is not None  # no destination given: the document comes back as text
+    return text + "\n"
 
 
 def _qualified(doc: ProvDocument, uri: str) -> str:

@@ -371,7 +371,8 @@ def _insert(conn: sqlite3.Connection, table: str, values: Mapping[str, Any]) -> 
     names = list(values)
     cursor = conn.execute(f"INSERT INTO {table} ({', '.join(names)}) "
                           f"VALUES ({', '.join('?' * len(names))})", [values[n] for n in names])
-    return int(cursor.lastrowid)
+    assert cursor.lastrowid is not None  # an INSERT sets it
+    return cursor.lastrowid
 
 
 def _save(conn: sqlite3.Connection, location: str, content: Content, sources: list[Source],

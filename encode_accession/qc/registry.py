@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, TypeVar
 
 from encode_accession.metadata.cromwell import Call, Workflow, WorkflowFile
 from encode_accession.planning.plan import PlannedFile, find_parents
@@ -75,11 +75,12 @@ class QcContext:
 
 
 Builder = Callable[[QcContext], Metric | None]
+B = TypeVar("B", bound=Builder)  # a builder keeps its own signature when registered
 BUILDERS: dict[str, Builder] = {}
 
 
-def register(name: str) -> Callable[[Builder], Builder]:
-    def add(builder: Builder) -> Builder:
+def register(name: str) -> Callable[[B], B]:
+    def add(builder: B) -> B:
         BUILDERS[name] = builder
         return builder
     return add

@@ -146,17 +146,15 @@ def get_storage(s3_endpoint_url: str | None = None) -> Storage:
 
 
 def _hash_stream(stream: BinaryIO, label: str, size: int | None = None) -> str:
-    """md5 through one reusable buffer, so memory stays flat whatever the object size; a
-    large file reports its progress in the log."""
+    """md5 in 1 MiB reads, so memory stays flat whatever the object size; a large file
+    reports its progress in the log."""
     # usedforsecurity=False keeps md5 available on FIPS-mode hosts; this is a checksum.
     digest = hashlib.md5(usedforsecurity=False)
-    buffer = bytearray(HASH_BUFFER_BYTES)
-    view = memoryview(buffer)
     progress = Progress("md5", label, size)
     with stream:
-        while count := stream.readinto(buffer):
-            digest.update(view[:count])
-            progress(count)
+        while chunk := stream.read(HASH_BUFFER_BYTES):
+            digest.update(chunk)
+            progress(len(chunk))
     return digest.hexdigest()
 
 

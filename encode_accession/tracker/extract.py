@@ -52,7 +52,7 @@ def ensure_experiment(obj: Mapping[str, Any], requested: str) -> None:
     if "Experiment" in types:
         return
     kind = types[0] if types else "object without @type"
-    members = [_link_name(d) for d in obj.get("related_datasets") or []]
+    members = [name for d in obj.get("related_datasets") or [] if (name := _link_name(d))]
     fix = (f"track the experiments it groups: {', '.join(members[:10])}"
            + (" ..." if len(members) > 10 else "")) if members else \
         "give an experiment accession (its @type includes Experiment)"
@@ -153,7 +153,7 @@ def _target_label(target: Any) -> str | None:
     if isinstance(target, Mapping):
         return target.get("label") or _link_name(target.get("@id"))
     if isinstance(target, str) and target:
-        return _link_name(target).rsplit("-", 1)[0]  # /targets/H3K27ac-human/
+        return (_link_name(target) or "").rsplit("-", 1)[0]  # /targets/H3K27ac-human/
     return None
 
 
