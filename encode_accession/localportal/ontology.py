@@ -6,9 +6,11 @@ The real portal reads `registry['ontology']`, an `ontology.json` that encoded's
 preferred_name, organs, systems, cells, developmental, synonyms, assay, category, types,
 objectives...). It is not part of encoded's repository, so the local portal holds the terms
 someone loads (`portal load --ontology FILE`) in its database, one row per term, and answers
-an unknown term as encoded does: no slims. Two tables are encoded's own code and ship here
-as data (`assay_terms.json`): `types/assay_data.py` `assay_terms` (assay_term_name -> OBI
-id) and generate_ontology's `preferred_name` (OBI id -> the name `assay_title` shows).
+an unknown term as encoded does: no slims. What of it is encoded's own code ships here as
+data (`ontology_facts.json`): `types/assay_data.py` `assay_terms` (assay_term_name -> OBI
+id), generate_ontology's `preferred_name` (OBI id -> the name `assay_title` shows) and
+`commands/ntr_terms.py` (the portal's own NTR assay and biosample terms, which every
+ontology.json includes).
 """
 
 from __future__ import annotations
@@ -21,14 +23,14 @@ from typing import Any
 from encode_accession.core.errors import InputError
 from encode_accession.localportal.store import Store
 
-FACTS = Path(__file__).resolve().parent / "assay_terms.json"
+FACTS = Path(__file__).resolve().parent / "ontology_facts.json"
 _PREFIX = "ontology/"
 SLIM_KEYS = ("organs", "systems", "cells", "developmental", "synonyms", "assay", "category",
              "types", "objectives")
 
 
 @cache
-def _facts() -> dict[str, dict[str, str]]:
+def _facts() -> dict[str, dict[str, Any]]:
     return json.loads(FACTS.read_text())
 
 
@@ -55,7 +57,8 @@ class Ontology:
             return None
         if term_id not in self._terms:
             blob = self.store.get_blob(_PREFIX + term_id)
-            self._terms[term_id] = json.loads(blob[1]) if blob else None
+            self._terms[term_id] = json.loads(blob[1]) if blob else \
+                _facts()["ntr_terms"].get(term_id)
         return self._terms[term_id]
 
     def slims(self, term_id: Any, key: str) -> list[str]:
