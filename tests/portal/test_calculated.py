@@ -148,6 +148,8 @@ def test_analysis_title_and_pipelines(served):
     assert obj["pipeline_labs"] == ["/labs/encode-processing-pipeline/"]
     assert obj["pipeline_award_rfas"] == ["ENCODE3"]
     assert obj["datasets"] == ["/experiments/ENCSR000AEN/"]
+    custom = served.get("/analyses/ENCAN914ASY/", frame="object")  # files of no pipeline
+    assert custom["pipeline_labs"] == [] and custom["title"].startswith("Lab custom v")
 
 
 def test_steps_targets_and_publications(served):
