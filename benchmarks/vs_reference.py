@@ -183,15 +183,20 @@ def portal_objects(plan: Plan, contents: dict[str, bytes]) -> list[dict[str, Any
          "accession": "ENCSR715NEZ", "assay_term_name": "microRNA-seq",
          "biosample_ontology": "/biosample-types/tissue_UBERON_0002107/",
          "status": "in progress", **common}]
-    objects += [{"@id": f"/replicates/{uuid.uuid5(uuid.NAMESPACE_URL, f'{EXPERIMENT}{n}')}/",
-                 "@type": ["Replicate", "Item"], "experiment": EXPERIMENT,
+    replicates = {n: f"/replicates/{uuid.uuid5(uuid.NAMESPACE_URL, f'{EXPERIMENT}{n}')}/"
+                  for n in (1, 2)}
+    objects += [{"@id": replicates[n], "@type": ["Replicate", "Item"], "experiment": EXPERIMENT,
                  "biological_replicate_number": n, "technical_replicate_number": 1,
                  "status": "released"} for n in (1, 2)]
     objects += step_version_objects(plan.steps_file)
     raw_keys = set(plan.steps_file.raw_fastqs_keys)
     for n, uri in enumerate(plan.portal_inputs):
         raw = bool(set(plan.workflow.files[uri].keys) & raw_keys)
-        kind = ({"dataset": EXPERIMENT, "file_format": "fastq", "output_type": "reads"} if raw
+        # a raw fastq is of the replicate its consuming shard is (shard 0: replicate 1), so
+        # the files made from it get that replicate through derived_from, as on the portal
+        shard = next((c.shard for c in plan.workflow.files[uri].consumers if c.shard >= 0), 0)
+        kind = ({"dataset": EXPERIMENT, "file_format": "fastq", "output_type": "reads",
+                 "replicate": replicates[shard + 1]} if raw
                 else {"dataset": DEMO_REFERENCE, "file_format": "tar",
                       "output_type": "genome index", "assembly": "mm10",
                       "genome_annotation": "M21"})
@@ -214,6 +219,19 @@ def posted_files(url: str, ca_bundle: Path | None) -> set[tuple[str, str, tuple[
             for f in files if f.get("step_run")}
 
 
+def calculated_gaps(url: str, ca_bundle: Path | None) -> dict[str, int]:
+    """What the portal calculates and a run's objects lack: posted files without
+    biological/technical replicates, quality metrics without the assay's term id."""
+    portal = PortalClient(url, DEMO_KEY_ID, DEMO_SECRET,
+                          ca_bundle=str(ca_bundle) if ca_bundle else None)
+    files = [f for f in portal.search("File") if f.get("step_run")]
+    qcs = portal.search("QualityMetric")
+    return {"files_without_replicates": sum(1 for f in files if not f.get(
+                "biological_replicates") or not f.get("technical_replicates")),
+            "qcs_without_assay_term_id": sum(1 for q in qcs if not q.get("assay_term_id")),
+            "qcs": len(qcs)}
+
+
 def run_tool(name: str, folder: Path, objects: Path,
              command: Callable[[ServedPortal, Path], list[str]], env: dict[str, str],
              s3: Any, latency_ms: float, planned: int,
@@ -229,8 +247,10 @@ def run_tool(name: str, folder: Path, objects: Path,
         result = measure(command(portal, work), env=env, cwd=work, log=work / f"{name}.log")
         requests = portal.requests()
         posted = posted_files(portal.url, portal.ca_bundle) if result.returncode == 0 else set()
+        gaps = calculated_gaps(portal.url, portal.ca_bundle) if result.returncode == 0 else {}
         after = then(portal) if then and result.returncode == 0 else None
-    return {**report(result, requests, planned, posted), **({"then": after} if after else {})}
+    return {**report(result, requests, planned, posted), **gaps,
+            **({"then": after} if after else {})}
 
 
 KINDS = ("File", "QualityMetric", "AnalysisStepRun", "Analysis", "Document")

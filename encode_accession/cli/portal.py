@@ -22,6 +22,7 @@ from encode_accession.localportal import (
 )
 from encode_accession.localportal.app import DEFAULT_MAX_BODY_BYTES
 from encode_accession.localportal.identity import MD5_RULES
+from encode_accession.localportal.ontology import load_ontology
 from encode_accession.localportal.portal import default_upload_dir
 from encode_accession.localportal.requestlog import RequestLog
 from encode_accession.localportal.server import create_server
@@ -42,6 +43,8 @@ def register(subparsers: Any) -> None:
                        help="JSON object(s) to import first, e.g. a portal export (repeatable)")
     serve.add_argument("--workbook", type=Path, metavar="DIR",
                        help="load the portal's test inserts folder first (encoded-inserts)")
+    serve.add_argument("--ontology", type=Path, metavar="FILE",
+                       help="encoded's ontology.json: slims and names of ontology terms")
     serve.add_argument("--tls", action="store_true",
                        help="serve HTTPS with a generated self-signed certificate")
     serve.add_argument("--key", help="accept this access key id too (default: $DCC_API_KEY)")
@@ -78,6 +81,8 @@ def register(subparsers: Any) -> None:
     load.add_argument("files", nargs="*", type=Path)
     load.add_argument("--workbook", type=Path, metavar="DIR",
                       help="the portal's test inserts folder (encoded-inserts)")
+    load.add_argument("--ontology", type=Path, metavar="FILE",
+                      help="encoded's ontology.json: slims and names of ontology terms")
     load.set_defaults(handler=load_command)
 
 
@@ -110,6 +115,7 @@ def serve_command(args: argparse.Namespace) -> int:
     uploads = UploadConfig(args.upload_dir or default_upload_dir(db), args.s3_endpoint,
                            args.s3_bucket if args.s3_endpoint else None)
     portal = LocalPortal(db, md5_rule=args.md5_rule, uploads=uploads)
+    _load_ontology(portal, args.ontology)
     if args.workbook:
         _load_workbook(portal, args.workbook)
     for path in args.load:
@@ -142,11 +148,17 @@ def _load_workbook(portal: LocalPortal, inserts: Path) -> None:
         print(f"  {item_type} {at_id}: {'; '.join(errors)}", flush=True)
 
 
+def _load_ontology(portal: LocalPortal, path: Path | None) -> None:
+    if path is not None:
+        print(f"{path}: {load_ontology(portal.store, path)} ontology terms loaded", flush=True)
+
+
 def load_command(args: argparse.Namespace) -> int:
-    if not args.files and not args.workbook:
+    if not args.files and not args.workbook and not args.ontology:
         raise InputError("portal load", "files", "nothing to load",
-                         "give JSON files and/or --workbook DIR")
+                         "give JSON files, --workbook DIR and/or --ontology FILE")
     portal = LocalPortal(args.db or default_local_db())
+    _load_ontology(portal, args.ontology)
     if args.workbook:
         _load_workbook(portal, args.workbook)
     for path in args.files:

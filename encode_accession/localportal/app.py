@@ -176,10 +176,11 @@ class PortalApp:
         if "@@download" in path:
             return self._download(path)
         segments = [s for s in path.split("/") if s]
-        if len(segments) == 1 and self.portal.types.by_collection(segments[0]):
-            itype = self.portal.types.by_collection(segments[0])
-            return self._search(MultiDict([*args.items(multi=True), ("type", itype.name)]),
-                                request.full_path)
+        listed = self.portal.types.collection_type(segments[0]) if len(segments) == 1 \
+            else None
+        if listed is not None:
+            return self._search(MultiDict([*args.items(multi=True), ("type", listed)]),
+                                request.full_path, collection=(listed, path))
         item = self._item(path)
         if unquote(item.at_id) != path:
             query = request.query_string.decode()
@@ -195,8 +196,16 @@ class PortalApp:
             (self._with_credentials(item, user) if database else ctx.object_frame(item))
         return json_response(body)
 
-    def _search(self, args: MultiDict, url: str) -> Response:
+    def _search(self, args: MultiDict, url: str,
+                collection: tuple[str, str] | None = None) -> Response:
+        """`/search/`, or a collection's listing (`/<collection>/`: every item of its type,
+        with the search's paging, filters and frames, typed `<Type>Collection`)."""
         status, body = search(self.portal.context(), args, url, refresh=self.portal.check_upload)
+        if collection is not None:
+            type_name, path = collection
+            body.update({"@id": path, "@type": [f"{type_name}Collection", "Collection"],
+                         "title": type_name})
+            status = 200  # an empty collection is still there
         return json_response(body, status)
 
     def _profiles(self, path: str, user: User | None) -> Response:

@@ -1,10 +1,14 @@
 """Basic-auth access keys and the few permission rules a submitter meets.
 
-Secrets are stored only as salted PBKDF2 hashes, and no message here ever includes one.
+Secrets are stored only as hashes, and no message here ever includes one: salted PBKDF2 for
+keys this portal issues, and the portal's own `edw_hash` for keys it was given that way (the
+workbook's inserts: encoded `src/encoded/edw_hash.py`, SHA-384 of the secret between two
+fixed salts, padded to 512 bytes with a fixed pad, base64).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import os
@@ -19,6 +23,18 @@ from encode_accession.localportal.store import Item, Store
 _ITERATIONS = 1000  # a local test double: cheap enough for thousands of requests
 ADMIN_ONLY_TYPES = frozenset({"lab", "award", "user", "access_key", "organism", "source"})
 FROZEN_STATUSES = frozenset({"released", "archived", "revoked", "deleted", "replaced"})
+_EDW_BEFORE = b"186ED79BAEXzeusdioIsdklnw88e86cd73"
+_EDW_AFTER = b"<*#$*(#)!DSDFOUIHLjksdf"
+_EDW_PAD = base64.b64decode(
+    "Kf8r/S37L/kh9yP1JfMn8TnvO+096z/pMecz5TXjN+EJ3wvdDdsP2QHXA9UF0wfRGc8bzR3LH8kR"
+    "xxPFFcMXwWm/a71tu2+5YbdjtWWzZ7F5r3utfat/qXGnc6V1o3ehSZ9LnU2bT5lBl0OVRZNHkVmP"
+    "W41di1+JUYdThVWDV4Gpf6t9rXuveaF3o3Wlc6dxuW+7bb1rv2mxZ7NltWO3YYlfi12NW49ZgVeD"
+    "VYVTh1GZT5tNnUufSZFHk0WVQ5dB6T/rPe077znhN+M15TPnMfkv+y39K/8p8SfzJfUj9yHJH8sd"
+    "zRvPGcEXwxXFE8cR2Q/bDd0L3wnRB9MF1QPXASn/K/0t+y/5Ifcj9SXzJ/E57zvtPes/6THnM+U1"
+    "4zfhCd8L3Q3bD9kB1wPVBdMH0RnPG80dyx/JEccTxRXDF8Fpv2u9bbtvuWG3Y7Vls2exea97rX2r"
+    "f6lxp3OldaN3oUmfS51Nm0+ZQZdDlUWTR5FZj1uNXYtfiVGHU4VVg1eBqX+rfa17r3mhd6N1pXOn"
+    "cblvu229a79psWezZbVjt2GJX4tdjVuPWYFXg1WFU4dRmU+bTZ1Ln0mRR5NFlUOXQek/6z3tO+85"
+    "4TfjNeUz5zH5L/st/Sv/KfEn8yX1I/chyR/LHc0bzxnBF8MVxRPHEdkP2w3dC98J0QfTBdUD1wE=")
 
 
 @dataclass(frozen=True)
@@ -39,12 +55,24 @@ def hash_secret(secret: str, salt: str | None = None) -> str:
     return f"pbkdf2_sha256${salt}${digest}"
 
 
+def edw_hash(secret: str) -> str:
+    """The hash encoded stores for an access key secret (scheme `edw_hash`)."""
+    salted = _EDW_BEFORE + secret.encode() + _EDW_AFTER + b"\0"
+    if len(salted) > len(_EDW_PAD):
+        raise ValueError("the secret is too long for edw_hash")
+    padded = salted + _EDW_PAD[len(salted):]
+    return base64.b64encode(hashlib.sha384(padded).digest()).decode("ascii")
+
+
 def verify_secret(secret: str, stored: str) -> bool:
+    """`secret` against a stored hash of either scheme."""
+    if stored.startswith("pbkdf2_sha256$"):
+        _, salt, _ = stored.split("$", 2)
+        return hmac.compare_digest(hash_secret(secret, salt), stored)
     try:
-        _, salt, _ = stored.split("$")
+        return hmac.compare_digest(edw_hash(secret), stored)
     except ValueError:
         return False
-    return hmac.compare_digest(hash_secret(secret, salt), stored)
 
 
 def authenticate(store: Store, auth: Authorization | None, header_present: bool) -> User | None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from encode_accession.localportal.calculated import CALCULATED, REVERSE_LINKS, reverse_filter
+from encode_accession.localportal.calculated import ALWAYS, CALCULATED, REVERSE_LINKS
 from encode_accession.localportal.identity import resolve
+from encode_accession.localportal.ontology import Ontology
 from encode_accession.localportal.store import Item, Store
 from encode_accession.localportal.types import TypeRegistry
 
@@ -20,30 +21,48 @@ class RenderContext:
     def __init__(self, store: Store, types: TypeRegistry) -> None:
         self.store = store
         self.types = types
+        self.ontology = Ontology(store)
         self._items: dict[str, Item | None] = {}
         self._props: dict[tuple[str, str], Any] = {}
 
-    def item(self, ref: str) -> Item | None:
+    def item(self, ref: Any) -> Item | None:
+        """The item a link names (an @id, uuid, accession or alias); None if dangling."""
+        if not isinstance(ref, str):
+            return None
         if ref not in self._items:
             self._items[ref] = resolve(self.store, self.types, ref)
         return self._items[ref]
 
     def linked_prop(self, ref: Any, prop: str) -> Any:
         """`prop` of the item `ref` links to; None if the link is absent or dangling."""
-        linked = self.item(ref) if isinstance(ref, str) else None
+        linked = self.item(ref)
         return self.prop(linked, prop) if linked else None
+
+    def linked_props(self, refs: Any, prop: str) -> list[Any]:
+        """`prop` of each item `refs` (a link or a list of links) names, where present."""
+        values = []
+        for ref in refs if isinstance(refs, list) else [refs]:
+            value = self.linked_prop(ref, prop)
+            if value is not None:
+                values.append(value)
+        return values
+
+    def stored(self, ref: Any) -> dict[str, Any]:
+        """The linked item's stored properties, with its @id (encoded's
+        `@@object?skip_calculated=true`); {} if dangling."""
+        linked = self.item(ref)
+        return {**linked.props, "@id": linked.at_id} if linked else {}
 
     @staticmethod
     def _calculated_names(item: Item) -> list[str]:
         names: dict[str, None] = {}
         for type_name in item.types:
             names.update(dict.fromkeys(CALCULATED.get(type_name, {})))
-            names.update(dict.fromkeys(REVERSE_LINKS.get(type_name, {})))
         return list(names)
 
     def prop(self, item: Item, name: str) -> Any:
         """Stored value, else calculated. Objects imported with their calculated values keep
-        them; reverse links add what was linked since."""
+        them, but lists built from reverse links are recomputed with what was linked since."""
         if name == "@id":
             return item.at_id
         if name == "@type":
@@ -55,30 +74,31 @@ class RenderContext:
         if itype and name in itype.hidden:
             return None
         if key not in self._props:
+            self._props[key] = _MISSING  # a property that needs itself (a cycle) is absent
             self._props[key] = self._compute(item, name)
         value = self._props[key]
         return None if value is _MISSING else value
 
     def _compute(self, item: Item, name: str) -> Any:
+        type_name = next((t for t in item.types if name in CALCULATED.get(t, {})), None)
         stored = item.props.get(name, _MISSING)
-        for type_name in item.types:
-            reverse = REVERSE_LINKS.get(type_name, {}).get(name)
-            if reverse:
-                return self._reverse(item, type_name, name, reverse, stored)
-        if stored is not _MISSING:
+        if stored is not _MISSING and (type_name, name) not in ALWAYS:
             return stored
-        calc = next((CALCULATED[t][name] for t in item.types if name in CALCULATED.get(t, {})),
-                    None)
-        value = calc(item, self) if calc else None
+        value = CALCULATED[type_name][name](item, self) if type_name else None
         return _MISSING if value is None else value
 
-    def _reverse(self, item: Item, type_name: str, name: str, spec: tuple[str, str],
-                 stored: Any) -> list[str]:
+    def rev(self, item: Item, name: str) -> list[str]:
+        """The @ids of the items linking to `item` through the reverse link `name` (oldest
+        first), after any list the item was imported with."""
+        spec = next((REVERSE_LINKS[t][name] for t in item.types
+                     if name in REVERSE_LINKS.get(t, {})), None)
+        if spec is None:
+            return []
         source_type, source_prop = spec
-        referrers = [r for r in self.store.referrers(item.at_id, source_prop)
+        stored = item.props.get(name)
+        referrers = [r.at_id for r in self.store.referrers(item.at_id, source_prop)
                      if source_type in r.types]
-        shown = [r.at_id for r in reverse_filter(type_name, name, item, referrers)]
-        return list(dict.fromkeys([*(stored if isinstance(stored, list) else []), *shown]))
+        return list(dict.fromkeys([*(stored if isinstance(stored, list) else []), *referrers]))
 
     def object_frame(self, item: Item) -> dict[str, Any]:
         itype = self.types.lookup(item.item_type)

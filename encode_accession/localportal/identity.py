@@ -42,6 +42,10 @@ def mint_accession(store: Store, prefix: str) -> str:
     raise HTTPProblem(500, f"could not find an unused TST{prefix} accession")
 
 
+# types whose encoded `__name__` ignores status
+_OWN_NAMES = ("target", "analysis_step", "analysis_step_version", "biosample_type")
+
+
 def _target_name(props: dict[str, Any], store: Store) -> str:
     """encoded src/encoded/types/target.py `Target._name`: label and the organism's name (from
     target_organism, else the genes'), else the first investigated_as."""
@@ -58,9 +62,15 @@ def _target_name(props: dict[str, Any], store: Store) -> str:
 
 
 def item_name(itype: ItemType, props: dict[str, Any], uuid: str, store: Store) -> str:
-    """The last path segment of the @id."""
+    """The last path segment of the @id: encoded's `__name__` (snovault Item: the name key,
+    else the uuid; a replaced item is named by its uuid, so its accession can pass on; a
+    file with an external accession by that; targets and steps by their computed names)."""
     if itype.item_type == "target":
         return quote(_target_name(props, store), safe="-_.~+")
+    if itype.item_type == "file" and props.get("external_accession"):
+        return quote(props["external_accession"], safe="-_.~+:")
+    if props.get("status") == "replaced" and itype.item_type not in _OWN_NAMES:
+        return uuid
     if itype.name_template:
         name = re.sub(r"\{([^}]+)\}", lambda m: str(_path_value(props, m[1], store)),
                       itype.name_template)

@@ -1,14 +1,21 @@
-"""`/search/`: type selection, filters on embedded paths, facets, paging and projection.
+"""`/search/`: type selection, filters on embedded paths, free text, Lucene queries, facets,
+paging and projection.
 
 Filters follow the portal: the same field repeated is OR, different fields are AND,
 `field!=v` negates, `*` tests existence. Paths walk links (e.g. `lab.title`), so any
-embedded path works without an index.
+embedded path works without an index. `searchTerm` matches every word (case-insensitive,
+`word*` as a prefix) in the fields the portal indexes for free text (the profile's
+`boost_values`; every field of a type without them); `advancedQuery` takes the Lucene
+subset tools send (`querytext.py`).
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable
+from functools import cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,12 +23,14 @@ from werkzeug.datastructures import MultiDict
 
 from encode_accession.localportal.frames import RenderContext
 from encode_accession.localportal.problems import HTTPProblem
+from encode_accession.localportal.querytext import Query, parse_query, words
 from encode_accession.localportal.store import Item
 
 RESERVED = {"type", "limit", "from", "frame", "field", "format", "datastore", "sort",
-            "searchTerm", "debug", "mode", "remove"}
+            "searchTerm", "advancedQuery", "debug", "mode", "remove", "config"}
 DEFAULT_LIMIT = 25
 SCAN_LIMIT = 9999
+SEARCH_FIELDS = Path(__file__).resolve().parent / "search_fields.json"
 DEFAULT_COLUMNS = ("accession", "name", "title", "description", "status")
 
 
@@ -72,6 +81,48 @@ def _matches(ctx: RenderContext, item: Item, filters: list[Filter]) -> bool:
         if avoid and (("*" in avoid and terms) or terms & set(avoid)):
             return False
     return True
+
+
+@cache
+def _boost_values() -> dict[str, list[str]]:
+    """Profile name -> the fields its `boost_values` index for free text (generated from the
+    portal's schemas by scripts/search_fields.py)."""
+    return json.loads(SEARCH_FIELDS.read_text())
+
+
+def _text_fields(item: Item) -> list[str]:
+    return _boost_values().get(item.item_type) or \
+        [k for k in item.props if k != "schema_version"]
+
+
+def _text_of(ctx: RenderContext, item: Item) -> list[str]:
+    """The words free text is matched against (lower case)."""
+    found: list[str] = []
+    for field in _text_fields(item):
+        values = item.types if field == "@type" else values_at(ctx, item, field.split("."))
+        for value in values:
+            if not isinstance(value, dict | list):
+                found += words(_term(value))
+    return found
+
+
+def _matches_text(ctx: RenderContext, item: Item, wanted: list[str]) -> bool:
+    if not wanted:
+        return True
+    text = _text_of(ctx, item)
+    return all(any(w.startswith(term[:-1]) for w in text) if term.endswith("*")
+               else term in text for term in wanted)
+
+
+def _matches_query(ctx: RenderContext, item: Item, query: Query | None) -> bool:
+    if query is None:
+        return True
+    def values(field: str | None) -> list[str]:
+        if field is None:
+            return _text_of(ctx, item)
+        found = item.types if field == "@type" else values_at(ctx, item, field.split("."))
+        return [_term(v) for v in found if not isinstance(v, dict | list)]
+    return query.matches(values)
 
 
 def _facets(ctx: RenderContext, hits: list[Item], fields: list[tuple[str, str]]) -> list[dict]:
@@ -170,7 +221,10 @@ def search(ctx: RenderContext, args: MultiDict, url: str,
     if refresh is not None:
         candidates = {u: refresh(i) for u, i in candidates.items()}
     filters = _filters(args)
-    hits = [item for item in candidates.values() if _matches(ctx, item, filters)]
+    text = words(args.get("searchTerm", ""), keep_stars=True)
+    query = parse_query(args["advancedQuery"]) if args.get("advancedQuery") else None
+    hits = [item for item in candidates.values() if _matches(ctx, item, filters)
+            and _matches_query(ctx, item, query) and _matches_text(ctx, item, text)]
 
     sort_fields = [s for s in args.get("sort", "-date_created").split(",") if s]
     for field in reversed(sort_fields):

@@ -107,6 +107,12 @@ def collection_unique_keys() -> dict[str, str | None]:
             for name, info in types_table().items()}
 
 
+@cache
+def _collections() -> dict[str, str]:
+    return {info["collection"]: name for name, info in types_table().items()
+            if info.get("collection")}
+
+
 class TypeRegistry:
     """Looks types up by any of the names the real portal accepts in a URL or a POST."""
 
@@ -125,6 +131,11 @@ class TypeRegistry:
     def by_collection(self, collection: str) -> ItemType | None:
         itype = self.lookup(collection)
         return itype if itype and itype.collection == collection else None
+
+    def collection_type(self, collection: str) -> str | None:
+        """The @type name a collection lists (`quality-metrics` -> QualityMetric, abstract
+        collections included), as snovault's COLLECTIONS names them."""
+        return _collections().get(collection.strip("/"))
 
     def known_type_names(self) -> set[str]:
         return {name for t in self.all for name in t.types}

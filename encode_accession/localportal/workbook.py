@@ -2,9 +2,13 @@
 
 Rows go in as encoded's `loadxl` sends them (skip `_test: skip` rows, drop `_`/`@` keys,
 empty values and `schema_version`, so each row is taken at the current version; attachments
-named by file name become attachment objects). Links are then resolved as the portal resolves
-them (uuid, name, accession, alias), every item gets its @id, and each is judged by the
-profiles as an admin POST: what the portal would refuse is reported, not hidden.
+named by file name become attachment objects), with the profile's defaults filled in as a
+POST would. Every item gets the @id the portal gives it (accessions for accessioned types,
+`name` for labs, computed names for targets and steps), links are resolved as the portal
+resolves them (uuid, any unique key such as a target's name, accession, alias), and each is
+judged by the profiles as an admin POST: what the portal would refuse is reported, not
+hidden. The inserts' access keys keep their stored hash (encoded's edw_hash), so their
+secrets work.
 """
 
 from __future__ import annotations
@@ -98,6 +102,7 @@ def load_workbook(portal: LocalPortal, inserts_dir: str | Path) -> WorkbookRepor
         if itype is None or itype.item_type != item_type:
             raise InputError(f"{inserts_dir}/{item_type}.json", "", "no such portal type",
                              "use the inserts of the portal the profiles come from")
+        defaults = profiles().defaults(item_type)
         for raw in raws:
             props = _row(raw)
             if props is None:
@@ -108,16 +113,18 @@ def load_workbook(portal: LocalPortal, inserts_dir: str | Path) -> WorkbookRepor
                     props[prop] = _attachment(prop, props[prop])
             uuid = props.pop("uuid", None) or str(uuidlib.uuid4())
             staged.append((itype, Item(uuid, item_type, at_id_for(itype, uuid), itype.types,
-                                       props)))
+                                       {**defaults, **props})))
     with portal.store.write():
         _stage(portal, staged)
         _link(portal, staged)
         _name(portal, staged)
+        _link(portal, staged)  # links by the names just given (targets by `H3K4me3-mouse`)
     for itype, item in staged:
         stored = portal.store.get(item.uuid)
         if stored is not None:
             report.loaded[itype.item_type] += 1
-        problems = profiles().problems(itype.item_type, {**item.props, "uuid": item.uuid},
+        submitted = {k: v for k, v in item.props.items() if k != "schema_version"}
+        problems = profiles().problems(itype.item_type, {**submitted, "uuid": item.uuid},
                                        submitter=False,
                                        links=StoreLinks(portal.store, portal.types))
         if problems:
@@ -134,11 +141,12 @@ def _keys(itype: ItemType, item: Item) -> list[tuple[str, str]]:
 
 
 def _stage(portal: LocalPortal, staged: list[tuple[ItemType, Item]]) -> None:
-    """Every row stored under its uuid @id, with the keys links are looked up by."""
+    """Every row stored under the @id the portal gives it (its accession, name key...;
+    names that follow links wait for them), with the keys links are looked up by."""
     for itype, item in staged:
-        if itype.name_template and not _name_follows_links(itype):
-            name = item_name(itype, item.props, item.uuid, portal.store)
-            item.at_id = at_id_for(itype, name)
+        if not _name_follows_links(itype):
+            item.at_id = at_id_for(itype, item_name(itype, item.props, item.uuid,
+                                                    portal.store))
         _replace(portal, item)
         portal.store.save(item, _keys(itype, item))
 
@@ -152,7 +160,8 @@ def _replace(portal: LocalPortal, item: Item) -> None:
 
 
 def _link(portal: LocalPortal, staged: list[tuple[ItemType, Item]]) -> None:
-    """Link values (names, accessions, aliases, uuids) replaced by the linked item's @id."""
+    """Link values (uuids, names, accessions, aliases, paths) replaced by the linked item's
+    @id; a value nothing answers to yet is kept for the next pass."""
     for itype, item in staged:
         for prop, (link_to, is_array) in _link_specs(itype.item_type).items():
             value = item.props.get(prop)
@@ -182,11 +191,17 @@ def _name(portal: LocalPortal, staged: list[tuple[ItemType, Item]]) -> None:
                 renamed[item.at_id] = new
                 item.at_id = new
                 _replace(portal, item)
+            portal.store.save(item, _keys(itype, item))
     for itype, item in staged:
+        changed = False
         for prop, value in item.props.items():
             if isinstance(value, str) and value in renamed:
                 item.props[prop] = renamed[value]
-            elif isinstance(value, list):
+                changed = True
+            elif isinstance(value, list) and any(v in renamed for v in value
+                                                 if isinstance(v, str)):
                 item.props[prop] = [renamed.get(v, v) if isinstance(v, str) else v
                                     for v in value]
-        portal.store.save(item, _keys(itype, item))
+                changed = True
+        if changed:
+            portal.store.save(item, _keys(itype, item))

@@ -28,6 +28,16 @@ def accession_of(text: str) -> str | None:
     return candidate if ACCESSION.match(candidate) else None
 
 
+_PORTAL_PATH = re.compile(r"^(?:https?://[^/]+)?(/[a-z0-9-]+/[^/\s]+/)$")
+
+
+def portal_path(text: str) -> str | None:
+    """The @id `text` names when it is a portal path (`/files/<uuid>/`, or its URL), whatever
+    the name in it; None otherwise."""
+    match = _PORTAL_PATH.match(text.strip())
+    return match.group(1) if match else None
+
+
 def canonical_path(path: str | Path) -> str:
     """Absolute, symlinks resolved, `~` expanded: the one spelling a local file is stored by."""
     return str(Path(path).expanduser().resolve())

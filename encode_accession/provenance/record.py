@@ -31,6 +31,7 @@ from encode_accession.provenance.identity import (
     canonical_location,
     canonical_path,
     is_remote,
+    portal_path,
 )
 
 SOURCE_FIX = ("give an ENCODE accession (ENCFF..., ENCSR..., TST...) or the path of a file "
@@ -181,7 +182,8 @@ def record_accessioned_file(conn: sqlite3.Connection, *, uri: str, md5: str, siz
     """
     parents = []
     for parent in derived_from:
-        found = accession_of(parent)
+        # a portal may name a file by accession or, e.g. when replaced, by uuid @id
+        found = accession_of(parent) or portal_path(parent)
         if found is None:
             raise InputError(portal_id, "derived_from", f"{parent!r} is not a portal @id or "
                              "accession", "pass the parents' @ids, e.g. /files/ENCFF001AAA/")

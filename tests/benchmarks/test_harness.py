@@ -61,7 +61,12 @@ def test_vs_reference_accessions_the_real_mirna_run_from_the_gcs_emulator(tmp_pa
     assert ours["ok"], ours["log_tail"]
     assert ours["files_posted"] == ours["planned_files"] == 12
     assert ours["requests_per_file"] > 0 and ours["cpu_s"] > 0
+    # what the real portal calculates: replicates through derived_from, the QCs' assay term
+    assert ours["files_without_replicates"] == 0 and ours["qcs"] > 0
+    assert ours["qcs_without_assay_term_id"] == 0
     if with_reference:
         assert summary["reference"]["ok"], summary["reference"]["log_tail"]
+        assert summary["reference"]["files_without_replicates"] == 0
+        assert summary["reference"]["qcs_without_assay_term_id"] == 0
         assert summary["same_files_and_derived_from"], (summary["only_ours"],
                                                         summary["only_reference"])

@@ -14,6 +14,7 @@ from encode_accession.localportal import LocalPortal
 from encode_accession.localportal.demo import DEMO_KEY_ID, DEMO_SECRET
 from encode_accession.localportal.workbook import load_workbook
 from encode_accession.portal import PortalClient
+from encode_accession.portal.errors import PortalAuthError
 
 from .conftest import FAST, shared_fixture
 
@@ -81,3 +82,34 @@ def test_portal_load_workbook_cli_reports_counts(tmp_path, capsys):
     assert f"{total} of {total} workbook items loaded, 0 refused" in capsys.readouterr().out
     client = PortalClient(f"local:{db}", DEMO_KEY_ID, DEMO_SECRET, **FAST)
     assert client.get("/labs/j-michael-cherry")["@id"] == "/labs/j-michael-cherry/"
+
+
+def test_workbook_items_have_the_ids_the_portal_gives_them(workbook):
+    """Accessioned types by accession, labs by name, targets by label and organism; links
+    by a target's name resolve to its @id; the profiles' defaults are filled in."""
+    _, portal, _ = workbook
+    experiments = portal.store.items_with_type("Experiment")
+    assert experiments and all(e.at_id == f"/experiments/{e.props['accession']}/"
+                               for e in experiments)
+    files = [f for f in portal.store.items_with_type("File") if f.props.get("status")
+             != "replaced" and "external_accession" not in f.props]
+    assert all(f.at_id == f"/files/{f.props['accession']}/" for f in files)
+    assert portal.store.by_at_id("/labs/j-michael-cherry/") is not None
+    histone = portal.store.by_at_id("/experiments/ENCSR000ADI/")
+    assert histone.props["target"] == "/targets/H3K4me3-mouse/"
+    assert all(str(e.props.get("target", "/targets/")).startswith("/targets/")
+               for e in experiments)
+    fastq = portal.store.by_at_id("/files/ENCFF001MYM/")
+    assert fastq.props["aliases"] == [] and fastq.props["dbxrefs"] == []
+
+
+def test_the_inserts_access_key_works_with_its_secret(workbook, tmp_path):
+    """access_key.json stores `foobar`'s secret `bazqux` as encoded's edw_hash: the key
+    authenticates (an admin may PATCH), a wrong secret is refused."""
+    _, portal, _ = workbook
+    good = PortalClient(f"local:{portal.db_path}", "foobar", "bazqux", **FAST)
+    lab = good.get("/labs/j-michael-cherry/", frame="object")
+    good.patch(lab["@id"], {"title": lab["title"]})
+    wrong = PortalClient(f"local:{portal.db_path}", "foobar", "not-bazqux", **FAST)
+    with pytest.raises(PortalAuthError):
+        wrong.patch(lab["@id"], {"title": lab["title"]})

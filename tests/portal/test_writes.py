@@ -232,13 +232,17 @@ def test_quality_metrics_link_back_from_their_files(portal):
 
 
 def test_analysis_title_and_experiment_link(portal):
-    bam_file = portal.client.post("file", bam(lab=PIPELINE_LAB,
+    """encoded Analysis.title: the file's step run -> analysis step -> pipeline of the
+    pipeline lab under an ENCODE4 award: `ENCODE4 v<version> <assembly>`."""
+    run = portal.client.post("analysis_step_run", step_run())
+    bam_file = portal.client.post("file", bam(lab=PIPELINE_LAB, step_run=run["@id"],
                                               aliases=["encode-processing-pipeline:bam-1"]))
     analysis = portal.client.post("analysis", {
         "aliases": ["encode-processing-pipeline:wf-1"], "files": [bam_file["@id"]],
         "pipeline_version": "2.1.0", "lab": PIPELINE_LAB, "award": DEMO_AWARD})
     assert analysis["accession"].startswith("TSTAN")
     assert analysis["title"] == "ENCODE4 v2.1.0 GRCh38"
+    assert analysis["pipelines"] == ["/pipelines/TSTPL000001/"]
     assert analysis["datasets"] == [DEMO_EXPERIMENT]
     portal.client.patch(DEMO_EXPERIMENT, {"analyses": [analysis["@id"]]}, extend_arrays=True)
     experiment = portal.client.get(DEMO_EXPERIMENT, frame="embedded")

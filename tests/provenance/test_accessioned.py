@@ -96,3 +96,15 @@ def test_parents_must_be_portal_ids_or_accessions(conn) -> None:
     with pytest.raises(InputError, match="derived_from: 'rep1.fastq.gz' is not a portal @id"):
         record_accessioned_file(conn, **{**BAM, "derived_from": ["rep1.fastq.gz"]})
     assert conn.execute("SELECT COUNT(*) FROM file_versions").fetchone()[0] == 0
+
+
+def test_parents_named_by_uuid_at_ids_are_recorded_as_the_portal_named_them(conn) -> None:
+    """A portal that answers with uuid @ids (a replaced file, a workbook without accessions)
+    still gets its file recorded: the parent is the @id as given."""
+    uuid_parent = "/files/56e94f2b-8bc3-4a2f-9f4c-3b1b7a1c0d2e/"
+    logged = record_accessioned_file(conn, **{**BAM, "derived_from": [
+        uuid_parent, f"https://www.encodeproject.org{uuid_parent}", "/files/ENCFF001FQA/"]})
+    assert logged.status == "new"
+    stored = [r[0] for r in conn.execute("SELECT accession FROM version_sources "
+                                         "ORDER BY position")]
+    assert stored == [uuid_parent, "ENCFF001FQA"]

@@ -10,6 +10,7 @@ ENCSR000AEN cites PMID 23000965 (Povlsen et al., PAF15 ubiquitylation) and PMID 
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -26,6 +27,44 @@ from pybtex.database import parse_string
 ENCODE_ACCESSION = [sys.executable, "-m", "encode_accession.cli.main"]
 START_TIMEOUT_S = float(os.environ.get("WORKBOOK_START_TIMEOUT_S", "300"))
 EXPERIMENTS = ("ENCSR000AEN", "ENCSR000DZQ")
+# encoded's ontology.json entry for the midbrain (the real portal loads the whole ontology)
+ONTOLOGY = {"UBERON:0001891": {"name": "midbrain", "organs": ["brain"],
+                               "systems": ["central nervous system"]}}
+# The stored fields of four workbook experiments, worked out from encoded's code on the
+# inserts: assay_title (CalculatedAssayTitle: a histone target -> Histone ChIP-seq, the
+# target linked by its name H3K4me3-mouse; NTR preferred name shRNA RNA-seq),
+# biosample_summary (CalculatedBiosampleSummary), organ (BiosampleType.organ_slims from the
+# ontology), life_stage (Biosample.life_stage: the human donor's, `unknown` for a mouse
+# biosample without mouse_life_stage), assembly (calculate_assembly over released and
+# in-progress files), replication_type (CalculatedReplicationType).
+EXPECTED = {
+    "ENCSR000ADI": dict(
+        assay_title="Histone ChIP-seq", target="H3K4me3", biosample="CH12.LX cell",
+        biosample_summary="Mus musculus CH12.LX cell", biosample_type="cell line",
+        organism=["Mus musculus"], organ=[], life_stage=["unknown"], status="released",
+        date_released="2016-01-01", lab="/labs/sherman-weissman/",
+        award="/awards/ENCODE2-Mouse/", assembly=["mm10", "mm9"], replication_type="isogenic"),
+    "ENCSR000DZQ": dict(
+        assay_title="TF ChIP-seq", target="EBF1", biosample="GM12878",
+        biosample_summary="Homo sapiens GM12878", biosample_type="cell line",
+        organism=["Homo sapiens"], organ=[], life_stage=["adult"], status="released",
+        date_released="2016-01-01", lab="/labs/michael-snyder/", award="/awards/ENCODE2/",
+        assembly=["hg19"], replication_type="isogenic"),
+    "ENCSR706IDL": dict(
+        assay_title="DNase-seq", target=None, biosample="midbrain",
+        biosample_summary="Homo sapiens midbrain tissue male adult (21 years)",
+        biosample_type="tissue", organism=["Homo sapiens"], organ=["brain"],
+        life_stage=["adult"], status="in progress", date_released=None,
+        lab="/labs/john-stamatoyannopoulos/", award="/awards/U54HG007010/", assembly=[],
+        replication_type="unreplicated"),
+    "ENCSR000AEN": dict(
+        assay_title="shRNA RNA-seq", target=None, biosample="K562",
+        biosample_summary="Homo sapiens K562", biosample_type="cell line",
+        organism=["Homo sapiens"], organ=[], life_stage=["unknown"], status="released",
+        date_released="2016-01-01", lab="/labs/brenton-graveley/",
+        award="/awards/U54HG007005/", assembly=["GRCh38", "GRCh38-minimal", "hg19"],
+        replication_type="isogenic"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +75,10 @@ def workbook_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if "--workbook" not in usage:
         pytest.skip("`portal serve --workbook` is not on this branch yet (issue 10)")
     folder = tmp_path_factory.mktemp("workbook")
+    (folder / "ontology.json").write_text(json.dumps(ONTOLOGY))
     server = subprocess.Popen(
         [*ENCODE_ACCESSION, "portal", "serve", "--workbook", str(inserts), "--port", "0",
+         "--ontology", str(folder / "ontology.json"),
          "--db", str(folder / "portal.sqlite")], stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True, env={**os.environ, "HOME": str(folder)})
     try:
@@ -81,3 +122,41 @@ def test_workbook_experiments_are_tracked_cited_and_exported(workbook_portal: st
     assert sorted(table["accession"]) == sorted(EXPERIMENTS)
     aen = table.set_index("accession").loc["ENCSR000AEN"]
     assert aen["lab"] == "/labs/brenton-graveley/" and aen["award"] == "/awards/U54HG007005/"
+
+
+def _as_list(value):
+    """Export json keeps a list field as a list, or as the portal-style joined text."""
+    if value is None or isinstance(value, list):
+        return value or []
+    return [v for v in str(value).split(";") if v] if value else []
+
+
+def test_tracked_workbook_experiments_store_what_the_portal_calculates(workbook_portal: str,
+                                                                       tmp_path: Path) -> None:
+    def run(*args: str):
+        return run_main(*args, "--server", workbook_portal, "--db", str(tmp_path / "t.db"))
+
+    tracked = run("track", *EXPECTED, "--format", "json")
+    assert tracked.code == 0, tracked.err
+    rows = {r["accession"]: r for r in run("export", "--format", "json").json()}
+    for accession, expected in EXPECTED.items():
+        row = rows[accession]
+        lists = {k for k, v in expected.items() if isinstance(v, list)}
+        got = {k: _as_list(row[k]) if k in lists else row[k] for k in expected}
+        assert got == expected, accession
+        assert row["url"] == f"{workbook_portal}/experiments/{accession}/"
+
+
+def test_search_finds_workbook_experiments_by_free_text_and_release_date(
+        workbook_portal: str, tmp_path: Path) -> None:
+    def found(*args: str) -> set[str]:
+        result = run_main("search", *args, "--limit", "100", "--format", "json",
+                          "--server", workbook_portal, "--db", str(tmp_path / "t.db"))
+        assert result.code == 0, result.err
+        return {e["accession"] for e in result.json()["experiments"]}
+
+    assert {"ENCSR706IDL", "ENCSR751YPU"} <= found("--text", "midbrain")
+    assert "ENCSR000ADI" in found("--text", "H3K4me3", "--assay", "Histone ChIP-seq")
+    in_2016 = found("--released-from", "2016-01", "--released-to", "2016-12")
+    assert "ENCSR000ADI" in in_2016 and "ENCSR706IDL" not in in_2016  # in progress
+    assert found("--released-from", "2030") == set()
