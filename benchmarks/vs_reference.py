@@ -57,7 +57,7 @@ from harness import (  # noqa: E402
 )
 from services import running_gcs_emulator, running_moto_s3  # noqa: E402
 
-from encode_accession.data import ACCESSION_RULES as RULES_DIR  # noqa: E402
+from encode_accession.core.resources import ACCESSION_RULES as RULES_DIR  # noqa: E402
 from encode_accession.demo.synthetic import step_version_objects  # noqa: E402
 from encode_accession.localportal.demo import (  # noqa: E402
     DEMO_AWARD,

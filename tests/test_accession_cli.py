@@ -1,5 +1,5 @@
-"""The `accession` command's flags (the reference tool's, incl. its early long spellings) and
-the config they become; the end-to-end run is in tests/e2e/test_accession_command.py."""
+"""The `accession` command's flags (accession 4.8.4's, incl. its early long spellings) and
+the config they become; the end-to-end runs are in tests/e2e/test_accession_command.py."""
 
 from __future__ import annotations
 
@@ -7,10 +7,18 @@ import argparse
 import subprocess
 import sys
 from importlib import import_module
+from pathlib import Path
 
 import pytest
+from conftest import REPO
 
-from encode_accession.cli.accession import build_config, read_metadata_list, server_value
+from encode_accession import __version__
+from encode_accession.cli.accession import (
+    build_config,
+    read_metadata_list,
+    reference_parser,
+    server_value,
+)
 from encode_accession.cli.main import BUILT_IN, REGISTERED, build_parser, main
 from encode_accession.core.errors import InputError
 from encode_accession.demo.run import WORKFLOW_ID, write_demo_run
@@ -88,7 +96,70 @@ def test_the_command_table_names_every_command_its_modules_add():
 def test_a_command_imports_only_the_module_that_adds_it():
     parser = build_parser("accession")
     commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    assert set(commands.choices) == {*BUILT_IN, "accession"}
+    assert set(commands.choices) == {*BUILT_IN, *REGISTERED["accession"]}
     assert {"list", "portal", "mcp", "accession", *BUILT_IN} <= set(
         next(a for a in build_parser(None)._actions
              if isinstance(a, argparse._SubParsersAction)).choices)
+
+
+# accession 4.8.4's get_parser (accession/__main__.py): every flag, short and long, with its
+# default; ours must take each with the same meaning
+REFERENCE_FLAGS = [
+    (["-m", "m.json"], "metadata", "m.json"), (["--accession-metadata", "m.json"], "metadata",
+                                                "m.json"),
+    (["-l", "list.txt"], "metadata_list", "list.txt"),
+    (["--metadata-list", "list.txt"], "metadata_list", "list.txt"),
+    (["-p", "mirna"], "pipeline", "mirna"), (["--pipeline-type", "mirna"], "pipeline", "mirna"),
+    (["-d"], "dry_run", True), (["--dry-run"], "dry_run", True),
+    (["-f"], "force", True), (["--force"], "force", True),
+    (["-s", "prod"], "server", "prod"), (["--server", "prod"], "server", "prod"),
+    (["-a", "ENCSR000AAA"], "annotation", "ENCSR000AAA"),
+    (["--annotation-accession", "ENCSR000AAA"], "annotation", "ENCSR000AAA"),
+    (["--no-log-file"], "no_log_file", True),
+    (["--log-file-path", "x.log"], "log_file_path", "x.log"),
+    (["--lab", "l"], "lab", "l"), (["--award", "a"], "award", "a"),
+]
+
+
+@pytest.mark.parametrize(("argv", "dest", "value"), REFERENCE_FLAGS)
+def test_every_flag_of_the_reference_parses_to_its_meaning(argv, dest, value):
+    args = reference_parser().parse_args(argv)
+    assert str(getattr(args, dest)) == str(value)
+
+
+def test_the_reference_defaults_hold(monkeypatch):
+    monkeypatch.delenv("DCC_LAB", raising=False)
+    args = reference_parser().parse_args([])
+    assert (args.server, args.log_file_path, args.no_log_file, args.dry_run, args.force) == \
+        ("dev", "accession.log", False, False, False)
+    assert args.lab is None and args.subcommand_name is None
+
+
+def test_the_reference_info_subcommand_takes_ids_and_dates():
+    args = reference_parser().parse_args(["info", "-i", "ENCSR000AAA", "abc123", "-d", "4/5-4/6"])
+    assert (args.subcommand_name, args.ids, args.date) == ("info", ["ENCSR000AAA", "abc123"],
+                                                          "4/5-4/6")
+
+
+@pytest.mark.parametrize("flag", ["-v", "--version"])
+def test_version_prints_the_one_version_string(flag):
+    scripts = Path(sys.executable).parent  # the console scripts of the environment under test
+    done = subprocess.run([scripts / "accession", flag], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip() == f"accession {__version__} " \
+        "(encode-accession)"
+    done = subprocess.run([scripts / "encode-accession", "--version"], capture_output=True,
+                          text=True)
+    assert done.stdout.strip() == f"encode-accession {__version__}"
+
+
+def test_the_version_is_the_changelogs_latest():
+    changelog = (REPO / "CHANGELOG.md").read_text()
+    first = next(line for line in changelog.splitlines() if line.startswith("## "))
+    assert first.startswith(f"## {__version__} ")
+
+
+def test_no_run_given_is_one_message(capsys, monkeypatch):
+    monkeypatch.setenv("DCC_LAB", "l")
+    monkeypatch.setenv("DCC_AWARD", "a")
+    assert main(["accession", "-p", "atac"]) == 1
+    assert "-m/--accession-metadata: no run given" in capsys.readouterr().err

@@ -145,7 +145,7 @@ def test_pipeline_version_comes_from_the_wdl_meta_section():
 
 def test_each_pipeline_family_reads_its_genome_from_its_own_reference_input():
     """The reference input is data in each steps file (encode-accession-tool.md 1.12)."""
-    from encode_accession.data import ACCESSION_RULES as RULES_DIR
+    from encode_accession.core.resources import ACCESSION_RULES as RULES_DIR
     from encode_accession.planning.steps import load_steps
 
     def key(name: str) -> str | None:
@@ -283,7 +283,7 @@ def test_by_default_the_summary_reads_the_portals_checks_once_and_does_not_wait(
     """The real portal's checkfiles takes minutes and the reference tool does not wait for
     it: a run reports files still being checked instead of holding its slot."""
     from encode_accession.accession.summary import DEFAULT_VERIFY_TIMEOUT
-    from encode_accession.data import SCHEMAS
+    from encode_accession.core.resources import SCHEMAS
 
     schema = yaml.safe_load((SCHEMAS / "config.schema.yaml").read_text())
     assert DEFAULT_VERIFY_TIMEOUT == schema["properties"]["verify_timeout"]["default"] == 0
@@ -296,7 +296,7 @@ def test_by_default_the_summary_reads_the_portals_checks_once_and_does_not_wait(
 def test_only_a_run_whose_md5s_mean_reading_bytes_gets_a_checksums_job(run):
     """The demo's local files are hashed (a checksums job, on a compute node under SLURM);
     the real microRNA run is all on GCS, whose md5Hash metadata the preflight reads itself."""
-    from encode_accession.data import ACCESSION_RULES
+    from encode_accession.core.resources import ACCESSION_RULES
     from encode_accession.metadata.cromwell import load_metadata
     from encode_accession.planning.plan import build_plan
     from encode_accession.planning.steps import load_steps

@@ -8,7 +8,7 @@ import pytest
 from conftest import DATA, shared_fixture
 
 from encode_accession.core.errors import InputError
-from encode_accession.data import ACCESSION_RULES
+from encode_accession.core.resources import ACCESSION_RULES
 from encode_accession.metadata.cromwell import Call, Workflow, load_metadata, parse_metadata
 from encode_accession.planning.plan import PlanOptions, build_plan
 from encode_accession.planning.steps import DerivedFrom, load_steps, parse_steps

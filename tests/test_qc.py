@@ -8,8 +8,8 @@ from pathlib import Path, PurePosixPath
 import pytest
 from conftest import shared_fixture
 
-from encode_accession.data import ACCESSION_RULES
-from encode_accession.data import ACCESSION_RULES as RULES_DIR
+from encode_accession.core.resources import ACCESSION_RULES
+from encode_accession.core.resources import ACCESSION_RULES as RULES_DIR
 from encode_accession.demo.run import write_demo_run
 from encode_accession.metadata.cromwell import load_metadata
 from encode_accession.planning.plan import build_plan

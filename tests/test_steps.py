@@ -9,7 +9,7 @@ import yaml
 from conftest import reference_steps_dir
 
 from encode_accession.core.errors import InputError
-from encode_accession.data import ACCESSION_RULES
+from encode_accession.core.resources import ACCESSION_RULES
 from encode_accession.planning.steps import load_steps, parse_steps, resolve_steps
 from encode_accession.qc import check_names
 

@@ -9,7 +9,7 @@ import pytest
 from conftest import REPO
 
 from encode_accession.core.errors import InputError
-from encode_accession.data import ACCESSION_RULES
+from encode_accession.core.resources import ACCESSION_RULES
 from encode_accession.demo.synthetic import Options, write_synthetic_run
 from encode_accession.planning.config import DEMO, check_config, run_settings
 from encode_accession.planning.setup import setup_run
@@ -57,13 +57,14 @@ def test_the_shipped_configs_validate(name):
     config = yaml.safe_load((REPO / name).read_text())
     check_config(config, environ={})  # exits with the problems if it does not match the schema
     assert config["pipeline"] == "atac" and config["results"] == "results"
+    assert config["results"] != DEMO["results"]  # a real run's folder never holds the demo
 
 
 def test_no_run_named_is_the_demo_with_the_demos_settings():
     config: dict = {}
     check_config(config, environ={})
     assert {k: config[k] for k in DEMO} == DEMO
-    assert run_settings(config)["results"]["metadata"] is None
+    assert run_settings(config)["demo"]["metadata"] is None
 
 
 def test_a_user_config_without_a_server_never_posts_to_the_demos_local_portal():

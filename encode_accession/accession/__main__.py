@@ -35,7 +35,8 @@ def main(argv: list[str] | None = None) -> int:
         result: dict[str, Any] = {}
         status = exit_status(job, partial(_run_into, result, job, rundir, args.step,
                                           args.settings),
-                             lambda: _settings(rundir, args.settings))
+                             lambda: _settings(rundir, args.settings),
+                             layout.failure_record(rundir, job, args.step))
         if status:
             return status
         print(json.dumps({"job": job, **({"step": args.step} if args.step else {}),

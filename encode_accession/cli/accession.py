@@ -1,88 +1,159 @@
-"""``encode-accession accession``: the reference tool's command, run by the Snakemake workflow.
+"""``accession`` and ``encode-accession accession``: the reference tool's command, run by the
+Snakemake workflow.
 
-Users of ENCODE's ``accession`` tool keep their command line: the flags and meanings of its
-``accession/__main__.py:get_parser`` (4.8.4), plus the long spellings of its first releases
-(``--accession-steps STEPS.json``). ``-s`` is the server, ``-l`` a file listing metadata,
-``-a`` the Annotation accession (segway, genophase, megamap); lab and award are ``--lab`` and
-``--award`` only, as there. Each run is planned in this process (:func:`plan_runs`), then
-one call of the repository's Snakefile through Snakemake's Python API with a config built
-from the flags, into its own results folder (``results/<workflow id>`` by default),
-recorded where ``encode-accession info`` looks.
+Labs keep their command lines: every flag of accession 4.8.4's ``get_parser`` with its meaning
+and default (``-m/--accession-metadata``, ``-l/--metadata-list``, ``-p/--pipeline-type``,
+``-d/--dry-run``, ``-f/--force``, ``-s/--server``, ``-a/--annotation-accession``,
+``--no-log-file``, ``--log-file-path`` (``accession.log``), ``--lab``, ``--award``,
+``-v/--version``, and its ``info`` subcommand), plus the long spellings of its first releases
+(``--accession-steps STEPS.json``). ``-m`` is a metadata.json, a workflow id or a Caper label:
+ids and labels are fetched from ``--cromwell-server``, else from the server of Caper's
+``~/.caper/default.conf``, as the reference finds it. Each run is planned in this process
+(:func:`plan_runs`), then one call of the workflow's Snakefile through Snakemake's API with a
+config built from the flags, into its own results folder (``results/<workflow id>``),
+recorded where ``info`` looks. Snakemake's own output goes to the log file; the terminal
+shows the jobs' lines, the progress, and last, what failed and why.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
+import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import yaml
 
+from encode_accession import __version__
+from encode_accession.core import resources
 from encode_accession.core.errors import InputError
 from encode_accession.database.sqlite import default_db_path
 from encode_accession.metadata.cromwell import load_metadata
-from encode_accession.metadata.cromwell_server import resolve_metadata
+from encode_accession.metadata.cromwell_server import caper_server, resolve_metadata
 from encode_accession.run import layout
 
-SNAKEFILE = Path(__file__).resolve().parents[2] / "Snakefile"
 PORTALS = ("prod", "dev")
+DEFAULT_LOG = "accession.log"  # the reference's --log-file-path default
+
+
+def add_arguments(cmd: argparse.ArgumentParser) -> None:
+    """accession 4.8.4's flags (with its early long spellings) and this workflow's own."""
+    source = cmd.add_mutually_exclusive_group()
+    source.add_argument("-m", "--accession-metadata", "--metadata", dest="metadata",
+                        help="metadata.json, or a workflow id or Caper label (from "
+                             "--cromwell-server, else Caper's ~/.caper/default.conf)")
+    source.add_argument("-l", "--metadata-list", type=Path,
+                        help="a file with one metadata path, workflow id or label per line; "
+                             "each is accessioned, a failed one does not stop the others")
+    cmd.add_argument("-p", "--pipeline-type", "--pipeline", dest="pipeline",
+                     help="pipeline family or variant (atac, tf_chip, mirna, ...)")
+    cmd.add_argument("--accession-steps", "--steps", dest="steps",
+                     help="a steps file (the reference's *_steps.json or this project's YAML)")
+    cmd.add_argument("-d", "--dry-run", action="store_true",
+                     help="only the preflight, and its report; posts nothing (has precedence "
+                          "over -f)")
+    cmd.add_argument("-f", "--force", action="store_true",
+                     help="post even when planned files' md5s are already on the portal")
+    cmd.add_argument("-s", "--server", default="dev",
+                     help="prod, dev, a host name or URL, or local[:PATH] (default dev)")
+    cmd.add_argument("-a", "--annotation-accession", dest="annotation",
+                     help="the Annotation segway, genophase and megamap runs accession to")
+    cmd.add_argument("--no-log-file", action="store_true",
+                     help="write no log file (Snakemake keeps its own in .snakemake/log/)")
+    cmd.add_argument("--log-file-path", default=DEFAULT_LOG,
+                     help=f"the log file, appended to (default {DEFAULT_LOG})")
+    cmd.add_argument("--lab", default=os.environ.get("DCC_LAB"),
+                     help="submitting lab, name or @id (default $DCC_LAB)")
+    cmd.add_argument("--award", default=os.environ.get("DCC_AWARD"),
+                     help="award, name or @id (default $DCC_AWARD)")
+    cmd.add_argument("-j", "--jobs", "--cores", dest="jobs", type=int, default=2,
+                     help="jobs run at once (default 2)")
+    cmd.add_argument("--cromwell-server", help="Cromwell/Caper server URL for ids and labels "
+                                               "(default: Caper's ~/.caper/default.conf)")
+    cmd.add_argument("--results", help="results folder (default results/<workflow id>)")
+    cmd.add_argument("-C", "--directory", type=Path, default=Path.cwd(),
+                     help="working directory of the workflow (default: here)")
+    cmd.set_defaults(handler=accession_command)
+
+
+def add_info_arguments(info: argparse.ArgumentParser) -> None:
+    """The reference's ``info`` subcommand (also ``encode-accession info``)."""
+    info.add_argument("--ids", "-i", nargs="+", default=[],
+                      help="workflow ids (or prefixes), experiment accessions or @ids, labels "
+                           "key=value or caper-str-label values")
+    info.add_argument("--date", "-d", help="MM, MM/DD, MM/DD/YY[YY], or a range A-B, -B, A-")
+    where = info.add_mutually_exclusive_group()
+    where.add_argument("--db", help="database holding the run record (default "
+                                    "$ENCODE_TRACKER_DB or ~/.encode_connector/tracker.db)")
+    where.add_argument("--results", help="a run's results folder: read the database its "
+                                         "config named (e.g. the demo's demo/)")
+    info.set_defaults(handler=info_command)
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     cmd = commands.add_parser(
         "accession", help="accession a finished run (the reference `accession` tool's flags)",
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    source = cmd.add_mutually_exclusive_group(required=True)
-    source.add_argument("-m", "--accession-metadata", "--metadata", dest="metadata",
-                        help="metadata.json, or a workflow id or Caper label "
-                             "(with --cromwell-server)")
-    source.add_argument("-l", "--metadata-list", type=Path,
-                        help="a file with one metadata path, workflow id or label per line; "
-                             "each is accessioned, a failed one does not stop the others")
-    kind = cmd.add_mutually_exclusive_group(required=True)
-    kind.add_argument("-p", "--pipeline-type", "--pipeline", dest="pipeline",
-                      help="pipeline family or variant (atac, tf_chip, mirna, ...)")
-    kind.add_argument("--accession-steps", "--steps", dest="steps",
-                      help="a steps file (the reference's *_steps.json or this project's YAML)")
-    cmd.add_argument("-s", "--server", default="dev",
-                     help="prod, dev, a host name or URL, or local[:PATH] (default dev)")
-    cmd.add_argument("--lab", default=os.environ.get("DCC_LAB"),
-                     help="submitting lab, name or @id (default $DCC_LAB)")
-    cmd.add_argument("--award", default=os.environ.get("DCC_AWARD"),
-                     help="award, name or @id (default $DCC_AWARD)")
-    cmd.add_argument("-a", "--annotation-accession", dest="annotation",
-                     help="the Annotation segway, genophase and megamap runs accession to")
-    cmd.add_argument("-d", "--dry-run", action="store_true",
-                     help="only the preflight (lab, award, md5 duplicates); posts nothing")
-    cmd.add_argument("-f", "--force", action="store_true",
-                     help="post even when planned files' md5s are already on the portal")
-    cmd.add_argument("-j", "--jobs", "--cores", dest="jobs", type=int, default=2,
-                     help="jobs run at once (default 2)")
-    cmd.add_argument("--cromwell-server", help="Cromwell/Caper server URL for ids and labels")
-    cmd.add_argument("--results", help="results folder (default results/<workflow id>)")
-    cmd.add_argument("-C", "--directory", type=Path, default=Path.cwd(),
-                     help="working directory of the workflow (default: here)")
-    cmd.add_argument("--snakefile", type=Path, default=SNAKEFILE, help=argparse.SUPPRESS)
-    cmd.set_defaults(handler=_accession)
+    add_arguments(cmd)
+    add_info_arguments(commands.add_parser("info", help="accessioning runs recorded on this "
+                                                        "machine"))
+    demo = commands.add_parser(
+        "demo", help="accession the bundled demo run into a local portal, in demo/")
+    demo.add_argument("-C", "--directory", type=Path, default=Path.cwd(),
+                      help="where demo/ goes (default: here)")
+    demo.add_argument("-j", "--jobs", "--cores", dest="jobs", type=int, default=2)
+    demo.set_defaults(handler=demo_command)
 
 
-def _accession(args: argparse.Namespace) -> int:
+def reference_parser() -> argparse.ArgumentParser:
+    """The ``accession`` executable's command line: the reference's, ``info`` included."""
+    parser = argparse.ArgumentParser(
+        prog="accession", description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arguments(parser)
+    parser.add_argument("-v", "--version", action="version",
+                        version=f"%(prog)s {__version__} (encode-accession)")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of a failure")
+    sub = parser.add_subparsers(title="subcommands", dest="subcommand_name")
+    add_info_arguments(sub.add_parser("info", help="accessioning runs recorded on this "
+                                                   "machine, as a table"))
+    return parser
+
+
+def run() -> int:
+    """The ``accession`` console script (the same command as ``encode-accession accession``)."""
+    from encode_accession.cli.main import run_handler
+
+    args = reference_parser().parse_args()
+    status = run_handler(args)
+    gc.freeze()  # no final collection over Snakemake's objects at exit
+    return status
+
+
+def accession_command(args: argparse.Namespace) -> int:
+    if not args.metadata and not args.metadata_list:
+        raise InputError("command line", "-m/--accession-metadata", "no run given",
+                         "pass -m METADATA.json (or a workflow id or Caper label), or -l LIST")
+    if not args.pipeline and not args.steps:
+        raise InputError("command line", "-p/--pipeline-type", "no pipeline given",
+                         "pass -p PIPELINE (atac, tf_chip, mirna, ...) or --accession-steps FILE")
     for key in ("lab", "award"):
         if not getattr(args, key):
             raise InputError("command line", f"--{key}", "not given and $DCC_"
                              f"{key.upper()} is not set", f"pass --{key} or export DCC_"
                              f"{key.upper()}")
-    if not args.snakefile.exists():
-        raise InputError(str(args.snakefile), "", "the workflow's Snakefile is not installed",
-                         "run from a clone of the repository (pip install -e .)")
     items = [args.metadata] if args.metadata else read_metadata_list(args.metadata_list)
     failed = []
+    log = None if args.no_log_file else Path(args.log_file_path)
     for item in items:
         try:
-            ok = run_workflow(build_config(args, item), args)
+            ok = run_workflow(build_config(args, item), args, log)
         except InputError as e:
             print(f"error: {e.message}", file=sys.stderr)
             ok = False
@@ -92,6 +163,44 @@ def _accession(args: argparse.Namespace) -> int:
         print(f"accessioned {len(items) - len(failed)} of {len(items)} runs"
               + "".join(f"\nfailed: {item}" for item in failed), file=sys.stderr)
     return 1 if failed else 0
+
+
+def demo_command(args: argparse.Namespace) -> int:
+    """The installed workflow with no config: the bundled demo, into ``demo/``."""
+    from snakemake.api import SnakemakeApi
+    from snakemake.settings.types import OutputSettings, ResourceSettings
+
+    workdir = args.directory.resolve()
+    with SnakemakeApi(OutputSettings()) as api:
+        try:
+            workflow = api.workflow(snakefile=resources.SNAKEFILE, workdir=workdir,
+                                    resource_settings=ResourceSettings(cores=args.jobs))
+            workflow.dag().execute_workflow()
+        except Exception as e:
+            api.print_exception(e)
+            return 1
+    db = workdir / "demo" / "tracker.db"
+    print(f"The demo is in {workdir / 'demo'}; its run record: encode-accession info --db {db}",
+          file=sys.stderr)
+    return 0
+
+
+def info_command(args: argparse.Namespace) -> int:
+    """The run record as the reference's ``info`` table; a database that does not exist is
+    one message (a command that reads creates nothing)."""
+    from contextlib import closing
+
+    from encode_accession.accession import runs
+    from encode_accession.database.sqlite import connect_existing
+
+    db_path = args.db
+    if args.results:
+        from encode_accession.accession.verify import recorded_database
+
+        db_path = recorded_database(args.results)
+    with closing(connect_existing(db_path)) as db:
+        print(runs.format_tsv(runs.query(db, args.ids, args.date)))
+    return 0
 
 
 def read_metadata_list(path: Path) -> list[str]:
@@ -128,8 +237,15 @@ def build_config(args: argparse.Namespace, metadata: str) -> dict[str, Any]:
         "server": server_value(args.server), "lab": args.lab, "award": args.award,
         "force": args.force, "tracker_db": str(default_db_path()),
     }
-    if args.cromwell_server:
-        config["cromwell_server"] = args.cromwell_server
+    cromwell = args.cromwell_server
+    if not cromwell and not Path(metadata).exists() and "://" not in metadata:
+        cromwell = caper_server()  # a workflow id or label, as the reference finds it
+        if cromwell:
+            print(f"encode-accession: {metadata} is not a file: fetching its metadata from "
+                  f"the Cromwell server {cromwell} (Caper's ~/.caper/default.conf)",
+                  file=sys.stderr)
+    if cromwell:
+        config["cromwell_server"] = cromwell
     config["pipeline" if args.pipeline else "steps"] = args.pipeline or _absolute(args.steps)
     if args.annotation:
         config["annotation"] = args.annotation
@@ -142,9 +258,10 @@ def build_config(args: argparse.Namespace, metadata: str) -> dict[str, Any]:
     return config
 
 
-def run_workflow(config: dict[str, Any], args: argparse.Namespace) -> bool:
+def run_workflow(config: dict[str, Any], args: argparse.Namespace, log: Path | None) -> bool:
     """One Snakemake run of the workflow (the preflight only with --dry-run); False when it
-    failed, after Snakemake printed why."""
+    failed. Snakemake's own output goes to ``log`` (and its .snakemake/log/), not the
+    terminal, which ends with what failed and why (the failing jobs' one-line messages)."""
     from snakemake.api import SnakemakeApi
     from snakemake.settings.types import (
         ConfigSettings,
@@ -154,6 +271,7 @@ def run_workflow(config: dict[str, Any], args: argparse.Namespace) -> bool:
     )
 
     workdir = args.directory.resolve()
+    rundir = workdir / config["results"]
     targets = {f"{config['results']}/{layout.PREFLIGHT}"} if args.dry_run else set()
     configfile = write_config(config, workdir)
     try:
@@ -161,18 +279,79 @@ def run_workflow(config: dict[str, Any], args: argparse.Namespace) -> bool:
     except SystemExit as stop:  # the Snakefile's own config checks, in their words
         print(stop, file=sys.stderr)
         return False
-    with SnakemakeApi(OutputSettings()) as api:
+    layout.clear_failures(rundir)
+    os.environ[layout.FAILURES_SHOWN_BY_CALLER] = "accession"
+    failure: Exception | None = None
+    with snakemake_output(log), SnakemakeApi(OutputSettings()) as api:
         try:
             workflow = api.workflow(
-                snakefile=args.snakefile, workdir=workdir,
+                snakefile=resources.SNAKEFILE, workdir=workdir,
                 config_settings=ConfigSettings(configfiles=[configfile],
                                                replace_workflow_config=True),
                 resource_settings=ResourceSettings(cores=args.jobs))
             workflow.dag(dag_settings=DAGSettings(targets=targets)).execute_workflow()
-        except Exception as e:  # Snakemake's errors: it prints them in its own words
+        except Exception as e:  # Snakemake's errors: in its own words, into the log
             api.print_exception(e)
-            return False
-    return True
+            failure = e
+    if failure is None:
+        if args.dry_run:
+            from encode_accession.accession.dryrun import preflight_report
+
+            print(preflight_report(rundir), file=sys.stderr)
+        return True
+    messages = layout.failures(rundir)
+    where = f" (details: {log})" if log else ""
+    if not messages:  # Snakemake stopped before a job could say why
+        first = (str(failure).strip().splitlines() or [type(failure).__name__])[0]
+        messages = [f"encode-accession: the workflow stopped: {first}"]
+    print("\n".join(messages) + where, file=sys.stderr)
+    return False
+
+
+PROGRESS = re.compile(r"^\d+ of \d+ steps \(\d+%\) done|^Nothing to be done")
+
+
+class _SnakemakeStream:
+    """Where Snakemake's log goes while it runs: every line to the log file, only its
+    progress lines to the terminal (its error blocks would bury the one line that says what
+    to fix). The jobs write to the terminal themselves."""
+
+    def __init__(self, terminal: TextIO, log: TextIO | None) -> None:
+        self.terminal, self.log, self._line = terminal, log, ""
+
+    def write(self, text: str) -> int:
+        if self.log:
+            self.log.write(text)
+        self._line += text
+        *lines, self._line = self._line.split("\n")
+        for line in lines:
+            if PROGRESS.match(line):
+                self.terminal.write(line + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        self.terminal.flush()
+        if self.log:
+            self.log.flush()
+
+    def isatty(self) -> bool:  # Snakemake colours only terminals
+        return False
+
+
+@contextmanager
+def snakemake_output(log: Path | None) -> Iterator[None]:
+    """sys.stderr as :class:`_SnakemakeStream` while Snakemake runs (its log handler writes
+    to the sys.stderr it finds when it starts); the log file is appended to, as the
+    reference's."""
+    terminal = sys.stderr
+    handle = log.open("a", encoding="utf-8") if log else None
+    sys.stderr = _SnakemakeStream(terminal, handle)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        sys.stderr = terminal
+        if handle:
+            handle.close()
 
 
 def plan_runs(config: dict[str, Any], workdir: Path) -> None:

@@ -13,10 +13,10 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
-from contextlib import closing
 from importlib import import_module
 
-from encode_accession.accession import runs
+from encode_accession import __version__
+from encode_accession.core import resources
 from encode_accession.core.errors import InputError
 from encode_accession.core.failures import describe, wants_traceback
 from encode_accession.metadata.cromwell import load_metadata
@@ -29,14 +29,14 @@ from encode_accession.qc import check_names
 # templates would cost every other command 0.1-0.4 s. With no such command named (--help, a
 # typo), all are added, so help and argparse's error list every command.
 REGISTERED = {
-    "accession": ("accession",),
+    "accession": ("accession", "info", "demo"),
     "tracker": ("track", "list", "citations", "compare", "summarize", "export", "link",
                     "unlink", "references", "search", "facets"),
     "provenance": ("log-derived", "provenance", "report"),
     "portal": ("portal",),
     "mcp": ("mcp",),
 }
-BUILT_IN = ("plan", "steps", "info", "verify")
+BUILT_IN = ("plan", "steps", "verify", "snakefile", "config-template")
 
 
 def run() -> int:
@@ -52,22 +52,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(next((a for a in argv if not a.startswith("-")), None))
     args = parser.parse_args(argv)
+    if getattr(args, "handler", None) is None:
+        parser.print_help()
+        return 2
+    return run_handler(args)
+
+
+def run_handler(args: argparse.Namespace) -> int:
+    """Run a parsed command: bad input, a refusal or an outage is one line and status 1
+    (``--debug``: the traceback); a pipe closed by the reader (``| head``) ends it quietly."""
     handler: Callable[[argparse.Namespace], int] | None = getattr(args, "handler", None)
     if handler is None:
-        parser.print_help()
         return 2
     if args.debug:
         logging.basicConfig(level=logging.DEBUG)
     try:
         return handler(args)
+    except BrokenPipeError:  # before OSError: the reader is gone, nothing is wrong
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # as a command killed by SIGPIPE
     except Exception as e:
         message = describe(e, server=getattr(args, "server", None))
         if message is None or args.debug or wants_traceback():
             raise
         print(f"error: {message}", file=sys.stderr)
-        return 1
-    except BrokenPipeError:  # `... | head` closed the pipe: stop quietly, as cat does
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
 
 
@@ -78,6 +86,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--debug", "--verbose", action="store_true",
                         help="log every portal request and show the traceback of a failure "
                              "(also ENCODE_ACCESSION_DEBUG=1)")
+    parser.add_argument("-V", "--version", action="version",
+                        version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(title="commands")
 
     plan = commands.add_parser("plan", help="show what a run would accession, with derived_from")
@@ -98,24 +108,22 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     validate.add_argument("files", nargs="+")
     validate.set_defaults(handler=_validate_steps)
 
-    info = commands.add_parser("info", help="accessioning runs recorded on this machine")
-    info.add_argument("--ids", "-i", nargs="+", default=[],
-                      help="workflow ids (or prefixes), experiment accessions, labels key=value "
-                           "or caper-str-label values")
-    info.add_argument("--date", "-d", help="MM, MM/DD, MM/DD/YY[YY], or a range A-B, -B, A-")
-    where = info.add_mutually_exclusive_group()
-    where.add_argument("--db", help="tracker database holding the run record (default "
-                                    "$ENCODE_TRACKER_DB or ~/.encode_connector/tracker.db)")
-    where.add_argument("--results", help="a run's results folder: read the database its "
-                                         "config named (e.g. the demo's results/)")
-    info.set_defaults(handler=_info)
-
     verify = commands.add_parser(
         "verify", help="re-check a run's uploaded files against the portal's checks")
     verify.add_argument("results", help="the run's results folder (with plan.json)")
     verify.add_argument("--timeout", type=float, default=0,
                         help="seconds to wait for files still being checked (default: 0)")
     verify.set_defaults(handler=_verify)
+
+    snakefile = commands.add_parser(
+        "snakefile", help="where the installed workflow is (for `module ...: snakefile:`)")
+    snakefile.add_argument("--profile", metavar="NAME",
+                           help="print the path of a bundled Snakemake profile instead (slurm)")
+    snakefile.set_defaults(handler=_snakefile)
+    template = commands.add_parser(
+        "config-template", help="print the config template (encode-accession config-template"
+                                " > my-run.yaml)")
+    template.set_defaults(handler=_config_template)
 
     wanted = [m for m, names in REGISTERED.items() if command in names]
     if not wanted and command not in BUILT_IN:
@@ -152,16 +160,21 @@ def format_plan_table(plan: Plan) -> str:
     return "\n".join(lines)
 
 
-def _info(args: argparse.Namespace) -> int:
-    db_path = args.db
-    if args.results:
-        from encode_accession.accession.verify import recorded_database
+def _snakefile(args: argparse.Namespace) -> int:
+    if args.profile:
+        profile = resources.PROFILES / args.profile
+        if not profile.is_dir():
+            known = ", ".join(sorted(p.name for p in resources.PROFILES.iterdir()))
+            raise InputError("--profile", args.profile, "is not a bundled profile",
+                             f"choose one of: {known}")
+        print(profile)
+    else:
+        print(resources.SNAKEFILE)
+    return 0
 
-        db_path = recorded_database(args.results)
-    from encode_accession.database.sqlite import connect
 
-    with closing(connect(db_path)) as db:
-        print(runs.format_tsv(runs.query(db, args.ids, args.date)))
+def _config_template(args: argparse.Namespace) -> int:
+    sys.stdout.write(resources.CONFIG_TEMPLATE.read_text())
     return 0
 
 

@@ -12,6 +12,7 @@ import os
 import sqlite3
 import sys
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from encode_accession.core.errors import InputError
@@ -52,11 +53,13 @@ def wants_traceback(config: Mapping[str, Any] | None = None) -> bool:
 
 
 def exit_status(job: str, work: Callable[[], object],
-                settings: Callable[[], Mapping[str, Any]] = dict) -> int:
+                settings: Callable[[], Mapping[str, Any]] = dict,
+                record: Path | None = None) -> int:
     """Run one workflow job's ``work`` the way every rule's job ends: 0 when it worked; a
     known failure (:func:`describe`) one line on stderr naming the culprit and the fix, and
     status 1; anything else its traceback (a bug). ``settings`` (read only on failure) name
-    the server and may ask for the traceback (``debug``)."""
+    the server and may ask for the traceback (``debug``). A failure's line is also kept in
+    ``record``, so the end of the run can repeat it last (``run.layout.failures``)."""
     try:
         work()
     except Exception as exc:
@@ -64,6 +67,12 @@ def exit_status(job: str, work: Callable[[], object],
         message = describe(exc, server=known.get("server"))
         if message is None or wants_traceback(known):
             raise
-        print(f"encode-accession {job}: {message}", file=sys.stderr)
+        line = f"encode-accession {job}: {message}"
+        print(line, file=sys.stderr)
+        if record is not None:
+            record.parent.mkdir(parents=True, exist_ok=True)
+            record.write_text(line + "\n", encoding="utf-8")
         return 1
+    if record is not None:
+        record.unlink(missing_ok=True)
     return 0

@@ -67,6 +67,29 @@ def connect(path: str | Path | None = None, *,
     return conn
 
 
+def connect_existing(path: str | Path | None = None) -> sqlite3.Connection:
+    """Open the database read-only, for commands that only read: one that does not exist is
+    one message naming it (nothing is created), and one written by an older release is not
+    upgraded behind the user's back (a command that writes upgrades it)."""
+    db_path = Path(path).expanduser() if path else default_db_path()
+    if not db_path.is_file():
+        raise InputError(db_path, "", "no database here (nothing has been tracked, logged or "
+                         "accessioned into it)", "give the right --db (the demo records into "
+                         "demo/tracker.db), or track or accession something first")
+    conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True,
+                           timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    current, latest = schema_version(conn), MIGRATIONS[-1].version
+    if current != latest:
+        conn.close()
+        raise InputError(db_path, "schema version", f"the database has schema v{current}; "
+                         f"this encode-accession reads v{latest}",
+                         "run a command that writes (track, log-derived, an accessioning run) "
+                         "once to upgrade it" if current < latest else
+                         "upgrade encode-accession")
+    return conn
+
+
 def _use_wal(conn: sqlite3.Connection) -> None:
     """Switch to WAL (a no-op once the file is WAL). The switch needs an exclusive lock and
     SQLite answers "database is locked" at once instead of calling the busy handler, so

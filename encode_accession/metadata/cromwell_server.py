@@ -22,7 +22,29 @@ from encode_accession.core.errors import InputError
 
 UUID = re.compile(r"^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$", re.IGNORECASE)
 CAPER_LABEL = "caper-str-label"
+CAPER_CONF = Path("~/.caper/default.conf")  # Caper's DEFAULT_CAPER_CONF
+CROMWELL_DEFAULTS = {"hostname": "localhost", "port": "8000"}  # Caper's CromwellRestAPI's
 TIMEOUT = 60  # seconds per request: metadata of a large run is tens of MB
+
+
+def caper_server(conf: Path = CAPER_CONF) -> str | None:
+    """The Cromwell server Caper's config names (``hostname``, ``port``; Caper's defaults
+    where it names none), or None when there is no Caper config: how the reference tool
+    finds the server for a workflow id or label given as ``-m``."""
+    path = conf.expanduser()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise InputError(path, "", f"cannot read Caper's config ({e.strerror})",
+                         "fix its permissions, or pass --cromwell-server URL") from None
+    settings = dict(CROMWELL_DEFAULTS)
+    for line in text.splitlines():  # key=value lines; '#' comments
+        key, sep, value = line.split("#", 1)[0].partition("=")
+        if sep and key.strip() in settings and value.strip():
+            settings[key.strip()] = value.strip()
+    return f"http://{settings['hostname']}:{settings['port']}"
 
 
 def is_workflow_id(value: str) -> bool:

@@ -25,9 +25,10 @@ CONFIG_SCHEMA = "config.schema.yaml"
 # Keys a `runs:` entry may set for itself; everything else is shared by the batch.
 RUN_KEYS = ("metadata", "pipeline", "steps", "annotation", "replicated", "force", "private")
 IDENTITY_KEYS = ("server", "lab", "award")
-# What a config that names no run accessions: the bundled demo into the embedded portal.
-DEMO = {"pipeline": "atac", "server": "local:results/local_portal.sqlite", "lab": "encode-awg",
-        "award": "DEMO-AWARD", "tracker_db": "results/tracker.db"}
+# What a config that names no run accessions: the bundled demo into the embedded portal, all
+# of it in demo/ (so results/, the default for real runs, stays free for them).
+DEMO = {"pipeline": "atac", "server": "local:demo/local_portal.sqlite", "lab": "encode-awg",
+        "award": "DEMO-AWARD", "tracker_db": "demo/tracker.db", "results": "demo"}
 
 
 def check_config(config: dict[str, Any], environ: dict[str, str] | None = None) -> None:

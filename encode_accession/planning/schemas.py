@@ -1,7 +1,8 @@
 """JSON Schema validation with messages that name the file and the path of each problem.
 
-The schemas ship inside the package (``encode_accession/data/schemas/``), so an installed
-wheel validates exactly as a source checkout does; the Snakefile reads the same files.
+The schemas are the workflow's (``workflow/schemas/``, in the wheel too: see
+:mod:`encode_accession.core.resources`), so an installed wheel validates exactly as a clone
+does; the Snakefile reads the same files.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import jsonschema
 import yaml
 
 from encode_accession.core.errors import InputError, InputErrors
-from encode_accession.data import SCHEMAS
+from encode_accession.core.resources import SCHEMAS
 
 
 @cache

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from encode_accession.core.errors import InputError
-from encode_accession.data import ACCESSION_RULES
+from encode_accession.core.resources import ACCESSION_RULES
 from encode_accession.metadata.inputfiles import read_input_text
 
 DEFAULT_RAW_FASTQS_KEYS = ("fastq", "fastqs")

@@ -13,6 +13,29 @@ ANALYSIS = "analysis.json"
 SUMMARY = "summary.json"
 
 
+FAILED = "logs/failed"  # one file per failed job: its one-line message, read at the run's end
+# Set by a caller that prints those messages itself (the `accession` command), so the
+# Snakefile does not repeat them at exit.
+FAILURES_SHOWN_BY_CALLER = "ENCODE_ACCESSION_FAILURES_SHOWN_BY_CALLER"
+
+
+def failure_record(rundir: str | Path, job: str, step: str | None = None) -> Path:
+    """Where a failed job of the run leaves its message for the end of the run."""
+    return Path(rundir) / FAILED / f"{job}{'-' + step if step else ''}.txt"
+
+
+def failures(rundir: str | Path) -> list[str]:
+    """The messages of the run's failed jobs, oldest first."""
+    records = sorted(Path(rundir, FAILED).glob("*.txt"), key=lambda p: p.stat().st_mtime)
+    return [p.read_text(encoding="utf-8").rstrip("\n") for p in records]
+
+
+def clear_failures(rundir: str | Path) -> None:
+    """Before a new attempt: the messages of an earlier one are no longer news."""
+    for record in Path(rundir, FAILED).glob("*.txt"):
+        record.unlink(missing_ok=True)
+
+
 def step_receipt(rundir: str | Path, rule: str) -> str:
     """One accessioning step's receipt: its step run, files, uploads and QC."""
     return f"{rundir}/steps/{rule}.json"

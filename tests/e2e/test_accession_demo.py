@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from encode_accession.accession import runs
-from encode_accession.data import ACCESSION_RULES
+from encode_accession.core.resources import ACCESSION_RULES
 from encode_accession.database.sqlite import connect as connect_db
 from encode_accession.metadata.cromwell import load_metadata
 from encode_accession.planning.plan import build_plan

@@ -21,7 +21,7 @@ import pytest
 import yaml
 from services import serve_portal
 
-from encode_accession.data import ACCESSION_RULES
+from encode_accession.core.resources import ACCESSION_RULES
 from encode_accession.demo.run import write_demo_run
 from encode_accession.localportal import FaultConfig, Faults, LocalPortal, PortalApp
 from encode_accession.localportal.auth import User

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from conftest import SHARED, reference_steps_dir
 
-from encode_accession.data import ACCESSION_RULES as RULES_DIR
+from encode_accession.core.resources import ACCESSION_RULES as RULES_DIR
 
 REFERENCE_DIR = reference_steps_dir()  # accession 4.8.4
 REFERENCE_FILES = sorted(REFERENCE_DIR.glob("*_steps.json"))

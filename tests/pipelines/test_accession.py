@@ -26,7 +26,7 @@ from encode_accession.accession.context import Run
 from encode_accession.accession.preflight import preflight
 from encode_accession.accession.runner import run_job
 from encode_accession.accession.step import run_step
-from encode_accession.data import ACCESSION_RULES as RULES_DIR
+from encode_accession.core.resources import ACCESSION_RULES as RULES_DIR
 from encode_accession.demo.synthetic import Options, step_version_objects, synthetic_metadata
 from encode_accession.localportal import LocalPortal, load_objects
 from encode_accession.localportal.demo import DEMO_AWARD, DEMO_LAB, DEMO_REFERENCE

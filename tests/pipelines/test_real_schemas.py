@@ -38,7 +38,7 @@ from encode_accession.accession.payloads import (
 from encode_accession.accession.quality import collect_metrics, metric_alias
 from encode_accession.accession.runner import plan_run
 from encode_accession.accession.step import build_file_payload, resolve_derived_from
-from encode_accession.data import ACCESSION_RULES as RULES_DIR
+from encode_accession.core.resources import ACCESSION_RULES as RULES_DIR
 from encode_accession.demo.synthetic import Options, synthetic_metadata
 from encode_accession.planning.pipelines import VARIANTS
 from encode_accession.planning.steps import load_steps

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from encode_accession.data import ACCESSION_RULES as RULES_DIR
+from encode_accession.core.resources import ACCESSION_RULES as RULES_DIR
 from encode_accession.demo.synthetic import Options, synthetic_metadata
 from encode_accession.metadata.cromwell import parse_metadata
 from encode_accession.planning.plan import PlanOptions, build_plan

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from encode_accession.core.errors import InputError
-from encode_accession.data import ACCESSION_RULES as RULES_DIR
+from encode_accession.core.resources import ACCESSION_RULES as RULES_DIR
 from encode_accession.metadata.cromwell import Workflow, parse_metadata
 from encode_accession.planning.pipelines import VARIANTS, choose_variant, known_names
 

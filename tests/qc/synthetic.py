@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from encode_accession.data import ACCESSION_RULES as RULES_DIR
+from encode_accession.core.resources import ACCESSION_RULES as RULES_DIR
 from encode_accession.metadata.cromwell import Workflow, parse_metadata
 from encode_accession.planning.plan import build_plan
 from encode_accession.planning.steps import load_steps, parse_steps

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from conftest import reference_steps_dir
 
-from encode_accession.data import ACCESSION_RULES
+from encode_accession.core.resources import ACCESSION_RULES
 from encode_accession.qc import BUILDERS, CALLBACKS
 
 REPO = Path(__file__).resolve().parents[2]

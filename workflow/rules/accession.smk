@@ -93,3 +93,8 @@ onsuccess:
 onerror:
     if len(RUNS) > 1:
         print(batch_table(RUNS), file=sys.stderr)
+    # what failed and why (each failed job's one line), repeated as the very last lines, after
+    # Snakemake's own account (the `accession` command prints them itself)
+    failed = [m for rundir in RUNS for m in layout.failures(rundir)]
+    if failed and not os.environ.get(FAILURES_SHOWN_BY_CALLER):
+        atexit.register(print, "\n".join(failed), file=sys.stderr)

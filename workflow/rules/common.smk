@@ -1,13 +1,16 @@
 # What the accessioning rules share: how a job is started, receipt paths, and the run's
 # planned steps, read from its plan checkpoint.
 
+import atexit
 import json
+import os
 import re
 import sys
 
 from encode_accession.accession.batch import batch_table
 from encode_accession.planning.config import local_metadata
 from encode_accession.run import layout
+from encode_accession.run.layout import FAILURES_SHOWN_BY_CALLER
 from encode_accession.run.planfile import planned_checksums_job, planned_steps
 
 # The interpreter running Snakemake has the package; a job imports only its stage.
