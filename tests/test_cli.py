@@ -7,6 +7,9 @@ import json
 from conftest import DATA, shared_fixture
 
 from encode_accession.cli.main import main
+from encode_accession.core.resources import ACCESSION_RULES
+from encode_accession.demo.synthetic import Options, synthetic_metadata
+from encode_accession.planning.steps import load_steps
 
 ATAC = "cromwell/ENCSR609OHJ_metadata_2reps.json"
 
@@ -78,3 +81,43 @@ def test_steps_validate_lists_the_4_8_4_output_types_it_translated(tmp_path, cap
                       ".derived_from_output_type: 'long range chromatin interactions' "
                       "(accession 4.8.4) read as 'loops'")
     assert out[3].endswith("accession_rules/hic.yaml")
+
+
+def test_info_on_a_database_that_does_not_exist_says_so_and_creates_nothing(tmp_path, capsys):
+    missing = tmp_path / "mistyped" / "tracker.db"
+    assert main(["info", "--db", str(missing)]) == 1
+    err = capsys.readouterr().err
+    assert f"{missing}: no database here" in err and "demo/tracker.db" in err
+    assert not (tmp_path / "mistyped").exists()
+
+
+def test_info_reads_without_changing_the_database(tmp_path, capsys):
+
+    from encode_accession.database.sqlite import connect
+
+    db = tmp_path / "tracker.db"
+    connect(db).close()
+    before = {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()}
+    assert main(["info", "--db", str(db)]) == 0
+    assert capsys.readouterr().out.startswith("Experiment @id\tWF ID")
+    assert db.stat().st_mtime_ns == before["tracker.db"]
+
+
+def test_a_pipe_closed_by_its_reader_ends_the_command_quietly(tmp_path):
+    """`encode-accession plan ... | head -1`: no "Broken pipe" message, no traceback."""
+    import subprocess
+    import sys
+
+    steps = load_steps(ACCESSION_RULES / "atac.yaml")
+    metadata = tmp_path / "metadata.json"  # a plan of ~80 kB: more than a pipe holds
+    metadata.write_text(json.dumps(synthetic_metadata(steps, Options(replicates=6,
+                                                                     folder=tmp_path))))
+    reader = subprocess.Popen([sys.executable, "-m", "encode_accession", "plan", "-m",
+                               str(metadata), "--steps", "atac", "--format", "json"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert reader.stdout is not None and reader.stderr is not None
+    reader.stdout.readline()
+    reader.stdout.close()  # as `head -1` does after its line
+    err = reader.stderr.read().decode()
+    assert reader.wait(timeout=60) == 141  # as a command SIGPIPE stopped
+    assert "Broken pipe" not in err and "Traceback" not in err and "error" not in err.lower()
