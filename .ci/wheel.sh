@@ -32,12 +32,19 @@ export DCC_API_KEY=DEMOKEY1 DCC_SECRET_KEY=demosecretdemose  # the local portal'
 grep -q "rule step:" accession.log  # Snakemake's account, in the reference's log file
 
 # a parent workflow: its own rule writes metadata.json, then the installed workflow accessions it
+# (the README's parent Snakefile, with a copy standing in for Caper)
 mkdir parent && cat > parent/Snakefile <<SNAKEFILE
+import subprocess
+
 ENCODE = {"metadata": "caper/metadata.json", "pipeline": "atac", "server": "local:portal.sqlite",
           "lab": "encode-awg", "award": "DEMO-AWARD", "tracker_db": "tracker.db"}
 
+# the installed workflow's Snakefile (encode-accession snakefile prints where it is)
+WORKFLOW = subprocess.run(["encode-accession", "snakefile"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
 module encode:
-    snakefile: "$("$bin/encode-accession" snakefile)"
+    snakefile: WORKFLOW
     config: ENCODE
 
 use rule * from encode as encode_*
@@ -52,6 +59,6 @@ rule all:
     default_target: True
     input: rules.encode_all.input
 SNAKEFILE
-(cd parent && "$bin/snakemake" -j 2 > snakemake.out 2>&1) || { tail -30 parent/snakemake.out; exit 1; }
+(cd parent && PATH="$bin:$PATH" snakemake -j 2 > snakemake.out 2>&1) || { tail -30 parent/snakemake.out; exit 1; }
 test -s parent/results/summary.json
 echo "wheel: accession --version, the demo, accession into a served portal, and the workflow as a module all ran from $bin"
