@@ -1,5 +1,5 @@
 # Lineage of a workflow that reads ENCODE files with storage.encode("ENCFF..."), and its
-# provenance report. Opt in by including this file (before or after your rules):
+# provenance report. Opt in by including this file (before the rules that name its report):
 #
 #     from encode_accession.plugins import LINEAGE_RULES
 #     include: LINEAGE_RULES
