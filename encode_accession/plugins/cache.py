@@ -92,7 +92,7 @@ def _download(portal: PortalClient, file: PortalFile, target: Path) -> None:
                              f"({file.size} bytes); nothing was kept",
                              "report it to the portal (encode-help@lists.stanford.edu); "
                              "a retry would fetch the same bytes")
-        os.chmod(partial, 0o666 & ~_umask())  # mkstemp's 0600 would hide it from the group
+        os.chmod(partial, 0o644)  # mkstemp's 0600 would hide a shared cache from the group
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
@@ -108,9 +108,3 @@ def place(source: Path, destination: Path) -> None:
         os.link(source, destination)
     except OSError:
         shutil.copyfile(source, destination)
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current

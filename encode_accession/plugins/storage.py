@@ -147,7 +147,14 @@ class StorageObject(StorageObjectRead):
         return None
 
     def local_suffix(self) -> str:
-        return f"{self.accession}/{self.file().file_name}"
+        """``<accession>/<the portal's file name>``: tools see the real extension (.bed.gz).
+        Snakemake asks for it while parsing the Snakefile, where an error would print with
+        stack frames: a file the portal refuses gets a plain name, and the check of its
+        existence, which comes next, says why."""
+        try:
+            return f"{self.accession}/{self.file().file_name}"
+        except WorkflowError:
+            return f"{self.accession}/{self.accession}"
 
     def cleanup(self) -> None:
         """Nothing beside the local copy, which Snakemake removes (the cache stays)."""

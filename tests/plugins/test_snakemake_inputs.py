@@ -84,3 +84,31 @@ def test_the_example_runs_on_two_encode_files_and_records_their_lineage(
     modified = [f for f in flagged["problems"] if f["code"] == "modified"]
     assert [found["nodes"][f["node"]]["location"] for f in modified] == \
         [str(work / "results" / "merged.bed")], flagged["problems"]
+
+
+def test_a_tampered_download_fails_the_run_naming_the_accession(
+        tmp_path, served_portal, plugin_path):
+    posted = served_portal.add_file("tampered-run", "chr7\t1\t100\n")
+    served_portal.tamper(posted["accession"], b"not the bytes the portal's md5sum is of")
+    work = analysis(tmp_path, served_portal, served_portal.files["rep1"]["accession"],
+                    posted["accession"])
+    failed = snakemake(work, plugin_path)
+    assert failed.returncode != 0
+    assert f"encode://{posted['accession']}: md5sum: the 39 bytes downloaded from " \
+           f"{served_portal.url} have md5" in failed.stderr, failed.stderr[-3000:]
+    assert "Traceback" not in failed.stderr
+    assert not (work / "results" / "intersect.bed").exists()
+
+
+def test_a_revoked_input_stops_the_run_before_any_job(tmp_path, served_portal, plugin_path):
+    revoked = served_portal.add_file("revoked-run", "chr8\t1\t100\n")
+    served_portal.client(admin=True).patch(revoked["@id"], {"status": "revoked"})
+    work = analysis(tmp_path, served_portal, revoked["accession"],
+                    served_portal.files["rep2"]["accession"])
+    before = len(served_portal.downloads())
+    failed = snakemake(work, plugin_path)
+    assert failed.returncode != 0
+    assert f"encode://{revoked['accession']}: {served_portal.url}: is revoked (fix: ENCODE " \
+           "withdrew this file" in failed.stderr, failed.stderr[-3000:]
+    assert "Traceback" not in failed.stderr
+    assert len(served_portal.downloads()) == before
