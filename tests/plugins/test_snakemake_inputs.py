@@ -8,6 +8,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import yaml
@@ -59,6 +60,13 @@ def test_the_example_runs_on_two_encode_files_and_records_their_lineage(
     assert second.returncode == 0, second.stderr[-3000:]
     assert "Nothing to be done" in second.stdout + second.stderr
     assert len(served_portal.downloads()) - before == 2
+
+    # snakemake --report includes the provenance report
+    reported = snakemake(work, plugin_path, "--report", "report.zip")
+    assert reported.returncode == 0, reported.stderr[-3000:]
+    with zipfile.ZipFile(work / "report.zip") as archive:
+        names = {Path(n).name for n in archive.namelist()}
+    assert set(REPORT) <= names, names
 
     # the final table's lineage: table <- merge <- intersect <- both ENCODE files
     found = provenance(tmp_path, work / "results" / "peak_table.tsv")
