@@ -66,6 +66,7 @@ class StorageProvider(StorageProviderBase):
                          "rate_limit": settings.max_requests_per_second}
         self._portal: PortalClient | None = None
         self._files: dict[str, PortalFile] = {}
+        self._failures: dict[str, WorkflowError] = {}
         self._lock = threading.Lock()
 
     @property
@@ -77,13 +78,21 @@ class StorageProvider(StorageProviderBase):
             return self._portal
 
     def describe(self, accession: str) -> PortalFile:
-        """The portal's file for ``accession``, asked once per workflow run; a replacement
-        is announced once."""
+        """The portal's file for ``accession``, asked once per workflow run (a failure too:
+        Snakemake asks for a file's name, existence and mtime in turn, and an unreachable
+        portal would be retried for each); a replacement is announced once."""
         with self._lock:
-            known = self._files.get(accession)
-        if known is not None:
+            known = self._files.get(accession) or self._failures.get(accession)
+        if isinstance(known, PortalFile):
             return known
-        file = guarded(lambda: describe_file(self.portal, accession))
+        if known is not None:
+            raise known
+        try:
+            file = guarded(lambda: describe_file(self.portal, accession))
+        except WorkflowError as exc:
+            with self._lock:
+                self._failures[accession] = exc
+            raise
         for notice in file.notices:
             self.logger.warning(notice)
         with self._lock:
