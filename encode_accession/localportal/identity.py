@@ -104,7 +104,10 @@ def unique_keys(itype: ItemType, props: dict[str, Any], name: str) -> list[tuple
             keys += [(namespace, str(v)) for v in (value if isinstance(value, list) else
                                                   [value] if value is not None else [])]
     keys += [("alias", ident) for ident in props.get("identifiers", [])]
-    for accession in [props.get("accession"), *props.get("alternate_accessions", [])]:
+    # encoded Item.unique_keys: a replaced item gives up its accession, which the item that
+    # replaced it claims in `alternate_accessions` (so /ENCFF.../ leads to the replacement)
+    own = props.get("accession") if props.get("status") != "replaced" else None
+    for accession in [own, *props.get("alternate_accessions", [])]:
         if accession:
             keys.append(("accession", accession))
     if props.get("external_accession"):

@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urljoin, urlsplit
 
 import requests
 
@@ -113,9 +113,10 @@ class PortalClient:
         time.sleep(self.backoff * 2 ** (attempt - 1))
 
     def _request(self, method: str, path: str, *, params: Any = None, payload: Any = None,
-                 retry: bool = True) -> requests.Response:
+                 retry: bool = True, stream: bool = False) -> requests.Response:
         """One call within the rate limit, retried (if `retry`) on connection errors and
-        502/503/504. A 429 is always retried after its Retry-After: the portal did no work."""
+        502/503/504. A 429 is always retried after its Retry-After: the portal did no work.
+        `stream` leaves the body unread and redirects unfollowed (downloads)."""
         url = self.server + path
         attempts = self.retries + 1 if retry else 1
         failures = throttled = 0
@@ -124,7 +125,8 @@ class PortalClient:
             self.request_counts[method] += 1
             try:
                 response = self._session.request(method, url, params=params, json=payload,
-                                                 timeout=self.timeout, verify=self._verify)
+                                                 timeout=self.timeout, verify=self._verify,
+                                                 stream=stream, allow_redirects=not stream)
             except requests.exceptions.SSLError as exc:
                 raise _tls_failure(method, path, self.server, exc) from exc
             except (requests.ConnectionError, requests.Timeout) as exc:
@@ -153,6 +155,7 @@ class PortalClient:
             failures += 1
             log.warning("%s %s: HTTP %d (attempt %d of %d)", method, path, status, failures,
                         attempts)
+            response.close()  # a streamed body would hold its connection
             self._sleep(failures)
 
     def _error(self, method: str, path: str, response: requests.Response) -> PortalError:
@@ -233,6 +236,29 @@ class PortalClient:
             if not body["@graph"] or len(found) >= body.get("total", 0):
                 break
         return found
+
+    def download(self, href: str) -> requests.Response:
+        """A file's bytes from its `href` (``/files/ENCFF.../@@download/ENCFF....bed.gz``),
+        unread: iterate ``iter_content`` and close it (it is a context manager).
+
+        The portal answers with a redirect to a signed S3 URL (encoded's `download` view);
+        that request goes out without the portal's credentials: the signature is the
+        authorization (S3 refuses a second one) and the keys never leave the portal."""
+        path = href if href.startswith("/") else "/" + href
+        response = self._request("GET", path, stream=True)
+        if response.is_redirect:
+            location = urljoin(self.server + path, response.headers["Location"])
+            response.close()
+            try:
+                response = requests.get(location, stream=True, timeout=self.timeout)
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                raise PortalUnavailable(f"GET {path}: {type(exc).__name__} following the "
+                                        f"portal's redirect to {urlsplit(location).netloc}"
+                                        ) from exc
+        if response.status_code >= 300:
+            response.close()
+            raise self._error("GET", path, response)
+        return response
 
     # -- writes --------------------------------------------------------------------------
 

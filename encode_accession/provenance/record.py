@@ -196,11 +196,50 @@ def record_accessioned_file(conn: sqlite3.Connection, *, uri: str, md5: str, siz
                        _Activity(StepRun(step_run, workflow_id, docker_image, server, lab,
                                          step_name, step_version, task)),
                        accession=recorded, portal_id=portal_id)
-        conn.execute("UPDATE file_versions SET output_type = coalesce(?, output_type), "
-                     "file_format = coalesce(?, file_format) WHERE version = ? AND file_id = "
-                     "(SELECT id FROM derived_files WHERE file_path = ?)",
-                     (output_type, file_format, logged.version, location))
+        _describe_version(conn, logged, output_type, file_format)
     return logged
+
+
+def record_portal_file(conn: sqlite3.Connection, location: str, *, accession: str, md5: str,
+                       size: int, portal_id: str, server: str, requested: str | None = None,
+                       output_type: str | None = None, file_format: str | None = None
+                       ) -> Logged:
+    """Record an ENCODE file a workflow read from the portal, under the name the workflow
+    used for it (`encode://ENCFF...`). Its content is the portal's md5 and size, its
+    accession the file the portal served (for a replaced `requested` one, the replacement);
+    it has no sources: lineage ends at the portal. Files made from it name this location as
+    a source. Recording it again changes nothing."""
+    run = ToolRun("ENCODE portal", parameters={"server": server, "requested": requested,
+                                               "portal_id": portal_id})
+    with write(conn):
+        logged = _save(conn, canonical_location(location), Content(md5=md5, size=int(size)),
+                       [], _Activity(run), accession=accession_of(accession) or accession,
+                       portal_id=portal_id)
+        _describe_version(conn, logged, output_type, file_format)
+    return logged
+
+
+def recorded_unchanged(conn: sqlite3.Connection, path: str | Path) -> bool | None:
+    """Whether the local file at `path` still has the size and mtime of its current recorded
+    version (True: recording it again would change nothing, no need to read it); None when
+    it was never recorded."""
+    location = canonical_location(str(path))
+    row = conn.execute("SELECT v.size, v.mtime_ns FROM file_versions v JOIN derived_files d "
+                       "ON d.id = v.file_id WHERE d.file_path = ? ORDER BY v.version DESC "
+                       "LIMIT 1", (location,)).fetchone()
+    if row is None:
+        return None
+    stat = Path(location).stat() if Path(location).is_file() else None
+    return stat is not None and (stat.st_size, stat.st_mtime_ns) == (row[0], row[1])
+
+
+def _describe_version(conn: sqlite3.Connection, logged: Logged, output_type: str | None,
+                      file_format: str | None) -> None:
+    """What a portal file is (output type, format), on the version just saved."""
+    conn.execute("UPDATE file_versions SET output_type = coalesce(?, output_type), "
+                 "file_format = coalesce(?, file_format) WHERE version = ? AND file_id = "
+                 "(SELECT id FROM derived_files WHERE file_path = ?)",
+                 (output_type, file_format, logged.version, logged.path))
 
 
 def record_portal_sources(conn: sqlite3.Connection, sources: Iterable[Mapping[str, Any]]
