@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from conftest import REPO, time_limit
+from conftest import time_limit
 
 from encode_accession.accession.upload import upload
 from encode_accession.localportal.demo import DEMO_AWARD, DEMO_EXPERIMENT, DEMO_LAB
@@ -115,14 +115,9 @@ def served_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedPo
 
 
 @pytest.fixture
-def plugin_path(tmp_path: Path) -> dict[str, str]:
-    """The environment for a Snakemake subprocess of this clone. An editable install is
-    invisible to Snakemake's plugin discovery (it lists top-level modules on sys.path, and
-    setuptools' editable finder is not on it), so a folder holding only a link to the
-    plugin package is put on PYTHONPATH; test_wheel.py checks the real discovery."""
-    folder = tmp_path / "plugin-path"
-    folder.mkdir()
-    (folder / "snakemake_storage_plugin_encode").symlink_to(
-        REPO / "snakemake_storage_plugin_encode")
-    path = os.pathsep.join(p for p in (str(folder), os.environ.get("PYTHONPATH")) if p)
-    return {**os.environ, "PYTHONPATH": path, **DEMO_KEYS}
+def plugin_path() -> dict[str, str]:
+    """The environment for a Snakemake subprocess of this clone: the editable install puts
+    the clone's top level on sys.path, where Snakemake's plugin discovery finds
+    ``snakemake_storage_plugin_encode`` as it finds an installed one (test_wheel.py checks a
+    wheel installed in a fresh venv)."""
+    return {**os.environ, **DEMO_KEYS}
