@@ -173,4 +173,4 @@ def export_tracked(conn: sqlite3.Connection, out: TextIO, fmt: str = "csv",
                    filters: store.Filters | None = None, match: str = "exact") -> int:
     """Write the tracked experiments matching `filters` (as for list) to `out`; returns how
     many."""
-    return write_rows(store.iter_experiments(conn, filters, match), out, fmt)
+    return write_rows(store.iter_experiments(conn, filters, match, counts=True), out, fmt)

@@ -49,13 +49,24 @@ FIELDS: dict[str, Field] = {f.name: f for f in (
     Field("lab", "lab", title_column="lab_title"),
 )}
 MATCHES = ("exact", "contains")
-SUMMARY_FIELDS = ("assay", "organism", "organ", "biosample_type", "status", "lab")
+SUMMARY_FIELDS = ("assay", "target", "organism", "organ", "biosample_type", "status", "lab")
 # The experiment columns in export order (raw_metadata is left out: it is the portal's).
 COLUMNS = (
     "accession", "assay_title", "target", "biosample", "biosample_summary", "biosample_type",
     "organism", "organ", "life_stage", "status", "date_released", "lab", "lab_title", "award",
     "award_title", "assembly",
     "replication_type", "description", "url", "notes", "tracked_at", "updated_at",
+)
+# What an export adds to each experiment: what was published on it, linked to it, made from it.
+COUNT_COLUMNS = ("pmids", "publication_count", "reference_count", "derived_file_count")
+EXPORT_COLUMNS = COLUMNS + COUNT_COLUMNS
+_COUNT_SQL = (
+    "(SELECT json_group_array(pmid) FROM (SELECT pmid FROM publications WHERE "
+    "experiment_accession = tracked_experiments.accession AND pmid IS NOT NULL ORDER BY pmid))",
+    "(SELECT COUNT(*) FROM publications WHERE "
+    "experiment_accession = tracked_experiments.accession)",
+    "(SELECT COUNT(*) FROM external_references WHERE "
+    "experiment_accession = tracked_experiments.accession)",
 )
 LIST_COLUMNS = frozenset(f.column for f in FIELDS.values() if f.multi)
 _MULTI = [f for f in FIELDS.values() if f.multi]
@@ -274,27 +285,48 @@ def _like(value: str) -> str:
 
 
 def iter_experiments(conn: sqlite3.Connection, filters: Filters | None = None,
-                     match: str = "exact", *, limit: int | None = None, offset: int = 0
-                     ) -> Iterator[dict[str, Any]]:
+                     match: str = "exact", *, limit: int | None = None, offset: int = 0,
+                     counts: bool = False) -> Iterator[dict[str, Any]]:
     """Tracked experiments (COLUMNS, lists decoded) by accession; the same field given
     several values matches any of them, different fields must all match. ``limit`` and
-    ``offset`` page through them (None: all)."""
+    ``offset`` page through them (None: all). ``counts`` adds COUNT_COLUMNS (an index
+    lookup per row for publications and references; derived files counted once for all)."""
     where, args = _where(filters, match)
     cursor = conn.cursor()
     cursor.row_factory = None  # plain tuples: this loop may run 100,000 times
-    cursor.execute(f"SELECT {', '.join(COLUMNS)} FROM tracked_experiments{where} "
+    selected = [*COLUMNS, *(_COUNT_SQL if counts else ())]
+    cursor.execute(f"SELECT {', '.join(selected)} FROM tracked_experiments{where} "
                    "ORDER BY accession LIMIT ? OFFSET ?",
                    [*args, -1 if limit is None else limit, offset])
     lists = [(i, c) for i, c in enumerate(COLUMNS) if c in LIST_COLUMNS]
+    derived = derived_file_counts(conn) if counts else {}
     decoded: dict[str, list[str]] = {}  # the few distinct lists ('["Homo sapiens"]', ...)
+    width = len(COLUMNS)
     for row in cursor:
-        record = dict(zip(COLUMNS, row, strict=True))
+        record = dict(zip(COLUMNS, row[:width], strict=True))
         for i, column in lists:
             text = row[i]
             if text not in decoded:
                 decoded[text] = json.loads(text)
             record[column] = list(decoded[text])  # a copy: callers may change theirs
+        if counts:
+            record["pmids"] = json.loads(row[width]) if row[width] != "[]" else []
+            record["publication_count"], record["reference_count"] = row[width + 1:]
+            record["derived_file_count"] = derived.get(record["accession"], 0)
         yield record
+
+
+def derived_file_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    """Tracked experiment -> how many logged or accessioned files were made from it or from
+    one of its files (any version); read from the source rows, which are few."""
+    rows = conn.execute(
+        "SELECT experiment, COUNT(DISTINCT file_id) FROM ("
+        "SELECT s.accession AS experiment, v.file_id FROM version_sources s JOIN file_versions "
+        "v ON v.id = s.version_id WHERE s.accession IN (SELECT accession FROM "
+        "tracked_experiments) UNION ALL SELECT f.experiment_accession, v.file_id FROM "
+        "version_sources s JOIN file_versions v ON v.id = s.version_id JOIN experiment_files f "
+        "ON f.file_accession = s.accession) GROUP BY experiment").fetchall()
+    return {r[0]: r[1] for r in rows}
 
 
 @dataclass(frozen=True)
@@ -390,7 +422,28 @@ def summarize(conn: sqlite3.Connection, filters: Filters | None = None, match: s
         groups[name] = counts
     return {"total": total, "collection_total": count_experiments(conn),
             "filters": {k: list(v) for k, v in (filters or {}).items() if v}, "match": match,
-            "by": groups}
+            "totals": _totals(conn, chosen, args, total), "by": groups}
+
+
+def _totals(conn: sqlite3.Connection, chosen: str | None, args: Sequence[str],
+            experiments: int) -> dict[str, int]:
+    """What the matching experiments (`chosen`: their SELECT, None for all) hold in all:
+    distinct publications (by PMID, else DOI, else title), references, files made from
+    them."""
+    among = f" WHERE experiment_accession IN ({chosen})" if chosen else ""
+    publications = conn.execute(
+        "SELECT COUNT(DISTINCT coalesce(pmid, doi, lower(title))) FROM publications"
+        f"{among}", args).fetchone()[0]
+    references = conn.execute(f"SELECT COUNT(*) FROM external_references{among}",
+                              args).fetchone()[0]
+    experiment_among = f" WHERE accession IN ({chosen})" if chosen else ""
+    derived = conn.execute(
+        "SELECT COUNT(DISTINCT v.file_id) FROM version_sources s JOIN file_versions v ON "
+        "v.id = s.version_id WHERE s.accession IN (SELECT accession FROM tracked_experiments"
+        f"{experiment_among}) OR s.accession IN (SELECT file_accession FROM experiment_files"
+        f"{among})", [*args, *args]).fetchone()[0]
+    return {"experiments": experiments, "publications": publications,
+            "references": references, "derived_files": derived}
 
 
 def publications_of(conn: sqlite3.Connection, accessions: Sequence[str]
