@@ -21,14 +21,12 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 import os
 import sqlite3
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -37,42 +35,16 @@ import synthetic_collection as synthetic  # noqa: E402
 
 from encode_accession.cli.tracker import LIST_LIMIT  # noqa: E402
 from encode_accession.database import sqlite as db
-from encode_accession.tracker import export_tracked, extract, store
-from encode_accession.tracker.records import RawMetadata, TrackedExperiment
+from encode_accession.tracker import export_tracked, store
 
 TEMPLATES = 500
 BATCH = 1000
 
 
-def templates(raw: str) -> list[TrackedExperiment]:
-    software = {v["@id"]: extract.software_from_version(v) for v in synthetic.software_versions()}
-    records = []
-    for obj in synthetic.sample_experiments(TEMPLATES, seed=2026):
-        record = extract.tracked_experiment(obj, portal_url="https://www.encodeproject.org",
-                                            software=software)
-        if raw == "subset":
-            limit = len(json.dumps({k: obj[k] for k in extract.RAW_SUBSET if k in obj}))
-            exp = replace(record.experiment, raw=extract.fit_raw_metadata(obj, limit + 1024))
-            record = replace(record, experiment=exp)
-        records.append(record)
-    return records
-
-
 def populate(conn: sqlite3.Connection, count: int, raw: str) -> float:
     """Insert `count` experiments; returns seconds."""
-    base = templates(raw)
     start = time.perf_counter()
-    for first in range(0, count, BATCH):
-        with db.write(conn):
-            for i in range(first, min(first + BATCH, count)):
-                template = base[i % TEMPLATES]
-                accession = synthetic.accession("SR", i)
-                exp = template.experiment
-                clone = replace(template, experiment=replace(
-                    exp, accession=accession, url=f"https://www.encodeproject.org/experiments/"
-                                                  f"{accession}/",
-                    raw=RawMetadata(exp.raw.text, exp.raw.original_bytes, exp.raw.dropped)))
-                store.save_tracked(conn, clone, notes=f"note {i}" if i % 10 == 0 else None)
+    synthetic.clone_collection(conn, count, templates=TEMPLATES, raw=raw, batch=BATCH)
     return time.perf_counter() - start
 
 

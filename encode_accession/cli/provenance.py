@@ -9,6 +9,7 @@ errors print one line and exit 1, never a traceback.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sqlite3
 import sys
@@ -109,17 +110,17 @@ def _guarded(handler: Handler) -> Handler:
 
 
 def _log_derived(args: argparse.Namespace) -> int:
-    from encode_accession.provenance.known import check_sources
+    from encode_accession.provenance.known import check_accessions
     from encode_accession.tracker.credentials import portal_client
 
     parameters = parse_parameters(args.parameters)
     portal = portal_client(args.server, retries=1, timeout=15) if args.server else None
     with closing(connect(args.db)) as conn:
-        warnings = check_sources(conn, args.sources, portal)
         result = log_derived(conn, args.path, args.sources, tool=args.tool,
                              tool_version=args.tool_version, parameters=parameters,
-                             description=args.description, clear=args.clear)
-    for warning in warnings:
+                             description=args.description, clear=args.clear,
+                             check=functools.partial(check_accessions, conn, portal=portal))
+    for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(json.dumps(result.as_dict(), indent=2) if args.format == "json"
           else render.logged_text(result))

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from encode_accession.core.errors import InputError
-from encode_accession.portal.client import PortalClient
 from encode_accession.portal.errors import PortalAuthError, PortalError
-from encode_accession.provenance.identity import accession_of
+
+if TYPE_CHECKING:
+    from encode_accession.portal.client import PortalClient
 
 # Where the database keeps accessions it has seen: (table, column).
 _KNOWN_IN = (("tracked_experiments", "accession"), ("experiment_files", "file_accession"),
@@ -61,9 +63,3 @@ def check_accessions(conn: sqlite3.Connection, accessions: Sequence[str],
                              "check the accession for a typo, or the --server it lives on")
     return warnings
 
-
-def check_sources(conn: sqlite3.Connection, sources: Iterable[str],
-                  portal: PortalClient | None) -> list[str]:
-    """`check_accessions` for the accessions among a record's sources (paths are checked
-    by the record itself)."""
-    return check_accessions(conn, [a for s in sources if (a := accession_of(str(s)))], portal)

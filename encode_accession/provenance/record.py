@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -118,30 +118,39 @@ class Logged:
     sources: tuple[str, ...]
     recorded_at: str
     kept: tuple[str, ...] = ()  # fields not given this time, kept from the earlier record
+    warnings: tuple[str, ...] = ()  # sources that could not be checked
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "sources": list(self.sources), "kept": list(self.kept)}
+        return {**asdict(self), "sources": list(self.sources), "kept": list(self.kept),
+                "warnings": list(self.warnings)}
 
 
 # -- public API ------------------------------------------------------------------------------
 
+# Checks the accessions among a record's sources before it is made: raises for a bad one,
+# returns warnings for those it could not check (see provenance.known.check_accessions).
+SourceCheck = Callable[[Sequence[str]], list[str]]
+
+
 def log_derived(conn: sqlite3.Connection, path: str | Path, sources: Iterable[str], *,
                 tool: str | None = None, tool_version: str | None = None,
                 parameters: Any = None, description: str | None = None,
-                clear: Iterable[str] = ()) -> Logged:
+                clear: Iterable[str] = (), check: SourceCheck | None = None) -> Logged:
     """Record a file made from ENCODE data and/or earlier logged files, with its checksums.
 
     `sources` are accessions (ENCFF..., ENCSR..., TST...) or paths of logged files, at least
     one; `parameters` is any JSON value. Logging the same content again changes nothing.
     Logging only adds: a field left out (None) keeps the value the file's record had, unless
-    it is named in `clear` (RECORD_FIELDS).
+    it is named in `clear` (RECORD_FIELDS). `check` vets the source accessions once the
+    file is known to exist (its warnings are the result's).
     """
     run = ToolRun(tool, tool_version, parameters, description)
-    return log_files(conn, [path], sources, run, clear=clear)[0]
+    return log_files(conn, [path], sources, run, clear=clear, check=check)[0]
 
 
 def log_files(conn: sqlite3.Connection, paths: Sequence[str | Path], sources: Iterable[str],
-              run: ToolRun, *, clear: Iterable[str] = ()) -> list[Logged]:
+              run: ToolRun, *, clear: Iterable[str] = (),
+              check: SourceCheck | None = None) -> list[Logged]:
     """Record several files one run made from the same sources (one activity for all that
     keep the same earlier fields)."""
     sources = list(sources)
@@ -152,11 +161,13 @@ def log_files(conn: sqlite3.Connection, paths: Sequence[str | Path], sources: It
                          "is empty: a record without sources would erase the file's lineage",
                          SOURCE_FIX)
     run.fields()  # refuse parameters that are not JSON before reading any file
-    contents = [Content.of(digest(t)) for t in targets]
     resolved = resolve_sources(conn, sources, targets=targets)
+    warnings = tuple(check([s.accession for s in resolved if s.accession])) if check else ()
+    contents = [Content.of(digest(t)) for t in targets]
     activity = _Activity(run)
     with write(conn):
-        return [_save(conn, target, content, resolved, activity, clear=cleared)
+        return [replace(_save(conn, target, content, resolved, activity, clear=cleared),
+                        warnings=warnings)
                 for target, content in zip(targets, contents, strict=True)]
 
 

@@ -153,15 +153,21 @@ def _accessions(conn: sqlite3.Connection, accessions: Sequence[str]) -> list[str
     return list(dict.fromkeys(wanted))
 
 
+def citation_entries(conn: sqlite3.Connection, accessions: Sequence[str] = ()
+                     ) -> list[citations.Citation]:
+    """The citations of these experiments (default: all tracked): their publications, each
+    once, then a dataset entry per experiment."""
+    wanted = _accessions(conn, accessions)
+    experiments = [store.get_experiment(conn, a) for a in wanted]
+    return citations.build(store.publications_of(conn, wanted), experiments)
+
+
 def cite(conn: sqlite3.Connection, accessions: Sequence[str] = (), fmt: str = "bibtex") -> str:
     """Citations for the experiments (default: all tracked) in bibtex, ris or json."""
     if fmt not in citations.FORMATS:
         raise InputError("citations", "--format", f"{fmt!r} is not a citation format",
                          f"use one of {', '.join(citations.FORMATS)}")
-    wanted = _accessions(conn, accessions)
-    experiments = [store.get_experiment(conn, a) for a in wanted]
-    return citations.render(citations.build(store.publications_of(conn, wanted), experiments),
-                            fmt)
+    return citations.render(citation_entries(conn, accessions), fmt)
 
 
 def compare_tracked(conn: sqlite3.Connection, a: str, b: str) -> Comparison:
