@@ -30,6 +30,7 @@ from tracker.conftest import serve
 from encode_accession.cli.mcp import TOOLS
 from encode_accession.cli.mcp.server import package_version
 from encode_accession.database.sqlite import connect
+from encode_accession.tracker.identifiers import REFERENCE_TYPES
 
 COLLECTION = 20_000
 REPLY_MAX = 64 * 1024
@@ -38,8 +39,7 @@ ENCODE_ACCESSION = Path(sys.executable).with_name("encode-accession")
 ENUMS = {("encode_export_data", "format"): {"csv", "tsv", "json"},
          ("encode_get_citations", "export_format"): {"json", "bibtex", "ris"},
          ("encode_list_tracked", "match"): {"exact", "contains"},
-         ("encode_link_reference", "reference_type"): {
-             "pmid", "doi", "geo_accession", "nct_id", "biorxiv_doi", "dbgap", "preprint_doi"}}
+         ("encode_link_reference", "reference_type"): {*REFERENCE_TYPES, "preprint_doi"}}
 READ_ONLY = {"encode_list_tracked", "encode_summarize_collection", "encode_compare_experiments",
              "encode_get_references", "encode_search_experiments", "encode_get_facets",
              "encode_get_provenance"}

@@ -8,8 +8,6 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from encode_accession.tracker.identifiers import REFERENCE_TYPES
-
 Match = Annotated[Literal["exact", "contains"], Field(
     description="exact: whole values, case-insensitive (heart never matches 'heart left "
                 "ventricle'); contains: values containing the text")]
@@ -38,7 +36,9 @@ ExperimentFilter = Annotated[str | None, Field(description="one tracked experime
 OutputPath = Annotated[str | None, Field(
     description="absolute path of a new file to write the whole output to (never replaces "
                 "an existing file); the reply then holds a resource link, not the text")]
-ReferenceType = Annotated[Literal[(*REFERENCE_TYPES, "preprint_doi")],  # type: ignore[misc]
+# identifiers.REFERENCE_TYPES and the skill's alias preprint_doi (the MCP test compares them)
+ReferenceType = Annotated[Literal["pmid", "doi", "geo_accession", "nct_id", "biorxiv_doi",
+                                  "dbgap", "preprint_doi"],
                           Field(description="kind of external reference (preprint_doi is "
                                             "biorxiv_doi)")]
 ExportFormat = Literal["csv", "tsv", "json"]
