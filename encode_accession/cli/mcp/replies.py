@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from encode_accession.core.errors import InputError
 
-TEXT_BUDGET = 28_000  # bytes of a reply's JSON text (twice that on the wire, with its copy)
+TEXT_BUDGET = 24_000  # bytes of a reply's JSON text (twice that on the wire, with its copy)
 INLINE_MAX = 24_000  # text output returned inline up to this; larger: a file or a link
 LIST_MAX = 200  # experiments per page of encode_list_tracked
 SEARCH_MAX = 100  # portal hits per page of encode_search_experiments
@@ -65,7 +65,7 @@ def fit(rows: Sequence[Any], budget: int = TEXT_BUDGET) -> tuple[list[Any], bool
 
 
 def _text(payload: dict[str, Any]) -> str:
-    return json.dumps(payload, indent=1, ensure_ascii=False, default=str)
+    return json.dumps(payload, ensure_ascii=False, default=str, separators=(",", ":"))
 
 
 def reply(payload: dict[str, Any], *, links: Sequence[ResourceLink] = ()) -> CallToolResult:

@@ -44,7 +44,7 @@ from encode_accession.cli.mcp.session import Session, tool
 from encode_accession.core.errors import InputError
 from encode_accession.tracker import citations, identifiers, service, store
 
-LIST_LIMIT = 50  # experiments per page of encode_list_tracked by default
+LIST_LIMIT = 25  # experiments per page of encode_list_tracked by default: fits the budget
 REFERENCE_ALIASES = {"preprint_doi": "biorxiv_doi"}  # the skill's names that differ
 MIME = {"csv": "text/csv", "tsv": "text/tab-separated-values", "json": "application/json",
         "bibtex": "application/x-bibtex", "ris": "application/x-research-info-systems"}
