@@ -55,6 +55,11 @@ def summary_text(summary: Mapping[str, Any]) -> str:
         how = " (containing)" if summary.get("match") == "contains" else ""
         collection = plural(summary["collection_total"], "tracked experiment")
         lines = [f"{summary['total']} of {collection}{_where(summary['filters'])}{how}"]
+    totals = summary.get("totals") or {}
+    if totals:
+        lines.append("holding " + ", ".join(plural(totals[k], noun) for k, noun in (
+            ("publications", "distinct publication"), ("references", "reference"),
+            ("derived_files", "derived file"))))
     for field, counts in summary["by"].items():
         lines.append(f"\nBy {field.replace('_', ' ')}:")
         lines += [f"  {value}: {count}" for value, count in counts.items()]
