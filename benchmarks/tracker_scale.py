@@ -146,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
             plain.execute(f"SELECT {value}, COUNT(*) FROM {source} GROUP BY 1").fetchall()
         return total
 
-    measure("summarize (6 fields)", lambda: store.summarize(conn)["total"],
+    measure(f"summarize ({len(store.SUMMARY_FIELDS)} fields, totals)",
+            lambda: store.summarize(conn)["total"],
             "GROUP BY + json_each", group_by_hand)
 
     def export_csv() -> int:

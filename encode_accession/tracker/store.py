@@ -436,12 +436,15 @@ def _totals(conn: sqlite3.Connection, chosen: str | None, args: Sequence[str],
         f"{among}", args).fetchone()[0]
     references = conn.execute(f"SELECT COUNT(*) FROM external_references{among}",
                               args).fetchone()[0]
-    experiment_among = f" WHERE accession IN ({chosen})" if chosen else ""
+    # Driven by the source rows (few), each looked up in the experiments' primary keys.
+    in_experiment = f" AND e.accession IN ({chosen})" if chosen else ""
+    in_files = f" AND f.experiment_accession IN ({chosen})" if chosen else ""
     derived = conn.execute(
         "SELECT COUNT(DISTINCT v.file_id) FROM version_sources s JOIN file_versions v ON "
-        "v.id = s.version_id WHERE s.accession IN (SELECT accession FROM tracked_experiments"
-        f"{experiment_among}) OR s.accession IN (SELECT file_accession FROM experiment_files"
-        f"{among})", [*args, *args]).fetchone()[0]
+        "v.id = s.version_id WHERE s.accession IS NOT NULL AND (EXISTS (SELECT 1 FROM "
+        f"tracked_experiments e WHERE e.accession = s.accession{in_experiment}) OR EXISTS "
+        "(SELECT 1 FROM experiment_files f WHERE f.file_accession = s.accession"
+        f"{in_files}))", [*args, *args]).fetchone()[0]
     return {"experiments": experiments, "publications": publications,
             "references": references, "derived_files": derived}
 
