@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 import synthetic_collection as synthetic
 from conftest import time_limit
-from tracker.conftest import serve
+from tracker.conftest import synthetic_portal
 
 from encode_accession.cli.mcp import TOOLS
 from encode_accession.cli.mcp.server import package_version
@@ -47,11 +47,7 @@ READ_ONLY = {"encode_list_tracked", "encode_summarize_collection", "encode_compa
 
 @pytest.fixture(scope="module")
 def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[dict]]]:
-    experiments = synthetic.sample_experiments(20, seed=7)
-    url, _, stop = serve(tmp_path_factory.mktemp("portal") / "portal.sqlite",
-                         [*synthetic.software_versions(), *experiments])
-    yield url, experiments
-    stop()
+    yield from synthetic_portal(tmp_path_factory, 20)
 
 
 @pytest.fixture(scope="module")

@@ -18,9 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import synthetic_collection as synthetic
 from pybtex.database import parse_string
-from tracker.conftest import serve
+from tracker.conftest import synthetic_portal
 
 from encode_accession.cli.mcp import TOOLS
 
@@ -29,11 +28,7 @@ TIMEOUT_S = float(os.environ.get("MCP_TEST_TIMEOUT_S", "120"))
 
 @pytest.fixture(scope="module")
 def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[dict]]]:
-    experiments = synthetic.sample_experiments(6, seed=7)
-    url, _, stop = serve(tmp_path_factory.mktemp("portal") / "portal.sqlite",
-                         [*synthetic.software_versions(), *experiments])
-    yield url, experiments
-    stop()
+    yield from synthetic_portal(tmp_path_factory, 6)
 
 
 def _text(result: Any) -> str:

@@ -71,15 +71,18 @@ def register_resources(app: MCPServer, session: Session) -> None:
         with session.database() as conn:
             return _json(store.summarize(conn))
 
+    def lineage_of(target: str) -> str:
+        with session.database() as conn:
+            found = lineage(conn, target)
+        return _json(lineage_json(found, check(found.graph)))
+
     @app.resource("encode://provenance/{accession}", name="lineage of an accession",
                   title="Files made from an accession", mime_type="application/json",
                   description="The lineage of an ENCODE accession: the recorded files it is, "
                               "or that were made from it, any number of steps down")
     @_guarded
     def accession_lineage(accession: str) -> str:
-        with session.database() as conn:
-            found = lineage(conn, accession)
-        return _json(lineage_json(found, check(found.graph)))
+        return lineage_of(accession)
 
     # A path names a record in the database, never a file to read: exempt from path checks.
     @app.resource("encode://provenance/file{?path}", name="lineage of a logged file",
@@ -89,9 +92,7 @@ def register_resources(app: MCPServer, session: Session) -> None:
                               "was made from it")
     @_guarded
     def file_lineage(path: str = "") -> str:
-        with session.database() as conn:
-            found = lineage(conn, path)
-        return _json(lineage_json(found, check(found.graph)))
+        return lineage_of(path)
 
     @app.resource("encode://export/{format}{?assay_title,organism,organ,biosample_type,"
                   "target,status,lab,match}", name="export", title="Export of the collection",
