@@ -6,14 +6,16 @@ CSV export, each next to a baseline measured in the same run on the same databas
   it matches "heart" inside "heart left ventricle"), each twice: as `list` and the MCP tool
   run it (a page of LIST_LIMIT rows and the total that match: the issue's < 100 ms) and as
   export reads it (every match as a dict),
-- everything vs. `SELECT COUNT(*)`.
+- everything vs. `SELECT COUNT(*)`;
+- then the MCP tools an assistant calls on the same database: the time of each call and the
+  size of its reply (bounded: under 64 KB whatever the collection's size).
 
 Rows are synthetic (tests/synthetic_collection.py: 500 realistic experiments cloned
 under new accessions) and are inserted through the package's own store, 1,000 per
 transaction. raw_metadata is each experiment's full embedded JSON unless --raw subset.
 
     .venv/bin/python benchmarks/tracker_scale.py [--count 100000] [--raw full|subset]
-        [--db PATH --reuse] [--repeat 3]
+        [--db PATH --reuse] [--repeat 3] [--no-mcp]
 """
 
 from __future__ import annotations
@@ -21,14 +23,12 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 import os
 import sqlite3
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -37,42 +37,16 @@ import synthetic_collection as synthetic  # noqa: E402
 
 from encode_accession.cli.tracker import LIST_LIMIT  # noqa: E402
 from encode_accession.database import sqlite as db
-from encode_accession.tracker import export_tracked, extract, store
-from encode_accession.tracker.records import RawMetadata, TrackedExperiment
+from encode_accession.tracker import export_tracked, store
 
 TEMPLATES = 500
 BATCH = 1000
 
 
-def templates(raw: str) -> list[TrackedExperiment]:
-    software = {v["@id"]: extract.software_from_version(v) for v in synthetic.software_versions()}
-    records = []
-    for obj in synthetic.sample_experiments(TEMPLATES, seed=2026):
-        record = extract.tracked_experiment(obj, portal_url="https://www.encodeproject.org",
-                                            software=software)
-        if raw == "subset":
-            limit = len(json.dumps({k: obj[k] for k in extract.RAW_SUBSET if k in obj}))
-            exp = replace(record.experiment, raw=extract.fit_raw_metadata(obj, limit + 1024))
-            record = replace(record, experiment=exp)
-        records.append(record)
-    return records
-
-
 def populate(conn: sqlite3.Connection, count: int, raw: str) -> float:
     """Insert `count` experiments; returns seconds."""
-    base = templates(raw)
     start = time.perf_counter()
-    for first in range(0, count, BATCH):
-        with db.write(conn):
-            for i in range(first, min(first + BATCH, count)):
-                template = base[i % TEMPLATES]
-                accession = synthetic.accession("SR", i)
-                exp = template.experiment
-                clone = replace(template, experiment=replace(
-                    exp, accession=accession, url=f"https://www.encodeproject.org/experiments/"
-                                                  f"{accession}/",
-                    raw=RawMetadata(exp.raw.text, exp.raw.original_bytes, exp.raw.dropped)))
-                store.save_tracked(conn, clone, notes=f"note {i}" if i % 10 == 0 else None)
+    synthetic.clone_collection(conn, count, templates=TEMPLATES, raw=raw, batch=BATCH)
     return time.perf_counter() - start
 
 
@@ -92,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", type=Path, help="database file (default: a temporary one)")
     parser.add_argument("--reuse", action="store_true", help="keep an existing --db as is")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-mcp", action="store_true", help="skip the MCP reply sizes")
     args = parser.parse_args(argv)
 
     folder = None if args.db else tempfile.TemporaryDirectory()
@@ -171,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
             plain.execute(f"SELECT {value}, COUNT(*) FROM {source} GROUP BY 1").fetchall()
         return total
 
-    measure("summarize (6 fields)", lambda: store.summarize(conn)["total"],
+    measure(f"summarize ({len(store.SUMMARY_FIELDS)} fields, totals)",
+            lambda: store.summarize(conn)["total"],
             "GROUP BY + json_each", group_by_hand)
 
     def export_csv() -> int:
@@ -200,9 +176,67 @@ def main(argv: list[str] | None = None) -> int:
               f"{base_seconds * 1000:>7.1f}ms  {ratio:>5.1f}  {base_name}")
     plain.close()
     conn.close()
+    if not args.no_mcp:
+        print()
+        mcp_replies(path, args.repeat)
     if folder:
         folder.cleanup()
     return 0
+
+
+# What an assistant asks of the MCP server at this size, and what each reply weighs.
+MCP_CALLS = (
+    ("encode_list_tracked (default page)", "encode_list_tracked", {}),
+    ("encode_list_tracked limit=10**9", "encode_list_tracked", {"limit": 10**9}),
+    ("encode_list_tracked organ=pancreas", "encode_list_tracked",
+     {"organ": "pancreas", "match": "exact"}),
+    ("encode_summarize_collection", "encode_summarize_collection", {}),
+    ("encode_get_references (page)", "encode_get_references", {}),
+    ("encode_export_data csv (link)", "encode_export_data", {"format": "csv"}),
+    ("encode_export_data csv -> file", "encode_export_data", {"format": "csv",
+                                                              "output_path": "{tmp}"}),
+    ("encode_get_citations bibtex (link)", "encode_get_citations", {"export_format": "bibtex"}),
+)
+
+
+def mcp_replies(db_path: Path, repeat: int) -> None:
+    """Each MCP_CALLS tool called through the SDK's in-process client on this database (no
+    transport: what the server itself costs), best of `repeat`, with its reply's size on the
+    wire (JSON, text and structured content together; the issue's bound is 64 KB)."""
+    import asyncio
+
+    from mcp.client.client import Client
+
+    from encode_accession.cli.mcp.server import build_server
+
+    app = build_server("http://127.0.0.1:9", db_path)  # no portal: these tools never ask one
+    rows: list[tuple[str, float, int, bool, str]] = []
+
+    async def run() -> None:
+        async with Client(app) as client:
+            with tempfile.TemporaryDirectory() as out:
+                for label, name, arguments in MCP_CALLS:
+                    times, result = [], None
+                    for attempt in range(repeat):
+                        args = {k: (v.format(tmp=f"{out}/{attempt}.csv")
+                                    if isinstance(v, str) else v)
+                                for k, v in arguments.items()}
+                        start = time.perf_counter()
+                        result = await client.call_tool(name, args)
+                        times.append(time.perf_counter() - start)
+                    assert result is not None and not result.is_error, result
+                    size = len(result.model_dump_json(by_alias=True, exclude_none=True).encode())
+                    body = result.structured_content or {}
+                    note = ", ".join(f"{k}={body[k]:,}" for k in ("count", "total", "items",
+                                                                 "bytes") if k in body)
+                    rows.append((label, min(times), size, bool(body.get("truncated")), note))
+
+    asyncio.run(run())
+    width = max(len(r[0]) for r in rows)
+    print(f"{'MCP tool call':<{width}}  {'time':>9}  {'reply':>9}  truncated  what")
+    for label, seconds, size, cut, note in rows:
+        print(f"{label:<{width}}  {seconds * 1000:>7.1f}ms  {size / 1024:>7.1f}KB  "
+              f"{'yes' if cut else 'no':>9}  {note}")
 
 
 if __name__ == "__main__":

@@ -475,5 +475,41 @@ def portal_objects(count: int, seed: int = 0) -> list[dict[str, Any]]:
     return [*software_versions(), *sample_experiments(count, seed)]
 
 
+def clone_collection(conn: Any, count: int, *, first: int = 0, templates: int = 500,
+                     raw: str = "full", batch: int = 1000) -> None:
+    """Track `count` experiments straight into a tracker database (no portal): `templates`
+    sample experiments cloned under new accessions (index `first` on), through the store, a
+    transaction per `batch`. raw="subset" stores only the tracker's subset of each JSON,
+    for a smaller database. What the scale benchmark and the MCP tests fill a collection
+    with."""
+    from dataclasses import replace
+
+    from encode_accession.database.sqlite import write
+    from encode_accession.tracker import extract, store
+    from encode_accession.tracker.records import RawMetadata
+
+    software = {v["@id"]: extract.software_from_version(v) for v in software_versions()}
+    base = []
+    for obj in sample_experiments(templates, seed=2026):
+        record = extract.tracked_experiment(obj, portal_url="https://www.encodeproject.org",
+                                            software=software)
+        if raw == "subset":
+            limit = len(json.dumps({k: obj[k] for k in extract.RAW_SUBSET if k in obj}))
+            exp = replace(record.experiment, raw=extract.fit_raw_metadata(obj, limit + 1024))
+            record = replace(record, experiment=exp)
+        base.append(record)
+    for start in range(first, first + count, batch):
+        with write(conn):
+            for i in range(start, min(start + batch, first + count)):
+                template = base[i % templates]
+                number = accession("SR", i)
+                exp = template.experiment
+                clone = replace(template, experiment=replace(
+                    exp, accession=number,
+                    url=f"https://www.encodeproject.org/experiments/{number}/",
+                    raw=RawMetadata(exp.raw.text, exp.raw.original_bytes, exp.raw.dropped)))
+                store.save_tracked(conn, clone, notes=f"note {i}" if i % 10 == 0 else None)
+
+
 if __name__ == "__main__":  # python tests/synthetic_collection.py [COUNT] > sample.json
     json.dump(portal_objects(int(sys.argv[1]) if len(sys.argv) > 1 else 40), sys.stdout)

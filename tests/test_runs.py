@@ -43,7 +43,7 @@ def test_one_row_per_file_with_run_columns_on_the_first_only(db_path):
     assert first[:5] == ("/experiments/ENCSR609OHJ/", WF1, "caper-str-label=atac run,team=a=x",
                          "succeeded", "03/15/26")
     assert first[5:] == ("/files/ENCFF001AAA/", "in progress",
-                         "/atac-alignment-quality-metrics/u1/")
+                         "/atac-alignment-quality-metrics/u1/", "")
     assert second[:5] == ("", "", "", "", "") and second[5] == "/files/ENCFF002AAA/"
 
 
@@ -77,3 +77,20 @@ def test_info_prints_tsv_with_the_reference_header(db_path, capsys):
     header, *lines = capsys.readouterr().out.splitlines()
     assert header.split("\t") == list(runs.HEADER)
     assert len(lines) == 2
+
+
+def test_info_tells_one_workflow_accessioned_to_two_servers_apart(db_path, capsys):
+    with closing(connect_db(db_path)) as db:
+        for server, file in (("https://a.example", "/files/ENCFF001AAA/"),
+                             ("http://127.0.0.1:8000", "/files/TSTFF000001/")):
+            runs.record_run(db, experiment="/experiments/ENCSR000AAA/", workflow_id=WF2,
+                            labels={}, status="succeeded", server=server,
+                            day=date(2026, 5, 1), files=[runs.FileRecord(file, "in progress",
+                                                                         True)])
+        db.commit()
+    assert main(["info", "--db", str(db_path), "-i", "ENCSR000AAA"]) == 0
+    header, *lines = capsys.readouterr().out.splitlines()
+    assert header.split("\t")[-1] == "Server"
+    by_file = {cells[5]: cells[-1] for cells in (line.split("\t") for line in lines)}
+    assert by_file == {"/files/ENCFF001AAA/": "https://a.example",
+                       "/files/TSTFF000001/": "http://127.0.0.1:8000"}

@@ -22,8 +22,10 @@ from typing import Any
 from encode_accession.core.errors import InputError
 
 HIDDEN_LABELS = {"caper-backend", "caper-user", "cromwell-workflow-id"}
+# The reference tool's columns, then the portal a run went to: one workflow accessioned to
+# two portals is two runs, told apart here (last, so the reference's column positions hold).
 HEADER = ("Experiment @id", "WF ID", "WF Labels", "Accessioning Status", "Date(%m/%d/%y)",
-          "File @id", "File status", "Quality Metrics")
+          "File @id", "File status", "Quality Metrics", "Server")
 UUID = re.compile(r"^[a-f\d]{8}-([a-f\d]{4}-){3}[a-f\d]{12}$")
 UUID_PREFIX = re.compile(r"^[a-f\d][a-f\d-]{3,35}$")
 EXPERIMENT = re.compile(r"^(/?experiments/)?(ENC|TST)SR\d{3}[A-Z\d]{3}/?$")
@@ -110,7 +112,8 @@ def _day(text: str, today: date, *, first: bool) -> date:
 
 def query(db: sqlite3.Connection, ids: list[str], dates: str | None = None,
           today: date | None = None) -> list[tuple[str, ...]]:
-    """Rows of the ``info`` table: one per file, run columns on each run's first row only."""
+    """Rows of the ``info`` table: one per file, run columns (the server among them) on each
+    run's first row only."""
     clauses, params = [], []
     for text in ids:
         kind, value, key = parse_id(text)
@@ -136,26 +139,26 @@ def query(db: sqlite3.Connection, ids: list[str], dates: str | None = None,
             where.append("r.date_created <= ?")
             params.append(end.isoformat())
     sql = ("SELECT r.id, r.experiment, r.workflow_id, r.status, r.date_created, f.id, "
-           "f.portal_id, f.status FROM accession_runs r "
+           "f.portal_id, f.status, r.server FROM accession_runs r "
            "LEFT JOIN accession_run_files f ON f.run = r.id"
            + (f" WHERE {' AND '.join(where)}" if where else "") + " ORDER BY r.id, f.id")
     rows: list[tuple[str, ...]] = []
     seen: set[int] = set()
-    for run_id, experiment, wf_id, status, day, file_id, portal_id, file_status in \
+    for run_id, experiment, wf_id, status, day, file_id, portal_id, file_status, server in \
             db.execute(sql, params):
         qcs = ",".join(q for (q,) in db.execute(
             "SELECT portal_id FROM accession_run_qc WHERE file = ? ORDER BY rowid",
             (file_id,)))
         file_cols = (portal_id or "", file_status or "", qcs)
         if run_id in seen:
-            rows.append(("", "", "", "", "", *file_cols))
+            rows.append(("", "", "", "", "", *file_cols, ""))
             continue
         seen.add(run_id)
         labels = ",".join(f"{k}={v}" for k, v in db.execute(
             "SELECT key, value FROM accession_run_labels WHERE run = ? ORDER BY key",
             (run_id,)))
         shown = date.fromisoformat(day).strftime("%m/%d/%y")
-        rows.append((experiment, wf_id, labels, status, shown, *file_cols))
+        rows.append((experiment, wf_id, labels, status, shown, *file_cols, server))
     return rows
 
 

@@ -30,7 +30,7 @@ from encode_accession.qc import check_names
 # typo), all are added, so help and argparse's error list every command.
 REGISTERED = {
     "accession": ("accession", "info", "demo"),
-    "tracker": ("track", "list", "citations", "compare", "summarize", "export", "link",
+    "tracker": ("track", "untrack", "list", "citations", "compare", "summarize", "export", "link",
                     "unlink", "references", "search", "facets"),
     "provenance": ("log-derived", "provenance", "report"),
     "portal": ("portal",),

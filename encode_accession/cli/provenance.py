@@ -9,6 +9,7 @@ errors print one line and exit 1, never a traceback.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sqlite3
 import sys
@@ -22,7 +23,7 @@ from encode_accession.database.sqlite import connect, default_db_path
 from encode_accession.provenance import render
 from encode_accession.provenance.checks import check
 from encode_accession.provenance.query import lineage
-from encode_accession.provenance.record import log_derived, parse_parameters
+from encode_accession.provenance.record import RECORD_FIELDS, log_derived, parse_parameters
 from encode_accession.provenance.report import DEFAULT_OUTPUT, write_report
 
 Handler = Callable[[argparse.Namespace], int]
@@ -53,6 +54,14 @@ def register(commands: Any) -> None:
     log.add_argument("--parameters", metavar="JSON",
                      help="""parameters as JSON, e.g. '{"q": 0.01}'""")
     log.add_argument("--description")
+    log.add_argument("--clear", action="append", default=[], metavar="FIELD",
+                     choices=[f.replace("_", "-") for f in RECORD_FIELDS],
+                     help="remove a field of the earlier record (a re-log keeps every field "
+                          "it does not give): " + ", ".join(f.replace("_", "-")
+                                                             for f in RECORD_FIELDS))
+    log.add_argument("--server", help="portal to check source accessions the database does not "
+                                      "know against: prod, dev, a URL or local[:PATH] "
+                                      "(default: none; unknown accessions are a warning)")
     _format_option(log)
 
     prov = command("provenance", _provenance,
@@ -101,11 +110,18 @@ def _guarded(handler: Handler) -> Handler:
 
 
 def _log_derived(args: argparse.Namespace) -> int:
+    from encode_accession.provenance.known import check_accessions
+    from encode_accession.tracker.credentials import portal_client
+
     parameters = parse_parameters(args.parameters)
+    portal = portal_client(args.server, retries=1, timeout=15) if args.server else None
     with closing(connect(args.db)) as conn:
         result = log_derived(conn, args.path, args.sources, tool=args.tool,
                              tool_version=args.tool_version, parameters=parameters,
-                             description=args.description)
+                             description=args.description, clear=args.clear,
+                             check=functools.partial(check_accessions, conn, portal=portal))
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     print(json.dumps(result.as_dict(), indent=2) if args.format == "json"
           else render.logged_text(result))
     return 0

@@ -70,7 +70,15 @@ def register(commands: Any) -> None:
     track = command("track", _track, "fetch experiments from the portal and store them "
                                      "(re-tracking updates; each accession is tried)")
     track.add_argument("accessions", nargs="+", metavar="ACCESSION")
-    track.add_argument("--notes", help="your notes (kept on re-track unless given again)")
+    notes = track.add_mutually_exclusive_group()
+    notes.add_argument("--notes", help="your notes (kept on re-track unless given again)")
+    notes.add_argument("--clear-notes", action="store_true",
+                       help="remove the notes stored with these experiments")
+
+    untracking = command("untrack", _untrack, "stop tracking experiments: their rows and your "
+                                              "links and notes go, the provenance of files "
+                                              "made from them stays (and is listed)")
+    untracking.add_argument("accessions", nargs="+", metavar="ACCESSION")
 
     listing = command("list", _list, "list tracked experiments (filters are exact whole "
                                      "values unless --contains; repeat an option to match "
@@ -202,7 +210,8 @@ def _track(args: argparse.Namespace) -> int:
     results = []
     with _db(args) as conn:
         for accession in args.accessions:
-            result = service.track_many(conn, portal, [accession], args.notes)[0]
+            result = service.track_many(conn, portal, [accession], args.notes,
+                                        clear_notes=args.clear_notes)[0]
             results.append(result)
             if args.format == "text" and result["ok"]:
                 print(render.track_text(result), flush=True)
@@ -214,6 +223,22 @@ def _track(args: argparse.Namespace) -> int:
     if failed and len(results) > 1:
         print(f"error: {failed} of {len(results)} accessions failed", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _untrack(args: argparse.Namespace) -> int:
+    done, failures = [], []
+    with _db(args) as conn:
+        for accession in args.accessions:
+            try:
+                done.append(service.untrack(conn, accession))
+            except InputError as exc:
+                failures.append({"accession": accession, "error": exc.message})
+    if args.format == "json":
+        print(json.dumps(done, indent=2, ensure_ascii=False))
+    else:
+        for result in done:
+            print(render.untrack_text(result))
+    return _report_failures(failures)
 
 
 def _list(args: argparse.Namespace) -> int:

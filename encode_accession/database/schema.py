@@ -284,4 +284,42 @@ MIGRATIONS: tuple[Migration, ...] = (
         "CREATE INDEX IF NOT EXISTS accession_run_files_run ON accession_run_files(run)",
         "CREATE INDEX IF NOT EXISTS accession_run_qc_file ON accession_run_qc(file)",
     )),
+    Migration(6, "nothing a user stored is lost: one portal record per (file version, "
+                 "server), and the files of each tracked experiment", (
+        # An accessioned file posted to two portals has two accessions (and two step-run
+        # activities); file_versions keeps the first as its summary, this table keeps each,
+        # so `provenance <first accession>` still finds the file after the second run.
+        """CREATE TABLE version_accessions (
+            version_id INTEGER NOT NULL REFERENCES file_versions(id) ON DELETE CASCADE,
+            server TEXT NOT NULL,
+            accession TEXT,
+            portal_id TEXT,
+            activity_id INTEGER REFERENCES provenance_activities(id),
+            recorded_at TEXT NOT NULL,
+            PRIMARY KEY (version_id, server)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX ix_version_accessions_accession ON version_accessions(accession) "
+        "WHERE accession IS NOT NULL",
+        "INSERT INTO version_accessions (version_id, server, accession, portal_id, "
+        "activity_id, recorded_at) SELECT v.id, coalesce(a.server, ''), v.accession, "
+        "v.portal_id, v.activity_id, v.recorded_at FROM file_versions v LEFT JOIN "
+        "provenance_activities a ON a.id = v.activity_id WHERE v.accession IS NOT NULL "
+        "OR v.portal_id IS NOT NULL",
+        # The files the portal lists for a tracked experiment, so a derived file made from
+        # one of them has a tracked source (not only the files that carry QC metrics).
+        f"""CREATE TABLE experiment_files (
+            {_EXPERIMENT_CHILD},
+            file_accession TEXT NOT NULL,
+            PRIMARY KEY (file_accession, experiment_accession)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX ix_experiment_files_experiment ON experiment_files(experiment_accession)",
+        # What the stored portal JSON still lists (a trimmed copy has no files: re-tracking
+        # the experiment fills them in).
+        "INSERT OR IGNORE INTO experiment_files (experiment_accession, file_accession) "
+        "SELECT r.accession, upper(coalesce(json_extract(f.value, '$.accession'), "
+        "rtrim(replace(f.value, '/files/', ''), '/'))) FROM experiment_raw r, "
+        "json_each(r.raw_metadata, '$.files') f WHERE json_type(r.raw_metadata, '$.files') "
+        "= 'array' AND (f.type = 'object' AND json_extract(f.value, '$.accession') IS NOT "
+        "NULL OR f.type = 'text' AND f.value LIKE '/files/%')",
+    )),
 )

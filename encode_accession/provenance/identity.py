@@ -11,21 +11,23 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-# Any ENCODE object (files ENCFF, experiments ENCSR, ...) and the local portal's TST ones.
-ACCESSION = re.compile(r"^(ENC|TST)[A-Z]{2}[0-9]{3}([0-9]{3}|[A-Z]{3})$")
+from encode_accession.core.accessions import is_accession
+
 # A portal @id (/files/ENCFF001AAA/: the trailing slash tells it from a local path) or URL.
 _PORTAL_REF = re.compile(r"^(?:https?://[^/]+/(?:[a-z0-9-]+/)?([A-Za-z0-9]+)/?"
                          r"|/(?:[a-z0-9-]+/)?([A-Za-z0-9]+)/)$")
 
 
 def accession_of(text: str) -> str | None:
-    """The accession `text` names (bare, as a portal @id or as a portal URL), else None."""
+    """The accession `text` names (bare, as a portal @id or as a portal URL), else None:
+    any ENCODE object (files ENCFF, experiments ENCSR, ...) and the local portal's TST ones,
+    of a kind the portal mints (core.accessions)."""
     candidate = text.strip()
     match = _PORTAL_REF.match(candidate)
     if match:
         candidate = match.group(1) or match.group(2)
     candidate = candidate.upper()
-    return candidate if ACCESSION.match(candidate) else None
+    return candidate if is_accession(candidate) else None
 
 
 _PORTAL_PATH = re.compile(r"^(?:https?://[^/]+)?(/[a-z0-9-]+/[^/\s]+/)$")

@@ -59,6 +59,15 @@ class Activity:
 
 
 @dataclass(frozen=True)
+class PortalRecord:
+    """What one portal calls an accessioned file (a run may post it to several)."""
+
+    server: str
+    accession: str | None
+    portal_id: str | None
+
+
+@dataclass(frozen=True)
 class Version:
     """One content of one location (local path or pipeline URI)."""
 
@@ -76,6 +85,13 @@ class Version:
     sources: tuple[SourceRow, ...]
     output_type: str | None = None  # what an accessioned file is, as posted
     file_format: str | None = None
+    portal_records: tuple[PortalRecord, ...] = ()  # one per portal it was accessioned to
+
+    @property
+    def accessions(self) -> tuple[str, ...]:
+        """Every accession the file carries: its own, then other portals' (each once)."""
+        found = [self.accession, *(r.accession for r in self.portal_records)]
+        return tuple(dict.fromkeys(a for a in found if a))
 
     @property
     def key(self) -> str:
@@ -118,7 +134,7 @@ class PortalSource:
 @dataclass(frozen=True)
 class AccessionNode:
     """An accession used as a source that no recorded file carries; `experiment` is set when
-    it is a tracked experiment itself or a file with QC in one."""
+    it is a tracked experiment itself or one of its files."""
 
     accession: str
     experiment: str | None

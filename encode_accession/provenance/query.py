@@ -19,6 +19,7 @@ from encode_accession.provenance.model import (
     AccessionNode,
     Activity,
     Graph,
+    PortalRecord,
     PortalSource,
     SourceRow,
     Version,
@@ -57,7 +58,7 @@ def lineage(conn: sqlite3.Connection, target: str) -> Lineage:
     accession = accession_of(target)
     if accession:
         name = accession
-        seeds = _versions(conn, "v.accession = ?", (accession,))
+        seeds = _versions_carrying(conn, [accession])
     else:
         name = canonical_location(target)
         seeds = _versions(conn, "d.file_path = ?", (name,))
@@ -90,8 +91,7 @@ def _walk_up(conn: sqlite3.Connection, found: dict[int, Version], frontier: list
                 elif source.accession not in seen_accessions:
                     accessions.add(str(source.accession))
         seen_accessions |= accessions
-        new = [v for v in _versions_in(conn, "v.accession", sorted(accessions))
-               if v.id not in found]
+        new = [v for v in _versions_carrying(conn, sorted(accessions)) if v.id not in found]
         new += _versions_in(conn, "v.id", sorted(parents - found.keys() - {v.id for v in new}))
         found.update((v.id, v) for v in new)
         frontier = [v.id for v in new]
@@ -103,8 +103,8 @@ def _walk_down(conn: sqlite3.Connection, found: dict[int, Version], frontier: li
     reached: set[int] = set()
     seen_accessions: set[str] = set()
     while frontier or accessions:
-        names = (accessions | {str(found[i].accession) for i in frontier
-                               if found[i].accession}) - seen_accessions
+        names = (accessions | {a for i in frontier for a in found[i].accessions}
+                 ) - seen_accessions
         seen_accessions |= names
         children = {r[0] for r in _rows_in(conn, "SELECT version_id FROM version_sources "
                                                  "WHERE source_version_id", frontier)}
@@ -138,8 +138,8 @@ def _complete(conn: sqlite3.Connection, versions: Iterable[Version]) -> Graph:
     accession, and the other source accessions with their tracker status."""
     graph = Graph(versions={v.id: v for v in versions})
     for version in graph.versions.values():
-        if version.accession:
-            graph.carriers.setdefault(version.accession, []).append(version.id)
+        for accession in version.accessions:
+            graph.carriers.setdefault(accession, []).append(version.id)
     for ids in graph.carriers.values():
         ids.sort()
     activity_ids = sorted({v.activity_id for v in graph.versions.values() if v.activity_id})
@@ -156,6 +156,15 @@ def _versions(conn: sqlite3.Connection, where: str, args: Sequence[object]) -> l
     return _with_sources(conn, rows)
 
 
+def _versions_carrying(conn: sqlite3.Connection, accessions: Sequence[str]) -> list[Version]:
+    """The versions any portal knows by one of these accessions."""
+    ids = {r[0] for r in _rows_in(conn, "SELECT version_id FROM version_accessions "
+                                        "WHERE accession", accessions)}
+    ids |= {r[0] for r in _rows_in(conn, "SELECT id FROM file_versions WHERE accession",
+                                   accessions)}
+    return _versions_in(conn, "v.id", sorted(ids))
+
+
 def _versions_in(conn: sqlite3.Connection, column: str, values: Sequence[object]
                  ) -> list[Version]:
     return _with_sources(conn, _rows_in(conn, f"{_VERSION_SELECT} WHERE {column}", values))
@@ -167,10 +176,15 @@ def _with_sources(conn: sqlite3.Connection, rows: Sequence[sqlite3.Row]) -> list
                               "version_sources WHERE version_id", [r["id"] for r in rows],
                         order="version_id, position"):
         sources.setdefault(row[0], []).append(SourceRow(row[1], row[2]))
+    records: dict[int, list[PortalRecord]] = {}
+    for row in _rows_in(conn, "SELECT version_id, server, accession, portal_id FROM "
+                              "version_accessions WHERE version_id", [r["id"] for r in rows],
+                        order="version_id, recorded_at, server"):
+        records.setdefault(row[0], []).append(PortalRecord(row[1], row[2], row[3]))
     return [Version(r["id"], r["file_path"], r["version"], r["latest"], r["sha256"], r["md5"],
                     r["size"], r["accession"], r["portal_id"], r["activity_id"],
                     r["recorded_at"], tuple(sources.get(r["id"], ())), r["output_type"],
-                    r["file_format"]) for r in rows]
+                    r["file_format"], tuple(records.get(r["id"], ()))) for r in rows]
 
 
 def _activities(conn: sqlite3.Connection, ids: Sequence[int]) -> list[Activity]:
@@ -184,10 +198,15 @@ def _activities(conn: sqlite3.Connection, ids: Sequence[int]) -> list[Activity]:
 
 def _accession_nodes(conn: sqlite3.Connection, accessions: Sequence[str]
                      ) -> dict[str, AccessionNode]:
-    """Tracker status of source accessions: a tracked experiment, a file with QC in a tracked
-    experiment, an input an accessioning run found on the portal, or unknown."""
+    """Tracker status of source accessions: a tracked experiment, a file of one (listed by
+    the portal, or carrying QC), an input an accessioning run found on the portal, or
+    unknown."""
     experiments = {r[0]: r[0] for r in _rows_in(
         conn, "SELECT accession FROM tracked_experiments WHERE accession", accessions)}
+    for file_accession, experiment in _rows_in(
+            conn, "SELECT file_accession, min(experiment_accession) FROM experiment_files "
+                  "WHERE file_accession", accessions, group="file_accession"):
+        experiments.setdefault(file_accession, experiment)
     for file_accession, experiment in _rows_in(
             conn, "SELECT file_accession, min(experiment_accession) FROM quality_metrics "
                   "WHERE file_accession", accessions, group="file_accession"):

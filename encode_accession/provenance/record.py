@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,8 @@ from encode_accession.provenance.identity import (
     portal_path,
 )
 
+# What a tool-run record says; a re-log that omits one keeps its value, unless it is cleared.
+RECORD_FIELDS = ("tool", "tool_version", "parameters", "description")
 SOURCE_FIX = ("give an ENCODE accession (ENCFF..., ENCSR..., TST...) or the path of a file "
               "logged before (log-derived PATH --sources ...)")
 
@@ -116,37 +118,71 @@ class Logged:
     size: int | None
     sources: tuple[str, ...]
     recorded_at: str
+    kept: tuple[str, ...] = ()  # fields not given this time, kept from the earlier record
+    warnings: tuple[str, ...] = ()  # sources that could not be checked
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "sources": list(self.sources)}
+        return {**asdict(self), "sources": list(self.sources), "kept": list(self.kept),
+                "warnings": list(self.warnings)}
 
 
 # -- public API ------------------------------------------------------------------------------
 
+# Checks the accessions among a record's sources before it is made: raises for a bad one,
+# returns warnings for those it could not check (see provenance.known.check_accessions).
+SourceCheck = Callable[[Sequence[str]], list[str]]
+
+
 def log_derived(conn: sqlite3.Connection, path: str | Path, sources: Iterable[str], *,
                 tool: str | None = None, tool_version: str | None = None,
-                parameters: Any = None, description: str | None = None) -> Logged:
+                parameters: Any = None, description: str | None = None,
+                clear: Iterable[str] = (), check: SourceCheck | None = None) -> Logged:
     """Record a file made from ENCODE data and/or earlier logged files, with its checksums.
 
-    `sources` are accessions (ENCFF..., ENCSR..., TST...) or paths of logged files;
-    `parameters` is any JSON value. Logging the same content again changes nothing.
+    `sources` are accessions (ENCFF..., ENCSR..., TST...) or paths of logged files, at least
+    one; `parameters` is any JSON value. Logging the same content again changes nothing.
+    Logging only adds: a field left out (None) keeps the value the file's record had, unless
+    it is named in `clear` (RECORD_FIELDS). `check` vets the source accessions once the
+    file is known to exist (its warnings are the result's).
     """
     run = ToolRun(tool, tool_version, parameters, description)
-    return log_files(conn, [path], sources, run)[0]
+    return log_files(conn, [path], sources, run, clear=clear, check=check)[0]
 
 
 def log_files(conn: sqlite3.Connection, paths: Sequence[str | Path], sources: Iterable[str],
-              run: ToolRun) -> list[Logged]:
-    """Record several files one run made from the same sources (one activity for all)."""
+              run: ToolRun, *, clear: Iterable[str] = (),
+              check: SourceCheck | None = None) -> list[Logged]:
+    """Record several files one run made from the same sources (one activity for all that
+    keep the same earlier fields)."""
     sources = list(sources)
+    cleared = _cleared(run, clear)
     targets = [_existing_file(p) for p in paths]
+    if not sources:
+        raise InputError(str(paths[0]) if paths else "log-derived", "sources",
+                         "is empty: a record without sources would erase the file's lineage",
+                         SOURCE_FIX)
     run.fields()  # refuse parameters that are not JSON before reading any file
-    contents = [Content.of(digest(t)) for t in targets]
     resolved = resolve_sources(conn, sources, targets=targets)
+    warnings = tuple(check([s.accession for s in resolved if s.accession])) if check else ()
+    contents = [Content.of(digest(t)) for t in targets]
     activity = _Activity(run)
     with write(conn):
-        return [_save(conn, target, content, resolved, activity)
+        return [replace(_save(conn, target, content, resolved, activity, clear=cleared),
+                        warnings=warnings)
                 for target, content in zip(targets, contents, strict=True)]
+
+
+def _cleared(run: ToolRun, clear: Iterable[str]) -> frozenset[str]:
+    """The fields to clear, checked: known ones, and none also given a value."""
+    names = frozenset(name.replace("-", "_") for name in clear)
+    for name in sorted(names):
+        if name not in RECORD_FIELDS:
+            raise InputError("--clear", name, "is not a field of a file's record",
+                             f"use one of: {', '.join(RECORD_FIELDS)}")
+        if getattr(run, name) is not None:
+            raise InputError("--clear", name, "is both given a value and cleared",
+                             "give the new value, or clear it, not both")
+    return names
 
 
 def note_derived_file(conn: sqlite3.Connection, path: str, source_accessions: Iterable[str], *,
@@ -162,6 +198,9 @@ def note_derived_file(conn: sqlite3.Connection, path: str, source_accessions: It
             params = parameters
     resolved = [Source(a, accession=a) for a in dict.fromkeys(s.strip()
                                                                 for s in source_accessions)]
+    if not resolved:
+        raise InputError(path, "sources", "is empty: a record without sources would erase "
+                         "the file's lineage", SOURCE_FIX)
     with write(conn):
         return _save(conn, canonical_path(path), Content(), resolved,
                      _Activity(ToolRun(tool, None, params, description)))
@@ -178,7 +217,8 @@ def record_accessioned_file(conn: sqlite3.Connection, *, uri: str, md5: str, siz
     `derived_from` are the portal @ids (or accessions) of its parents; they become its
     sources, and the step run (with workflow id, docker image, analysis step and WDL task)
     its activity; output type and format say what the file is. Recording the same file
-    again changes nothing, so a re-run summary job is safe.
+    again changes nothing, so a re-run summary job is safe. The same file accessioned to
+    another `server` keeps both accessions (one portal record per server).
     """
     parents = []
     for parent in derived_from:
@@ -191,11 +231,11 @@ def record_accessioned_file(conn: sqlite3.Connection, *, uri: str, md5: str, siz
     recorded = accession_of(accession) if accession else accession_of(portal_id)
     location = canonical_location(uri)
     with write(conn):
-        logged = _save(conn, location, Content(md5=md5, size=int(size)),
-                       list(dict.fromkeys(parents)),
-                       _Activity(StepRun(step_run, workflow_id, docker_image, server, lab,
-                                         step_name, step_version, task)),
-                       accession=recorded, portal_id=portal_id)
+        logged = _save_accessioned(conn, location, Content(md5=md5, size=int(size)),
+                                   list(dict.fromkeys(parents)),
+                                   _Activity(StepRun(step_run, workflow_id, docker_image, server,
+                                                     lab, step_name, step_version, task)),
+                                   accession=recorded, portal_id=portal_id)
         _describe_version(conn, logged, output_type, file_format)
     return logged
 
@@ -368,6 +408,28 @@ class _Activity:
     def __init__(self, spec: ToolRun | StepRun) -> None:
         self.spec = spec
         self.id: int | None = None
+        self._variants: dict[str, _Activity] = {}
+
+    def inheriting(self, conn: sqlite3.Connection, activity_id: int | None,
+                   clear: frozenset[str]) -> tuple[_Activity, tuple[str, ...]]:
+        """This tool run with the fields it leaves out (None) taken from the earlier record
+        `activity_id` (unless cleared), and the names of those kept; files of one call that
+        keep the same values share one activity."""
+        if not isinstance(self.spec, ToolRun) or activity_id is None:
+            return self, ()
+        row = conn.execute("SELECT kind, tool, tool_version, parameters, description "
+                           "FROM provenance_activities WHERE id = ?", (activity_id,)).fetchone()
+        if row is None or row["kind"] != "tool":
+            return self, ()
+        earlier = {name: json.loads(row[name]) if name == "parameters" else row[name]
+                   for name in RECORD_FIELDS if row[name] is not None}
+        kept = {name: value for name, value in earlier.items()
+                if getattr(self.spec, name) is None and name not in clear}
+        if not kept:
+            return self, ()
+        spec = replace(self.spec, **kept)
+        key = json.dumps(spec.fields(), sort_keys=True)
+        return self._variants.setdefault(key, _Activity(spec)), tuple(kept)
 
     def matches(self, conn: sqlite3.Connection, activity_id: int | None) -> bool:
         if isinstance(self.spec, StepRun):
@@ -418,13 +480,16 @@ def _insert(conn: sqlite3.Connection, table: str, values: Mapping[str, Any]) -> 
 
 def _save(conn: sqlite3.Connection, location: str, content: Content, sources: list[Source],
           activity: _Activity, *, accession: str | None = None,
-          portal_id: str | None = None) -> Logged:
+          portal_id: str | None = None, clear: frozenset[str] = frozenset()) -> Logged:
     """Add a version, amend the current one, or do nothing; then refresh the location's
-    summary row. Runs inside the caller's write transaction."""
+    summary row. Runs inside the caller's write transaction. Fields a tool run leaves out
+    keep the current version's values (Logged.kept)."""
     stamp = now()
     file_id = _file_id(conn, location, stamp)
-    current = conn.execute("SELECT * FROM file_versions WHERE file_id = ? "
-                           "ORDER BY version DESC LIMIT 1", (file_id,)).fetchone()
+    current = _current_version(conn, file_id)
+    kept: tuple[str, ...] = ()
+    if current is not None:
+        activity, kept = activity.inheriting(conn, current["activity_id"], clear)
     wanted = sorted((s.accession or "", s.version_id or 0) for s in sources)
     if current is not None and content.same_as(current):
         version_id, version, recorded_at = current["id"], current["version"], current["recorded_at"]
@@ -453,7 +518,76 @@ def _save(conn: sqlite3.Connection, location: str, content: Content, sources: li
     if status != "unchanged":
         _refresh_summary(conn, file_id, sources, activity.spec, stamp)
     return Logged(location, version, status, content.sha256, content.md5, content.size,
-                  tuple(s.label for s in sources), recorded_at)
+                  tuple(s.label for s in sources), recorded_at, kept)
+
+
+def _save_accessioned(conn: sqlite3.Connection, location: str, content: Content,
+                      sources: list[Source], activity: _Activity, *, accession: str | None,
+                      portal_id: str | None) -> Logged:
+    """`_save` for a file an accessioning run posted, keeping one portal record per server:
+    the same content accessioned to a second portal adds that portal's accession and step
+    run beside the first (and its parents' accessions to the sources) instead of replacing
+    them. The version's own accession and activity stay the first portal's."""
+    assert isinstance(activity.spec, StepRun)
+    server = activity.spec.server
+    stamp = now()
+    file_id = _file_id(conn, location, stamp)
+    current = _current_version(conn, file_id)
+    records = {} if current is None or not content.same_as(current) else {
+        r["server"]: r for r in conn.execute("SELECT * FROM version_accessions WHERE "
+                                             "version_id = ?", (current["id"],))}
+    if not records.keys() - {server}:  # no other portal's record of this content
+        logged = _save(conn, location, content, sources, activity, accession=accession,
+                       portal_id=portal_id)
+        version_id = conn.execute("SELECT id FROM file_versions WHERE file_id = ? AND "
+                                  "version = ?", (file_id, logged.version)).fetchone()[0]
+        _upsert_record(conn, version_id, server, accession, portal_id, activity.ensure(conn),
+                       stamp)
+        return logged
+    assert current is not None
+    stored = _stored_sources(conn, current["id"])
+    keys = {(s.accession, s.version_id) for s in stored}
+    merged = stored + [s for s in sources if (s.accession, s.version_id) not in keys]
+    mine = records.get(server)
+    activity_id = activity.ensure(conn)
+    changed = len(merged) != len(stored) or mine is None or (
+        (accession or mine["accession"], portal_id or mine["portal_id"], activity_id)
+        != (mine["accession"], mine["portal_id"], mine["activity_id"]))
+    if changed:
+        _write_sources(conn, current["id"], merged)
+        _upsert_record(conn, current["id"], server, accession, portal_id, activity_id, stamp)
+        conn.execute("UPDATE derived_files SET source_accessions = ?, updated_at = ? "
+                     "WHERE id = ?", (json.dumps(sorted({s.accession for s in merged
+                                                          if s.accession})), stamp, file_id))
+    return Logged(location, current["version"], "amended" if changed else "unchanged",
+                  current["sha256"], current["md5"], current["size"],
+                  tuple(s.label for s in merged), current["recorded_at"])
+
+
+def _upsert_record(conn: sqlite3.Connection, version_id: int, server: str,
+                   accession: str | None, portal_id: str | None, activity_id: int,
+                   stamp: str) -> None:
+    """This server's portal record of the version (what it is called there, which step run
+    posted it); an accession learnt earlier is kept when this call has none."""
+    conn.execute(
+        "INSERT INTO version_accessions (version_id, server, accession, portal_id, "
+        "activity_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (version_id, server) "
+        "DO UPDATE SET accession = coalesce(excluded.accession, accession), portal_id = "
+        "coalesce(excluded.portal_id, portal_id), activity_id = excluded.activity_id",
+        (version_id, server, accession, portal_id, activity_id, stamp))
+
+
+def _current_version(conn: sqlite3.Connection, file_id: int) -> sqlite3.Row | None:
+    row: sqlite3.Row | None = conn.execute("SELECT * FROM file_versions WHERE file_id = ? "
+                                           "ORDER BY version DESC LIMIT 1",
+                                           (file_id,)).fetchone()
+    return row
+
+
+def _stored_sources(conn: sqlite3.Connection, version_id: int) -> list[Source]:
+    rows = conn.execute("SELECT accession, source_version_id FROM version_sources WHERE "
+                        "version_id = ? ORDER BY position", (version_id,)).fetchall()
+    return [Source(r[0] or f"v{r[1]}", accession=r[0], version_id=r[1]) for r in rows]
 
 
 def _file_id(conn: sqlite3.Connection, location: str, stamp: str) -> int:
@@ -493,7 +627,8 @@ def _amend(conn: sqlite3.Connection, current: sqlite3.Row, content: Content,
     old = current["activity_id"]
     if old is not None and old != activity_id:
         conn.execute("DELETE FROM provenance_activities WHERE id = ? AND NOT EXISTS "
-                     "(SELECT 1 FROM file_versions WHERE activity_id = ?)", (old, old))
+                     "(SELECT 1 FROM file_versions WHERE activity_id = ?) AND NOT EXISTS "
+                     "(SELECT 1 FROM version_accessions WHERE activity_id = ?)", (old, old, old))
 
 
 def _refresh_summary(conn: sqlite3.Connection, file_id: int, sources: list[Source],

@@ -40,6 +40,7 @@ def version_dict(version: Version, graph: Graph, checked: Checked) -> dict[str, 
             "current": version.current, "latest_version": version.latest,
             "sha256": version.sha256, "md5": version.md5, "size": version.size,
             "accession": version.accession, "portal_id": version.portal_id,
+            "portal_records": [asdict(r) for r in version.portal_records],
             "recorded_at": version.recorded_at, "activity": version.activity_id,
             "sources": graph.parents(version), "state": checked.states[version.key]}
 
@@ -77,7 +78,10 @@ def _details(version: Version, graph: Graph) -> list[str]:
                          (("sha256", version.sha256), ("md5", version.md5)) if value)
     lines = [f"  {checksums or 'no checksum'}; {version.size} bytes; logged "
              f"{version.recorded_at}"]
-    if version.accession or version.portal_id:
+    if len(version.portal_records) > 1:
+        lines += [f"  on {r.server}: {r.accession or ''} {r.portal_id or ''}".rstrip()
+                  for r in version.portal_records]
+    elif version.accession or version.portal_id:
         lines.append(f"  on the portal: {version.accession or ''} {version.portal_id or ''}"
                      .rstrip())
     activity = graph.activities.get(version.activity_id or 0)

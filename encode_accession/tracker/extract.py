@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from encode_accession.core.accessions import is_accession
 from encode_accession.core.errors import InputError
 from encode_accession.tracker.identifiers import doi_type, is_preprint
 from encode_accession.tracker.records import (
@@ -72,7 +73,21 @@ def tracked_experiment(obj: Mapping[str, Any], *, portal_url: str,
         pipelines=pipeline_rows(obj, software or {}),
         quality_metrics=quality_metric_rows(obj),
         references=reference_rows(obj, publications),
+        files=file_accessions(obj),
     )
+
+
+def file_accessions(obj: Mapping[str, Any]) -> tuple[str, ...]:
+    """The experiment's files (embedded objects or @ids, `files` then `original_files`),
+    each once: a file derived from one of them has a tracked source."""
+    found: dict[str, None] = {}
+    for file in (*(obj.get("files") or ()), *(obj.get("original_files") or ())):
+        text = file.get("accession") if isinstance(file, Mapping) else file
+        if isinstance(text, str):
+            accession = text.strip("/").rsplit("/", 1)[-1].upper()
+            if is_accession(accession):
+                found.setdefault(accession)
+    return tuple(found)
 
 
 # -- the experiment row ----------------------------------------------------------------

@@ -9,13 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from encode_accession.core.accessions import KINDS, kind_of
 from encode_accession.core.errors import InputError
 
-_ACCESSION = re.compile(r"^(ENC|TST)([A-Z]{2})[0-9]{3}([0-9]{3}|[A-Z]{3})$")
-_KINDS = {
-    "FF": "a file", "BS": "a biosample", "DO": "a donor", "LB": "a library",
-    "AB": "an antibody", "AN": "an analysis", "PL": "a pipeline", "GM": "a genetic modification",
-}
 REFERENCE_TYPES = ("pmid", "doi", "geo_accession", "nct_id", "biorxiv_doi", "dbgap")
 _REFERENCE_FORMS: dict[str, tuple[re.Pattern[str], str]] = {
     "pmid": (re.compile(r"^[1-9][0-9]{0,8}$"), "digits, e.g. 32728249"),
@@ -35,15 +31,13 @@ def experiment_accession(text: str) -> str:
     dataset accession (ENCSR) may still be a series, which only the portal can tell.
     """
     candidate = text.strip().rstrip("/").rsplit("/", 1)[-1].upper()
-    match = _ACCESSION.match(candidate)
-    if not match:
+    kind = kind_of(candidate)
+    if kind is None:
         raise InputError("accession", text, "is not an ENCODE accession",
                          "give an experiment accession such as ENCSR000AKS")
-    kind = match.group(2)
     if kind != "SR":
-        what = _KINDS.get(kind, f"an {kind} object")
         raise InputError("accession", text,
-                         f"is {what} accession ({match.group(1)}{kind}...); only experiments "
+                         f"is {KINDS[kind]} accession ({candidate[:5]}...); only experiments "
                          "can be tracked",
                          "give an experiment accession (ENCSR...); for a file, its `dataset`")
     return candidate

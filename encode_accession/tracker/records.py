@@ -109,3 +109,4 @@ class TrackedExperiment:
     pipelines: tuple[PipelineRow, ...] = ()
     quality_metrics: tuple[QualityMetricRow, ...] = ()
     references: tuple[ReferenceRow, ...] = ()
+    files: tuple[str, ...] = ()  # accessions of the files the portal lists for it

@@ -55,6 +55,11 @@ def summary_text(summary: Mapping[str, Any]) -> str:
         how = " (containing)" if summary.get("match") == "contains" else ""
         collection = plural(summary["collection_total"], "tracked experiment")
         lines = [f"{summary['total']} of {collection}{_where(summary['filters'])}{how}"]
+    totals = summary.get("totals") or {}
+    if totals:
+        lines.append("holding " + ", ".join(plural(totals[k], noun) for k, noun in (
+            ("publications", "distinct publication"), ("references", "reference"),
+            ("derived_files", "derived file"))))
     for field, counts in summary["by"].items():
         lines.append(f"\nBy {field.replace('_', ' ')}:")
         lines += [f"  {value}: {count}" for value, count in counts.items()]
@@ -118,5 +123,25 @@ def track_text(result: Mapping[str, Any]) -> str:
              plural(result["quality_metrics"], "QC metric"),
              plural(result["references"], "reference")]
     trimmed = "; raw metadata trimmed to fit 512 KB" if result["raw_metadata_trimmed"] else ""
+    if result.get("kept"):
+        trimmed += f"; kept the stored {' and '.join(result['kept'])} (not fetched)"
     what = ", ".join(p for p in (result["assay_title"], result["biosample"]) if p)
     return f"{result['accession']}: {verb} ({what}; {', '.join(parts)}{trimmed})"
+
+
+def untrack_text(result: Mapping[str, Any]) -> str:
+    removed = result["removed"]
+    gone = [plural(removed[k], noun) for k, noun in (
+        ("publications", "publication"), ("pipelines", "pipeline"),
+        ("quality_metrics", "QC metric"), ("files", "file"), ("references", "reference"))
+        if removed[k]]
+    if removed["user_references"]:
+        gone.append(f"{removed['user_references']} of them linked by you")
+    if result["notes_removed"]:
+        gone.append("your notes")
+    kept = result["kept_provenance"]
+    lines = [f"{result['accession']}: untracked (removed {', '.join(gone) or 'its record'})"]
+    if kept:
+        lines.append(f"  kept the provenance of {plural(len(kept), 'file')} made from it:")
+        lines += [f"    {path}" for path in kept]
+    return "\n".join(lines)

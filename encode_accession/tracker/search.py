@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from encode_accession.core.errors import InputError
@@ -73,11 +74,19 @@ _DATE = re.compile(r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$")
 
 
 def _date(value: str | None, option: str) -> str | None:
+    """A date as the portal compares them, checked to be one (2020-13-45 is refused: the
+    portal would match nothing and say nothing)."""
     if value in (None, ""):
         return None
+    assert value is not None
+    fix = "use YYYY, YYYY-MM or YYYY-MM-DD, e.g. 2020-01-31"
     if not _DATE.match(value):
-        raise InputError("search", option, f"{value!r} is not a date",
-                         "use YYYY, YYYY-MM or YYYY-MM-DD, e.g. 2020-01-31")
+        raise InputError("search", option, f"{value!r} is not a date", fix)
+    parts = [int(p) for p in value.split("-")]
+    try:
+        date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+    except ValueError as exc:
+        raise InputError("search", option, f"{value!r} is not a date ({exc})", fix) from None
     return value
 
 
@@ -93,6 +102,9 @@ def search_params(filters: Filters | None = None, *, limit: int = DEFAULT_LIMIT,
     if offset < 0:
         raise InputError("search", "--offset", f"{offset} is negative", "use 0 or more")
     start, end = _date(released_from, "--released-from"), _date(released_to, "--released-to")
+    if start and end and end < start[:len(end)]:
+        raise InputError("search", "--released-to", f"{end} is before --released-from {start}",
+                         "give the earlier date as --released-from")
     params = [("type", "Experiment"), *portal_filters(filters)]
     if text and text.strip():
         params.append(("searchTerm", text.strip()))

@@ -9,8 +9,8 @@ jobs from queueing behind each other's HTTP requests.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
 from typing import Any, TextIO
 
 from encode_accession.core.errors import InputError
@@ -37,6 +37,7 @@ class TrackResult:
     tracked_at: str
     updated_at: str
     notes: str | None
+    kept: tuple[str, ...] = ()  # parts not fetched this time (publications, pipelines) kept
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -71,39 +72,58 @@ def _software(portal: PortalClient, refs: set[str]) -> dict[str, Software]:
 
 def track(conn: sqlite3.Connection, portal: PortalClient, accession: str,
           notes: str | None = None, *, publications: bool = True,
-          pipelines: bool = True) -> TrackResult:
+          pipelines: bool = True, clear_notes: bool = False) -> TrackResult:
     """Fetch one experiment and store it with its publications, pipelines, QC metrics and
-    cross-references. Re-tracking updates in place; notes are kept unless given.
-    `publications=False` / `pipelines=False` store the experiment without those rows."""
+    cross-references. Re-tracking updates in place; notes are kept unless given (or
+    `clear_notes`). `publications=False` / `pipelines=False` skip reading those: a new
+    experiment is stored without them, a tracked one keeps the rows it had."""
     obj = fetch_experiment(portal, accession)
     record = extract.tracked_experiment(
         obj, portal_url=portal.server,
         software=_software(portal, extract.software_version_refs(obj)) if pipelines else {})
-    record = replace(record, publications=record.publications if publications else (),
-                     pipelines=record.pipelines if pipelines else ())
-    saved = store.save_tracked(conn, record, notes)
+    fetched = [part for part, wanted in (("publications", publications),
+                                         ("pipelines", pipelines)) if wanted]
+    saved = store.save_tracked(conn, record, notes, fetched=fetched, clear_notes=clear_notes)
     exp = record.experiment
+    counts = {part: len(getattr(record, part)) for part in fetched}
+    for part in saved.kept:
+        counts[part] = store.count_rows(conn, part, exp.accession)
     return TrackResult(
         accession=exp.accession, created=saved.created, assay_title=exp.assay_title,
-        biosample=exp.biosample, publications=len(record.publications),
-        pipelines=len(record.pipelines), quality_metrics=len(record.quality_metrics),
+        biosample=exp.biosample, publications=counts.get("publications", 0),
+        pipelines=counts.get("pipelines", 0), quality_metrics=len(record.quality_metrics),
         references=len(record.references), raw_metadata_trimmed=exp.raw.trimmed,
-        tracked_at=saved.tracked_at, updated_at=saved.updated_at, notes=saved.notes)
+        tracked_at=saved.tracked_at, updated_at=saved.updated_at, notes=saved.notes,
+        kept=saved.kept)
 
 
 def track_many(conn: sqlite3.Connection, portal: PortalClient, accessions: Sequence[str],
-               notes: str | None = None) -> list[dict[str, Any]]:
+               notes: str | None = None, *, publications: bool = True, pipelines: bool = True,
+               clear_notes: bool = False,
+               progress: Callable[[int, dict[str, Any]], None] | None = None
+               ) -> list[dict[str, Any]]:
     """Track each accession in turn; one that fails (unknown, not an experiment, the portal
     refusing) is reported with its message and the rest are still tried. Each entry has
-    `accession`, `ok` and either the TrackResult fields or `error`."""
+    `accession`, `ok` and either the TrackResult fields or `error`; `progress(done, entry)`
+    is called after each."""
     results: list[dict[str, Any]] = []
     for accession in accessions:
         try:
-            results.append({"ok": True, **track(conn, portal, accession, notes).as_dict()})
+            entry = {"ok": True, **track(conn, portal, accession, notes,
+                                         publications=publications, pipelines=pipelines,
+                                         clear_notes=clear_notes).as_dict()}
         except (InputError, PortalError) as exc:
             message = exc.message if isinstance(exc, InputError) else str(exc)
-            results.append({"accession": accession, "ok": False, "error": message})
+            entry = {"accession": accession, "ok": False, "error": message}
+        results.append(entry)
+        if progress is not None:
+            progress(len(results), entry)
     return results
+
+
+def untrack(conn: sqlite3.Connection, accession: str) -> dict[str, Any]:
+    """Stop tracking one experiment (store.untrack: provenance pointing at it stays)."""
+    return store.untrack(conn, experiment_accession(accession))
 
 
 def tracked_or_errors(conn: sqlite3.Connection, accessions: Sequence[str]
@@ -133,15 +153,21 @@ def _accessions(conn: sqlite3.Connection, accessions: Sequence[str]) -> list[str
     return list(dict.fromkeys(wanted))
 
 
+def citation_entries(conn: sqlite3.Connection, accessions: Sequence[str] = ()
+                     ) -> list[citations.Citation]:
+    """The citations of these experiments (default: all tracked): their publications, each
+    once, then a dataset entry per experiment."""
+    wanted = _accessions(conn, accessions)
+    experiments = [store.get_experiment(conn, a) for a in wanted]
+    return citations.build(store.publications_of(conn, wanted), experiments)
+
+
 def cite(conn: sqlite3.Connection, accessions: Sequence[str] = (), fmt: str = "bibtex") -> str:
     """Citations for the experiments (default: all tracked) in bibtex, ris or json."""
     if fmt not in citations.FORMATS:
         raise InputError("citations", "--format", f"{fmt!r} is not a citation format",
                          f"use one of {', '.join(citations.FORMATS)}")
-    wanted = _accessions(conn, accessions)
-    experiments = [store.get_experiment(conn, a) for a in wanted]
-    return citations.render(citations.build(store.publications_of(conn, wanted), experiments),
-                            fmt)
+    return citations.render(citation_entries(conn, accessions), fmt)
 
 
 def compare_tracked(conn: sqlite3.Connection, a: str, b: str) -> Comparison:
@@ -153,4 +179,4 @@ def export_tracked(conn: sqlite3.Connection, out: TextIO, fmt: str = "csv",
                    filters: store.Filters | None = None, match: str = "exact") -> int:
     """Write the tracked experiments matching `filters` (as for list) to `out`; returns how
     many."""
-    return write_rows(store.iter_experiments(conn, filters, match), out, fmt)
+    return write_rows(store.iter_experiments(conn, filters, match, counts=True), out, fmt)

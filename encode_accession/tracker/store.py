@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,7 +49,7 @@ FIELDS: dict[str, Field] = {f.name: f for f in (
     Field("lab", "lab", title_column="lab_title"),
 )}
 MATCHES = ("exact", "contains")
-SUMMARY_FIELDS = ("assay", "organism", "organ", "biosample_type", "status", "lab")
+SUMMARY_FIELDS = ("assay", "target", "organism", "organ", "biosample_type", "status", "lab")
 # The experiment columns in export order (raw_metadata is left out: it is the portal's).
 COLUMNS = (
     "accession", "assay_title", "target", "biosample", "biosample_summary", "biosample_type",
@@ -57,9 +57,24 @@ COLUMNS = (
     "award_title", "assembly",
     "replication_type", "description", "url", "notes", "tracked_at", "updated_at",
 )
+# What an export adds to each experiment: what was published on it, linked to it, made from it.
+COUNT_COLUMNS = ("pmids", "publication_count", "reference_count", "derived_file_count")
+EXPORT_COLUMNS = COLUMNS + COUNT_COLUMNS
+_COUNT_SQL = (
+    "(SELECT json_group_array(pmid) FROM (SELECT pmid FROM publications WHERE "
+    "experiment_accession = tracked_experiments.accession AND pmid IS NOT NULL ORDER BY pmid))",
+    "(SELECT COUNT(*) FROM publications WHERE "
+    "experiment_accession = tracked_experiments.accession)",
+    "(SELECT COUNT(*) FROM external_references WHERE "
+    "experiment_accession = tracked_experiments.accession)",
+)
 LIST_COLUMNS = frozenset(f.column for f in FIELDS.values() if f.multi)
 _MULTI = [f for f in FIELDS.values() if f.multi]
 Filters = Mapping[str, Sequence[str]]
+
+
+# What a track may leave out (fetch_publications=False, fetch_pipelines=False) -> its table.
+PARTS = {"publications": "publications", "pipelines": "pipeline_info"}
 
 
 @dataclass(frozen=True)
@@ -69,53 +84,65 @@ class SaveResult:
     tracked_at: str
     updated_at: str
     notes: str | None
+    kept: tuple[str, ...] = ()  # parts not fetched this time whose stored rows were kept
 
 
 # -- writes --------------------------------------------------------------------------------
 
 def save_tracked(conn: sqlite3.Connection, record: TrackedExperiment,
-                 notes: str | None = None) -> SaveResult:
+                 notes: str | None = None, *, fetched: Collection[str] = tuple(PARTS),
+                 clear_notes: bool = False) -> SaveResult:
     """Insert or update one experiment and replace what the portal said about it.
 
-    Notes are kept unless `notes` is given; references the user linked are kept; the
-    portal-derived rows (publications, pipelines, QC, automatic references) are replaced,
-    so re-tracking never duplicates.
+    Notes are kept unless `notes` is given (or `clear_notes`); references the user linked are
+    kept; the portal-derived rows are replaced, so re-tracking never duplicates. A part of
+    PARTS not in `fetched` was not read this time: its stored rows are kept, not emptied.
     """
+    unknown = set(fetched) - PARTS.keys()
+    if unknown:
+        raise ValueError(f"unknown parts {sorted(unknown)}; use {sorted(PARTS)}")
     exp = record.experiment
     stamp = now()
     with write(conn):
         created = conn.execute("SELECT 1 FROM tracked_experiments WHERE accession = ?",
                                (exp.accession,)).fetchone() is None
-        _upsert_experiment(conn, exp, notes, stamp)
+        _upsert_experiment(conn, exp, notes, stamp, clear_notes=clear_notes)
         acc = exp.accession
-        for table in ("experiment_terms", "publications", "pipeline_info", "quality_metrics"):
-            key = "accession" if table == "experiment_terms" else "experiment_accession"
-            conn.execute(f"DELETE FROM {table} WHERE {key} = ?", (acc,))
+        replaced = ["quality_metrics", "experiment_files",
+                    *(table for part, table in PARTS.items() if part in fetched)]
+        conn.execute("DELETE FROM experiment_terms WHERE accession = ?", (acc,))
+        for table in replaced:
+            conn.execute(f"DELETE FROM {table} WHERE experiment_accession = ?", (acc,))
         conn.execute("DELETE FROM external_references WHERE experiment_accession = ? "
                      "AND origin = 'portal'", (acc,))
         conn.executemany(
             "INSERT INTO experiment_terms (accession, field, value) VALUES (?, ?, ?) "
             "ON CONFLICT DO NOTHING",
             [(acc, f.column, v) for f in _MULTI for v in getattr(exp, f.column)])
-        conn.executemany(
-            "INSERT INTO publications (experiment_accession, publication_id, pmid, doi, title, "
-            "authors, author_count, journal, year, volume, issue, pages, abstract) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(acc, p.publication_id, p.pmid, p.doi, p.title, json.dumps(list(p.authors)),
-              p.author_count, p.journal, p.year, p.volume, p.issue, p.pages, p.abstract)
-             for p in record.publications])
-        conn.executemany(
-            "INSERT INTO pipeline_info (experiment_accession, pipeline_title, "
-            "pipeline_accession, analysis_accession, analysis_title, version, software, "
-            "analysis_status) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [(acc, p.pipeline_title, p.pipeline_accession, p.analysis_accession,
-              p.analysis_title, p.version, json.dumps([s.as_dict() for s in p.software]),
-              p.analysis_status) for p in record.pipelines])
+        if "publications" in fetched:
+            conn.executemany(
+                "INSERT INTO publications (experiment_accession, publication_id, pmid, doi, "
+                "title, authors, author_count, journal, year, volume, issue, pages, abstract) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(acc, p.publication_id, p.pmid, p.doi, p.title, json.dumps(list(p.authors)),
+                  p.author_count, p.journal, p.year, p.volume, p.issue, p.pages, p.abstract)
+                 for p in record.publications])
+        if "pipelines" in fetched:
+            conn.executemany(
+                "INSERT INTO pipeline_info (experiment_accession, pipeline_title, "
+                "pipeline_accession, analysis_accession, analysis_title, version, software, "
+                "analysis_status) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(acc, p.pipeline_title, p.pipeline_accession, p.analysis_accession,
+                  p.analysis_title, p.version, json.dumps([s.as_dict() for s in p.software]),
+                  p.analysis_status) for p in record.pipelines])
         conn.executemany(
             "INSERT INTO quality_metrics (experiment_accession, file_accession, metric_id, "
             "metric_type, metric_data) VALUES (?, ?, ?, ?, ?)",
             [(acc, q.file_accession, q.metric_id, q.metric_type,
               json.dumps(q.metric_data, sort_keys=True)) for q in record.quality_metrics])
+        conn.executemany(
+            "INSERT INTO experiment_files (experiment_accession, file_accession) "
+            "VALUES (?, ?) ON CONFLICT DO NOTHING", [(acc, f) for f in record.files])
         conn.executemany(
             "INSERT INTO external_references (experiment_accession, reference_type, "
             "reference_id, description, origin, created_at) VALUES (?, ?, ?, ?, 'portal', ?) "
@@ -124,11 +151,12 @@ def save_tracked(conn: sqlite3.Connection, record: TrackedExperiment,
              for r in record.references])
         row = conn.execute("SELECT tracked_at, updated_at, notes FROM tracked_experiments "
                            "WHERE accession = ?", (acc,)).fetchone()
-    return SaveResult(acc, created, row["tracked_at"], row["updated_at"], row["notes"])
+    kept = () if created else tuple(p for p in PARTS if p not in fetched)
+    return SaveResult(acc, created, row["tracked_at"], row["updated_at"], row["notes"], kept)
 
 
 def _upsert_experiment(conn: sqlite3.Connection, exp: ExperimentRow, notes: str | None,
-                       stamp: str) -> None:
+                       stamp: str, *, clear_notes: bool = False) -> None:
     values = {
         **{c: getattr(exp, c) for c in COLUMNS if hasattr(exp, c)},
         "notes": notes, "tracked_at": stamp, "updated_at": stamp,
@@ -140,7 +168,8 @@ def _upsert_experiment(conn: sqlite3.Connection, exp: ExperimentRow, notes: str 
     names = list(values)
     updates = [f"{c} = excluded.{c}" for c in names if c not in ("accession", "tracked_at",
                                                                     "notes")]
-    updates.append("notes = coalesce(excluded.notes, tracked_experiments.notes)")
+    updates.append("notes = excluded.notes" if clear_notes or notes is not None
+                   else "notes = tracked_experiments.notes")
     conn.execute(
         f"INSERT INTO tracked_experiments ({', '.join(names)}) "
         f"VALUES ({', '.join('?' * len(names))}) "
@@ -149,6 +178,34 @@ def _upsert_experiment(conn: sqlite3.Connection, exp: ExperimentRow, notes: str 
     conn.execute("INSERT INTO experiment_raw (accession, raw_metadata) VALUES (?, ?) "
                  "ON CONFLICT(accession) DO UPDATE SET raw_metadata = excluded.raw_metadata",
                  (exp.accession, exp.raw.text))
+
+
+def untrack(conn: sqlite3.Connection, accession: str) -> dict[str, Any]:
+    """Remove a tracked experiment and every row about it (its publications, pipelines, QC,
+    files, terms and references, your links and notes included). Provenance is never
+    removed: files made from it (or from its files) keep their lineage, and are listed as
+    `kept_provenance` so the caller can say what stayed."""
+    require_tracked(conn, accession)
+    with write(conn):
+        removed = {name: conn.execute(f"SELECT COUNT(*) FROM {table} WHERE "
+                                      "experiment_accession = ?", (accession,)).fetchone()[0]
+                   for name, table in (("publications", "publications"),
+                                       ("pipelines", "pipeline_info"),
+                                       ("quality_metrics", "quality_metrics"),
+                                       ("files", "experiment_files"),
+                                       ("references", "external_references"))}
+        removed["user_references"] = conn.execute(
+            "SELECT COUNT(*) FROM external_references WHERE experiment_accession = ? AND "
+            "origin = 'user'", (accession,)).fetchone()[0]
+        notes = conn.execute("SELECT notes FROM tracked_experiments WHERE accession = ?",
+                             (accession,)).fetchone()[0]
+        files = [r[0] for r in conn.execute("SELECT file_accession FROM experiment_files "
+                                            "WHERE experiment_accession = ?", (accession,))]
+        kept = sorted({row["file_path"] for source in (accession, *files)
+                       for row in derived_files_from(conn, source)})
+        conn.execute("DELETE FROM tracked_experiments WHERE accession = ?", (accession,))
+    return {"accession": accession, "untracked": True, "removed": removed,
+            "notes_removed": notes is not None, "kept_provenance": kept}
 
 
 def link_reference(conn: sqlite3.Connection, accession: str, reference_type: str,
@@ -228,27 +285,48 @@ def _like(value: str) -> str:
 
 
 def iter_experiments(conn: sqlite3.Connection, filters: Filters | None = None,
-                     match: str = "exact", *, limit: int | None = None, offset: int = 0
-                     ) -> Iterator[dict[str, Any]]:
+                     match: str = "exact", *, limit: int | None = None, offset: int = 0,
+                     counts: bool = False) -> Iterator[dict[str, Any]]:
     """Tracked experiments (COLUMNS, lists decoded) by accession; the same field given
     several values matches any of them, different fields must all match. ``limit`` and
-    ``offset`` page through them (None: all)."""
+    ``offset`` page through them (None: all). ``counts`` adds COUNT_COLUMNS (an index
+    lookup per row for publications and references; derived files counted once for all)."""
     where, args = _where(filters, match)
     cursor = conn.cursor()
     cursor.row_factory = None  # plain tuples: this loop may run 100,000 times
-    cursor.execute(f"SELECT {', '.join(COLUMNS)} FROM tracked_experiments{where} "
+    selected = [*COLUMNS, *(_COUNT_SQL if counts else ())]
+    cursor.execute(f"SELECT {', '.join(selected)} FROM tracked_experiments{where} "
                    "ORDER BY accession LIMIT ? OFFSET ?",
                    [*args, -1 if limit is None else limit, offset])
     lists = [(i, c) for i, c in enumerate(COLUMNS) if c in LIST_COLUMNS]
+    derived = derived_file_counts(conn) if counts else {}
     decoded: dict[str, list[str]] = {}  # the few distinct lists ('["Homo sapiens"]', ...)
+    width = len(COLUMNS)
     for row in cursor:
-        record = dict(zip(COLUMNS, row, strict=True))
+        record = dict(zip(COLUMNS, row[:width], strict=True))
         for i, column in lists:
             text = row[i]
             if text not in decoded:
                 decoded[text] = json.loads(text)
             record[column] = list(decoded[text])  # a copy: callers may change theirs
+        if counts:
+            record["pmids"] = json.loads(row[width]) if row[width] != "[]" else []
+            record["publication_count"], record["reference_count"] = row[width + 1:]
+            record["derived_file_count"] = derived.get(record["accession"], 0)
         yield record
+
+
+def derived_file_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    """Tracked experiment -> how many logged or accessioned files were made from it or from
+    one of its files (any version); read from the source rows, which are few."""
+    rows = conn.execute(
+        "SELECT experiment, COUNT(DISTINCT file_id) FROM ("
+        "SELECT s.accession AS experiment, v.file_id FROM version_sources s JOIN file_versions "
+        "v ON v.id = s.version_id WHERE s.accession IN (SELECT accession FROM "
+        "tracked_experiments) UNION ALL SELECT f.experiment_accession, v.file_id FROM "
+        "version_sources s JOIN file_versions v ON v.id = s.version_id JOIN experiment_files f "
+        "ON f.file_accession = s.accession) GROUP BY experiment").fetchall()
+    return {r[0]: r[1] for r in rows}
 
 
 @dataclass(frozen=True)
@@ -276,6 +354,12 @@ def list_experiments(conn: sqlite3.Connection, filters: Filters | None = None,
     last = (limit is None or len(rows) < limit) and (rows or offset == 0)
     total = offset + len(rows) if last else count_experiments(conn, filters, match)
     return Page(rows, total, offset)
+
+
+def count_rows(conn: sqlite3.Connection, part: str, accession: str) -> int:
+    """How many rows of a part (PARTS: publications, pipelines) an experiment has."""
+    return conn.execute(f"SELECT COUNT(*) FROM {PARTS[part]} WHERE experiment_accession = ?",
+                        (accession,)).fetchone()[0]
 
 
 def get_experiment(conn: sqlite3.Connection, accession: str) -> dict[str, Any]:
@@ -338,7 +422,31 @@ def summarize(conn: sqlite3.Connection, filters: Filters | None = None, match: s
         groups[name] = counts
     return {"total": total, "collection_total": count_experiments(conn),
             "filters": {k: list(v) for k, v in (filters or {}).items() if v}, "match": match,
-            "by": groups}
+            "totals": _totals(conn, chosen, args, total), "by": groups}
+
+
+def _totals(conn: sqlite3.Connection, chosen: str | None, args: Sequence[str],
+            experiments: int) -> dict[str, int]:
+    """What the matching experiments (`chosen`: their SELECT, None for all) hold in all:
+    distinct publications (by PMID, else DOI, else title), references, files made from
+    them."""
+    among = f" WHERE experiment_accession IN ({chosen})" if chosen else ""
+    publications = conn.execute(
+        "SELECT COUNT(DISTINCT coalesce(pmid, doi, lower(title))) FROM publications"
+        f"{among}", args).fetchone()[0]
+    references = conn.execute(f"SELECT COUNT(*) FROM external_references{among}",
+                              args).fetchone()[0]
+    # Driven by the source rows (few), each looked up in the experiments' primary keys.
+    in_experiment = f" AND e.accession IN ({chosen})" if chosen else ""
+    in_files = f" AND f.experiment_accession IN ({chosen})" if chosen else ""
+    derived = conn.execute(
+        "SELECT COUNT(DISTINCT v.file_id) FROM version_sources s JOIN file_versions v ON "
+        "v.id = s.version_id WHERE s.accession IS NOT NULL AND (EXISTS (SELECT 1 FROM "
+        f"tracked_experiments e WHERE e.accession = s.accession{in_experiment}) OR EXISTS "
+        "(SELECT 1 FROM experiment_files f WHERE f.file_accession = s.accession"
+        f"{in_files}))", [*args, *args]).fetchone()[0]
+    return {"experiments": experiments, "publications": publications,
+            "references": references, "derived_files": derived}
 
 
 def publications_of(conn: sqlite3.Connection, accessions: Sequence[str]

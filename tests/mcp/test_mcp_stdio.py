@@ -18,9 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import synthetic_collection as synthetic
 from pybtex.database import parse_string
-from tracker.conftest import serve
+from tracker.conftest import synthetic_portal
 
 from encode_accession.cli.mcp import TOOLS
 
@@ -29,11 +28,7 @@ TIMEOUT_S = float(os.environ.get("MCP_TEST_TIMEOUT_S", "120"))
 
 @pytest.fixture(scope="module")
 def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[dict]]]:
-    experiments = synthetic.sample_experiments(6, seed=7)
-    url, _, stop = serve(tmp_path_factory.mktemp("portal") / "portal.sqlite",
-                         [*synthetic.software_versions(), *experiments])
-    yield url, experiments
-    stop()
+    yield from synthetic_portal(tmp_path_factory, 6)
 
 
 def _text(result: Any) -> str:
@@ -86,7 +81,7 @@ def test_an_assistant_tracks_cites_compares_exports_and_logs_provenance_over_std
     seen = asyncio.run(asyncio.wait_for(
         _session(url, tmp_path / "tracker.db", tmp_path, script), TIMEOUT_S))
 
-    assert sorted(seen["tools"]) == sorted(TOOLS) and len(seen["tools"]) == 12
+    assert sorted(seen["tools"]) == sorted(TOOLS) and len(seen["tools"]) == 14
     for result in seen["track"]:
         assert not result.is_error, _text(result)
     assert json.loads(_text(seen["track"][0]))["tracking"]["accession"] == first
@@ -102,11 +97,13 @@ def test_an_assistant_tracks_cites_compares_exports_and_logs_provenance_over_std
     assert [e["accession"] for e in page["experiments"]] == sorted([first, second])[1:]
     assert (page["total"], page["next_offset"], page["count"]) == (2, None, 1)
 
-    rows = list(csv.DictReader(io.StringIO(_text(seen["csv"]))))
+    exported = json.loads(_text(seen["csv"]))  # small: inline, with its size
+    assert exported["items"] == 2 and not exported["truncated"] and exported["reply_bytes"]
+    rows = list(csv.DictReader(io.StringIO(exported["data"])))
     assert sorted(r["accession"] for r in rows) == sorted([first, second])
     assert rows[0]["lab"].startswith("/labs/") and rows[0]["lab_title"]
 
-    bibliography = parse_string(_text(seen["bibtex"]), "bibtex")
+    bibliography = parse_string(json.loads(_text(seen["bibtex"]))["data"], "bibtex")
     assert {first, second} <= set(bibliography.entries)
     assert any(e.type == "article" for e in bibliography.entries.values())
 

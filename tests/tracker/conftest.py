@@ -53,6 +53,17 @@ def serve(db_path: Path, objects: list[dict[str, Any]]
     return url, portal, stop
 
 
+def synthetic_portal(factory: pytest.TempPathFactory, count: int, seed: int = 7
+                     ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """For a module fixture: a loopback portal holding `count` synthetic experiments (and
+    the software they link to), its URL and the experiments."""
+    experiments = synthetic.sample_experiments(count, seed=seed)
+    url, _, stop = serve(factory.mktemp("portal") / "portal.sqlite",
+                         [*synthetic.software_versions(), *experiments])
+    yield url, experiments
+    stop()
+
+
 @pytest.fixture(scope="session")
 def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
     experiments = synthetic.sample_experiments(PORTAL_EXPERIMENTS, seed=7)

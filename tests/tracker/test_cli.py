@@ -47,9 +47,10 @@ def test_the_db_defaults_to_the_environment_variable(monkeypatch: pytest.MonkeyP
     with redirect_stdout(out):
         assert cli.main(["summarize", "--format", "json"]) == 0
     assert json.loads(out.getvalue()) == {"total": 0, "collection_total": 0, "filters": {},
-                                          "match": "exact", "by": {
-        "assay": {}, "organism": {}, "organ": {}, "biosample_type": {}, "status": {},
-        "lab": {}}}
+                                          "match": "exact", "totals": {
+        "experiments": 0, "publications": 0, "references": 0, "derived_files": 0}, "by": {
+        "assay": {}, "target": {}, "organism": {}, "organ": {}, "biosample_type": {},
+        "status": {}, "lab": {}}}
     assert (tmp_path / "env.db").exists()
 
 

@@ -11,8 +11,18 @@ import subprocess
 import pytest
 import synthetic_collection as synthetic
 
+from encode_accession.provenance import log_derived
 from encode_accession.tracker import export_tracked, extract, store
-from encode_accession.tracker.store import COLUMNS
+
+# The header a user's scripts read, written out here (not the code's own list), so a column
+# renamed, dropped or moved is a failing test, not a silent change.
+COLUMNS = (
+    "accession", "assay_title", "target", "biosample", "biosample_summary", "biosample_type",
+    "organism", "organ", "life_stage", "status", "date_released", "lab", "lab_title", "award",
+    "award_title", "assembly", "replication_type", "description", "url", "notes",
+    "tracked_at", "updated_at", "pmids", "publication_count", "reference_count",
+    "derived_file_count",
+)
 
 
 @pytest.fixture
@@ -44,6 +54,30 @@ def test_delimited_exports_read_back_exactly(conn, tracked: list[dict], fmt: str
     assert first["organ"] == "; ".join(sorted(tracked[0]["biosample_ontology"]["organ_slims"]))
     assert first["lab_title"] == tracked[0]["lab"]["title"]  # contains a comma
     assert first["lab"] == tracked[0]["lab"]["@id"]
+
+
+def test_exports_count_publications_references_and_derived_files(conn, tracked: list[dict],
+                                                                  tmp_path) -> None:
+    first = tracked[0]
+    made = tmp_path / "made.bed"
+    made.write_text("x\n")
+    log_derived(conn, made, [first["files"][0]["accession"]])  # from one of its files
+    other = tmp_path / "other.bed"
+    other.write_text("y\n")
+    log_derived(conn, other, [first["accession"], str(made)])  # from it, and from the first
+    rows = {r["accession"]: r for r in json.loads(exported(conn, "json"))}
+    row = rows[first["accession"]]
+    pmids = sorted(r[0] for r in conn.execute(
+        "SELECT pmid FROM publications WHERE experiment_accession = ? AND pmid IS NOT NULL",
+        (first["accession"],)))
+    assert pmids and row["pmids"] == pmids
+    assert row["publication_count"] == len(store.publications_of(conn, [first["accession"]]))
+    assert row["reference_count"] == len(store.references_of(conn, first["accession"])) > 0
+    assert row["derived_file_count"] == 2
+    assert rows[tracked[1]["accession"]]["derived_file_count"] == 0
+    csv_row = next(r for r in csv.DictReader(io.StringIO(exported(conn, "csv")))
+                   if r["accession"] == first["accession"])
+    assert csv_row["pmids"] == "; ".join(pmids) and csv_row["derived_file_count"] == "2"
 
 
 def test_json_export_keeps_lists_and_column_order(conn, tracked: list[dict]) -> None:

@@ -123,6 +123,23 @@ def test_summaries_count_each_value_and_the_experiments_without_one(conn,
     assert summary["by"]["organism"] == {"Homo sapiens": 3}
 
 
+def test_summaries_group_by_target_and_total_what_the_experiments_hold(
+        conn, three: list[dict]) -> None:
+    note_derived_file(conn, "/work/a.bed", [three[0]["accession"]])
+    note_derived_file(conn, "/work/b.bed", [three[0]["files"][0]["accession"]])
+    note_derived_file(conn, "/work/c.bed", [three[1]["accession"]])
+    summary = store.summarize(conn)
+    targets = {obj["target"]["label"] for obj in three}
+    assert set(summary["by"]["target"]) == targets
+    assert sum(summary["by"]["target"].values()) == 3
+    pubs = len(store.publications_of(conn, [obj["accession"] for obj in three]))
+    refs = conn.execute("SELECT COUNT(*) FROM external_references").fetchone()[0]
+    assert summary["totals"] == {"experiments": 3, "publications": pubs, "references": refs,
+                                 "derived_files": 3}
+    one = store.summarize(conn, {"biosample": ["heart left ventricle"]})
+    assert one["totals"]["derived_files"] == 2 and one["totals"]["experiments"] == 1
+
+
 def test_deleting_an_experiment_cascades_to_its_rows(conn) -> None:
     obj = synthetic.sample_experiments(1, seed=5)[0]
     store.save_tracked(conn, record(obj))
