@@ -345,7 +345,7 @@ def snakemake_output(log: Path | None) -> Iterator[None]:
     reference's."""
     terminal = sys.stderr
     handle = log.open("a", encoding="utf-8") if log else None
-    sys.stderr = _SnakemakeStream(terminal, handle)  # type: ignore[assignment]
+    sys.stderr = _SnakemakeStream(terminal, handle)
     try:
         yield
     finally:

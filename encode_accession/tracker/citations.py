@@ -192,7 +192,7 @@ def _person(name: Name) -> Any:
 def _bibtex_writer() -> Any:
     from pybtex.database.output.bibtex import Writer
 
-    class _Writer(Writer):  # type: ignore[misc]
+    class _Writer(Writer):
         """pybtex's BibTeX writer, leaving the verbatim fields unencoded."""
 
         def _encode(self, text: str) -> str:
@@ -244,7 +244,7 @@ def _verbatim(text: str) -> str:
 def _ris_writer() -> Any:
     from rispy import RisWriter
 
-    class _Writer(RisWriter):  # type: ignore[misc]
+    class _Writer(RisWriter):
         """RIS as reference managers import it: no `1.` counter line before each record."""
 
         def set_header(self, count: int) -> str:

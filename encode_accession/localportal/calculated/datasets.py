@@ -214,8 +214,10 @@ def _assay_title(item: Item, ctx: RenderContext) -> str | None:
     if name == "Hi-C":
         for library in _libraries(item, ctx):
             kind = library.get("hic_construction")
-            if not kind or kind in _HIC:
-                return _HIC.get(kind, "Hi-C")
+            if not kind:
+                return "Hi-C"
+            if kind in _HIC:
+                return _HIC[kind]
     if item.props.get("control_type") and term in _CONTROLLED_ASSAYS:
         return f"Control {term}"
     return name or term
