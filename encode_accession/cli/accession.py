@@ -149,16 +149,19 @@ def accession_command(args: argparse.Namespace) -> int:
                              f"{key.upper()} is not set", f"pass --{key} or export DCC_"
                              f"{key.upper()}")
     items = [args.metadata] if args.metadata else read_metadata_list(args.metadata_list)
-    failed = []
     log = None if args.no_log_file else Path(args.log_file_path)
-    for item in items:
+    runs: dict[str, dict[str, Any]] = {}
+    failed: list[str] = []
+    for item in items:  # a bad item is reported and left out; the others still run
         try:
-            ok = run_workflow(build_config(args, item), args, log)
+            config = build_config(args, item)
         except InputError as e:
-            print(f"error: {e.message}", file=sys.stderr)
-            ok = False
-        if not ok:
+            print(f"error: {item}: {e.message}", file=sys.stderr)
             failed.append(item)
+            continue
+        runs[config["results"]] = config
+    ok = run_workflow(runs, args, log) if runs else set()
+    failed += [c["metadata"] for rundir, c in runs.items() if rundir not in ok]
     if len(items) > 1:
         print(f"accessioned {len(items) - len(failed)} of {len(items)} runs"
               + "".join(f"\nfailed: {item}" for item in failed), file=sys.stderr)
@@ -258,28 +261,35 @@ def build_config(args: argparse.Namespace, metadata: str) -> dict[str, Any]:
     return config
 
 
-def run_workflow(config: dict[str, Any], args: argparse.Namespace, log: Path | None) -> bool:
-    """One Snakemake run of the workflow (the preflight only with --dry-run); False when it
-    failed. Snakemake's own output goes to ``log`` (and its .snakemake/log/), not the
-    terminal, which ends with what failed and why (the failing jobs' one-line messages)."""
+def run_workflow(runs: dict[str, dict[str, Any]], args: argparse.Namespace,
+                 log: Path | None) -> set[str]:
+    """Every run (config by results folder) in one Snakemake DAG (the preflights only with
+    --dry-run), concurrently, a failed run not stopping the others; returns the results
+    folders of the runs that got through. Snakemake's own output goes to ``log`` (and its
+    .snakemake/log/), not the terminal, which ends with each failed job's one-line message."""
     from snakemake.api import SnakemakeApi
     from snakemake.settings.types import (
         ConfigSettings,
         DAGSettings,
+        ExecutionSettings,
         OutputSettings,
         ResourceSettings,
     )
 
     workdir = args.directory.resolve()
-    rundir = workdir / config["results"]
-    targets = {f"{config['results']}/{layout.PREFLIGHT}"} if args.dry_run else set()
-    configfile = write_config(config, workdir)
-    try:
-        plan_runs(config, workdir)
-    except SystemExit as stop:  # the Snakefile's own config checks, in their words
-        print(stop, file=sys.stderr)
-        return False
-    layout.clear_failures(rundir)
+    planned = {}
+    for rundir, config in runs.items():
+        try:
+            plan_runs(config, workdir)
+        except (InputError, SystemExit) as stop:  # the Snakefile's config checks, in its words
+            print(stop.message if isinstance(stop, InputError) else stop, file=sys.stderr)
+            continue
+        planned[rundir] = config
+        layout.clear_failures(workdir / rundir)
+    if not planned:
+        return set()
+    configfile = write_config(batch_config(planned), workdir)
+    targets = {f"{rundir}/{layout.PREFLIGHT}" for rundir in planned} if args.dry_run else set()
     os.environ[layout.FAILURES_SHOWN_BY_CALLER] = "accession"
     failure: Exception | None = None
     with snakemake_output(log), SnakemakeApi(OutputSettings()) as api:
@@ -289,23 +299,48 @@ def run_workflow(config: dict[str, Any], args: argparse.Namespace, log: Path | N
                 config_settings=ConfigSettings(configfiles=[configfile],
                                                replace_workflow_config=True),
                 resource_settings=ResourceSettings(cores=args.jobs))
-            workflow.dag(dag_settings=DAGSettings(targets=targets)).execute_workflow()
+            workflow.dag(dag_settings=DAGSettings(targets=targets)).execute_workflow(
+                execution_settings=ExecutionSettings(keep_going=True))
         except Exception as e:  # Snakemake's errors: in its own words, into the log
             api.print_exception(e)
             failure = e
-    if failure is None:
-        if args.dry_run:
-            from encode_accession.accession.dryrun import preflight_report
+    target = layout.PREFLIGHT if args.dry_run else layout.SUMMARY
+    done = {rundir for rundir in planned if (workdir / rundir / target).exists()
+            and not layout.failures(workdir / rundir)}
+    if args.dry_run:
+        from encode_accession.accession.dryrun import preflight_report
 
-            print(preflight_report(rundir), file=sys.stderr)
-        return True
-    messages = layout.failures(rundir)
+        for rundir in sorted(done):
+            print(preflight_report(workdir / rundir), file=sys.stderr)
+    if len(planned) > 1:
+        from encode_accession.accession.batch import batch_table
+
+        print(batch_table({str(workdir / r): {"name": Path(r).name} for r in planned}),
+              file=sys.stderr)
+    if failure is None and done == set(planned):
+        return done
+    messages = [m for rundir in planned for m in layout.failures(workdir / rundir)]
     where = f" (details: {log})" if log else ""
     if not messages:  # Snakemake stopped before a job could say why
-        first = (str(failure).strip().splitlines() or [type(failure).__name__])[0]
+        first = (str(failure).strip().splitlines() or ["a job failed"])[0] if failure \
+            else "a job failed"
         messages = [f"encode-accession: the workflow stopped: {first}"]
     print("\n".join(messages) + where, file=sys.stderr)
-    return False
+    return done
+
+
+def batch_config(runs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """One workflow config for the runs (configs by results folder): a single run as it is,
+    several as a ``runs:`` batch sharing the command line's settings, each in its folder."""
+    if len(runs) == 1:
+        return next(iter(runs.values()))
+    from encode_accession.planning.config import RUN_KEYS
+
+    first = next(iter(runs.values()))
+    shared = {k: v for k, v in first.items() if k not in RUN_KEYS and k != "results"}
+    return {**shared, "results": "results",
+            "runs": {Path(rundir).name: {k: c[k] for k in RUN_KEYS if k in c}
+                     for rundir, c in runs.items()}}
 
 
 PROGRESS = re.compile(r"^\d+ of \d+ steps \(\d+%\) done|^Nothing to be done")
@@ -376,7 +411,8 @@ def write_config(config: dict[str, Any], workdir: Path) -> Path:
     """The config as a file in the run's results folder: the record of what the command ran,
     and a config file as Snakemake expects one, replacing the workflow's default (demo)
     config entirely so no demo value leaks into a real run."""
-    path = workdir / config["results"] / "accession.config.yaml"
+    path = workdir / config["results"] / ("accession.config.yaml" if "runs" not in config
+                                          else "accession.batch.config.yaml")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     return path

@@ -117,3 +117,28 @@ def test_a_workflow_id_finds_its_cromwell_server_in_capers_conf(tmp_path):
     assert f"from the Cromwell server http://127.0.0.1:{port} (Caper's" in dry.stderr
     assert seen == [f"/api/workflows/v1/{WORKFLOW_ID}/metadata?expandSubWorkflows=true"]
     assert (tmp_path / "results" / WORKFLOW_ID / "preflight.json").exists()
+
+
+def test_a_metadata_list_is_one_dag_and_a_bad_run_does_not_stop_the_others(tmp_path):
+    """`-l LIST`: every run of the list planned up front and accessioned in one Snakemake
+    invocation, concurrently (keep-going: a bad run does not stop the others); a table of
+    outcomes and the failures end the output."""
+    from .test_batch import another_demo_run
+
+    second = "0d9e8f7a-1b2c-4d3e-8f4a-5b6c7d8e9f00"
+    listing = tmp_path / "runs.txt"
+    listing.write_text(f"{write_demo_run(tmp_path / 'one')}\n"
+                       f"{another_demo_run(tmp_path / 'two', second)}\n"
+                       f"{tmp_path / 'missing' / 'metadata.json'}\n")
+    with serve_portal(PortalApp(LocalPortal(tmp_path / "portal.sqlite"))) as (url, _):
+        done = run("accession", "-l", str(listing), "-p", "atac", "-s", url, "--lab",
+                   "encode-awg", "--award", "DEMO-AWARD", "-j", "4", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr[-3000:]
+    for workflow_id in (WORKFLOW_ID, second):
+        summary = json.loads((tmp_path / "results" / workflow_id / "summary.json").read_text())
+        assert summary["created"] > 30
+    log = (tmp_path / "accession.log").read_text()
+    assert log.count("Building DAG of jobs...") == 1  # one Snakemake run for the whole list
+    assert "accessioned 2 of 3 runs" in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == f"failed: {tmp_path / 'missing/metadata.json'}"
+    assert "Runs:" in done.stderr and f"{second:<24} accessioned to" in done.stderr
