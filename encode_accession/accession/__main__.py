@@ -15,11 +15,13 @@ import gc
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 from encode_accession.accession.runner import JOBS, run_job
+from encode_accession.core.errors import InputError
 from encode_accession.core.failures import describe, wants_traceback
 from encode_accession.run import layout
+from encode_accession.run.planfile import parse_settings, read_settings
+from encode_accession.run.state import Settings, State, Summary
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,13 +36,21 @@ def main(argv: list[str] | None = None) -> int:
             result = run_job(job, Path(args.rundir), args.step, args.settings)
         except Exception as exc:
             settings = _settings(Path(args.rundir), args.settings)
-            message = describe(exc, server=settings.get("server"))
-            if message is None or wants_traceback(settings):
+            message = describe(exc, server=settings.server if settings else None)
+            if message is None or wants_traceback({"debug": bool(settings and settings.debug)}):
                 raise
             print(f"encode-accession {job}: {message}", file=sys.stderr)
             return 1
+        doc = result.to_json() if isinstance(result, State) else result
         print(json.dumps({"job": job, **({"step": args.step} if args.step else {}),
-                          **{k: result[k] for k in ("@id", "created") if k in result}}))
+                          **{k: doc[k] for k in ("@id", "created") if k in doc}}))
+        if isinstance(result, Summary):
+            from encode_accession.accession.summary import incomplete
+
+            lost = incomplete(result)
+            if lost:  # after the summary is written and printed
+                print(f"encode-accession {job}: {lost}", file=sys.stderr)
+                return 1
     return 0
 
 
@@ -53,13 +63,13 @@ def _stages(value: str) -> list[str]:
     return stages
 
 
-def _settings(rundir: Path, given: str | None) -> dict[str, Any]:
+def _settings(rundir: Path, given: str | None) -> Settings | None:
     """The run's settings for the error message (server, debug), however far it got."""
     try:
-        return json.loads(given) if given else \
-            json.loads((rundir / layout.PLAN).read_text())["settings"]
-    except (OSError, ValueError, KeyError):
-        return {}
+        return parse_settings(json.loads(given)) if given else \
+            read_settings(rundir / layout.PLAN)
+    except (InputError, ValueError):
+        return None
 
 
 if __name__ == "__main__":
