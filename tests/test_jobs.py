@@ -27,8 +27,9 @@ from encode_accession.localportal import LocalPortal
 from encode_accession.localportal.loader import load_objects
 from encode_accession.run import layout
 from encode_accession.run.planfile import load_plan_file
-from encode_accession.run.receipts import read_receipt
+from encode_accession.run.receipts import load, read_receipt
 from encode_accession.run.state import Duplicate, FileReceipt, Settings
+from encode_accession.storage.stores import get_storage
 
 
 def demo_settings(tmp_path: Path, **extra) -> dict:
@@ -239,6 +240,57 @@ def test_a_whole_run_in_one_process_then_its_receipts_and_record(tmp_path):
     assert read_receipt(tmp_path / "results" / layout.SUMMARY)["created"] == 0
 
 
+def test_a_rerun_after_a_files_bytes_changed_does_not_reuse_its_receipt(tmp_path):
+    """The portal keeps the first bytes under the file's alias: the rerun posts the new md5,
+    finds the portal's file has the old one, and the run is incomplete (not green)."""
+    settings = demo_settings(tmp_path)
+    first = run_all(tmp_path / "results", settings)
+    assert first.missing == ()
+    planned = load_plan_file(tmp_path / "results" / layout.PLAN).plan.files["filter.0.nodup_bam"]
+    Path(planned.uri).write_bytes(Path(planned.uri).read_bytes() + b"changed")
+    new_md5 = hashlib.md5(Path(planned.uri).read_bytes()).hexdigest()
+    get_storage.cache_clear()  # its md5s, as a new job process would start
+
+    again = run_all(tmp_path / "results", settings)
+
+    receipt = load(layout.file_receipt(tmp_path / "results", planned.step.rule, planned.id),
+                   FileReceipt, tmp_path / "results")
+    assert receipt.md5sum == new_md5  # not the receipt of the old bytes
+    (lost,) = again.missing
+    assert lost.what == f"file {receipt.portal_id} ({planned.uri})"
+    assert f"{planned.uri} has {new_md5}" in lost.why
+    assert again.verification.failed == (receipt.portal_id,)
+    assert "the run is incomplete: 1 thing(s)" in incomplete(again)
+
+
+def test_a_second_workflow_into_the_same_results_folder_is_refused_before_any_post(tmp_path):
+    run_all(tmp_path / "results", demo_settings(tmp_path))
+    metadata = json.loads((tmp_path / "run" / "metadata.json").read_text())
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({**metadata, "id": "0e0e0e0e-1111-4222-8333-444444444444"}))
+    items = LocalPortal(tmp_path / "portal.sqlite").store.count("Item")
+    with pytest.raises(InputError, match="results/: holds a run of workflow 6f1c2d3e-.*but the "
+                                         "config now names workflow 0e0e0e0e-"):
+        run_all(tmp_path / "results", demo_settings(tmp_path, metadata=str(other)))
+    assert LocalPortal(tmp_path / "portal.sqlite").store.count("Item") == items
+
+
+def test_outputs_lost_with_a_failed_task_are_accepted_when_unsucceeded_runs_are_allowed(
+        tmp_path):
+    metadata = json.loads(write_demo_run(tmp_path / "run").read_text())
+    for attempt in metadata["calls"]["atac.idr"]:
+        attempt["executionStatus"] = "Failed"
+    path = tmp_path / "failed_idr.json"
+    path.write_text(json.dumps(metadata))
+    settings = demo_settings(tmp_path, metadata=str(path))
+    refused = run_all(tmp_path / "results", settings)
+    assert [m.what for m in refused.missing] == ["accession.steps[6] (idr)",
+                                                 "accession.steps[9] (idr)"]
+    assert any("(idr): no attempt of idr[0]" in s for s in refused.skipped)
+    allowed = run_all(tmp_path / "results", {**settings, "allow_unsucceeded": True})
+    assert allowed.missing == () and allowed.skipped == refused.skipped
+
+
 class FakePortal:
     """Answers the verify stage's searches with given statuses (its only call)."""
 
@@ -278,6 +330,14 @@ def test_verify_reports_content_errors_and_md5_or_size_mismatches():
     assert result.failed == ("/files/TSTFF000001/", "/files/TSTFF000002/")
     assert result.files["/files/TSTFF000001/"].detail == "truncated gzip"
     assert "size 99" in result.files["/files/TSTFF000002/"].detail
+
+
+def test_verify_fails_a_file_the_portal_records_with_another_md5():
+    portal = FakePortal([{"TSTFF000000": checked(0, md5sum="m-other"),
+                          "TSTFF000001": checked(1), "TSTFF000002": checked(2)}])
+    result = verify_files(portal, POSTED, timeout=0)
+    assert result.failed == ("/files/TSTFF000000/",)
+    assert "the portal has md5 m-other" in result.files["/files/TSTFF000000/"].detail
 
 
 def test_verify_waits_a_bounded_time_and_reports_files_still_being_checked():

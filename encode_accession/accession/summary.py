@@ -30,6 +30,10 @@ from encode_accession.run.state import (
 )
 
 SHOWN_MISSING = 5  # in the one-line message; the summary above it lists them all
+FAILED_FILE_FIX = ("make the file's bytes and the portal's record agree, then run again "
+                   "(`encode-accession verify RESULTS_FOLDER` re-checks the portal)")
+LOST_STEP_FIX = ("accession a run whose tasks all finished, or set allow_unsucceeded: true "
+                 "to accept the rest")
 
 
 def summary(run: Run, preflight: Preflight, steps: list[StepReceipt],
@@ -55,12 +59,10 @@ def missing_objects(files: Sequence[FileReceipt], verification: Verification,
     """What the run did not get onto the portal (pure): files that failed the portal's
     checks, and outputs lost with a failed task unless ``allow_unsucceeded``."""
     uris = {f.portal_id: f.uri for f in files}
-    missing = [Missing(f"file {i} ({uris.get(i)})", verification.files[i].detail or "failed")
-               for i in verification.failed]
+    missing = [Missing(f"file {i} ({uris.get(i)})", verification.files[i].detail or "failed",
+                       FAILED_FILE_FIX) for i in verification.failed]
     if not allow_unsucceeded:
-        missing += [Missing(s.where, f"{s.reason} (fix: accession a run whose tasks all "
-                            "finished, or set allow_unsucceeded: true to accept the rest)")
-                    for s in skipped if s.lost]
+        missing += [Missing(s.where, s.reason, LOST_STEP_FIX) for s in skipped if s.lost]
     return missing
 
 
@@ -102,7 +104,7 @@ def record(run: Run, preflight: Preflight, steps: list[StepReceipt],
                                 lab=run.who.lab)
         runs.record_run(conn, experiment=preflight.dataset, workflow_id=run.workflow_id,
                         server=run.server, labels=run.plan.workflow.labels,
-                        status="succeeded" if complete else "incomplete",
+                        status="succeeded" if complete else "failed",
                         files=[runs.FileRecord(f.portal_id, status.get(f.portal_id), f.created,
                                                qc_by_file.get(f.id, ())) for f in files])
 
@@ -119,7 +121,7 @@ def format_summary(result: Summary) -> str:
     lines += [f"  skipped {s}" for s in result.skipped]
     if result.missing:
         lines.append(f"NOT ON THE PORTAL ({len(result.missing)}):")
-        lines += [f"  {m.what}: {m.why}" for m in result.missing]
+        lines += [f"  {m.what}: {m.why} (fix: {m.fix})" for m in result.missing]
     return "\n".join(lines)
 
 
@@ -129,5 +131,7 @@ def incomplete(result: Summary) -> str | None:
         return None
     shown = "; ".join(f"{m.what}: {m.why}" for m in result.missing[:SHOWN_MISSING])
     more = len(result.missing) - SHOWN_MISSING
+    fixes = "; ".join(dict.fromkeys(m.fix for m in result.missing))
     return (f"the run is incomplete: {len(result.missing)} thing(s) not on {result.server}: "
-            f"{shown}" + (f"; and {more} more (listed above)" if more > 0 else ""))
+            f"{shown}" + (f"; and {more} more (listed above)" if more > 0 else "")
+            + f" (fix: {fixes})")

@@ -263,10 +263,11 @@ class SummaryObject(State):
 
 @dataclass(frozen=True)
 class Missing(State):
-    """Something the run did not get onto the portal, and why."""
+    """Something the run did not get onto the portal, why, and what to do about it."""
 
     what: str
     why: str
+    fix: str
 
 
 @dataclass(frozen=True)

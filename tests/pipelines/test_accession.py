@@ -116,7 +116,7 @@ def prepare(family: Family, tmp_path: Path) -> tuple[Run, Variant]:
     db = tmp_path / "portal.sqlite"
     settings = {"metadata": str(metadata_path), "pipeline": family.name,
                 "server": f"local:{db}", "lab": "encode-awg", "award": "DEMO-AWARD",
-                "rundir": str(tmp_path / "results"), "force": False,
+                "name": "results", "rundir": str(tmp_path / "results"), "force": False,
                 **({"annotation": ANNOTATION} if variant.needs_annotation else {})}
     run_job("plan", tmp_path / "results", None, json.dumps(settings))
     run = Run(load_plan_file(tmp_path / "results" / "plan.json"))
