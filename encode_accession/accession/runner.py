@@ -96,13 +96,13 @@ def plan_run(rundir: Path, settings: dict[str, Any]) -> Run:
 
 def run_all(rundir: Path, settings: dict[str, Any]) -> Summary:
     """Every stage of one run in this process, parents before children; returns the summary."""
-    settings = {"name": rundir.name, **settings, "rundir": str(rundir)}
-    doc = run_job("plan", rundir, None, json.dumps(settings))
-    assert isinstance(doc, dict)
-    if doc["checksums_job"]:
+    from encode_accession.run.planfile import checksums_job
+
+    plan = plan_run(rundir, settings).plan
+    if checksums_job(plan):
         run_job("checksums", rundir, None, None)
     run_job("preflight", rundir, None, None)
-    steps = {s["rule"]: s["after"] for s in doc["plan"]["steps"] if s["files"]}
+    steps = {s.rule: plan.parent_steps(s.rule) for s in plan.steps if plan.files_of(s)}
     for rule in TopologicalSorter(steps).static_order():
         run_job("step", rundir, rule, None)
     run_job("analysis", rundir, None, None)
