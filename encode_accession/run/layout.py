@@ -64,10 +64,16 @@ def check_results_owner(rundir: Path, workflow_id: str, server: str) -> None:
     path, doc = recorded
     if doc.get("format") != FORMAT:
         raise foreign_format(path, doc.get("format"), rundir)
-    if doc.get("workflow_id") != workflow_id:
-        raise foreign_run(rundir, "of workflow", doc.get("workflow_id"), "workflow", workflow_id)
-    if _server(doc) != server:
-        raise foreign_run(rundir, "accessioned to", _server(doc), "server", server)
+    refuse_other_run(rundir, doc.get("workflow_id"), _server(doc), workflow_id, server)
+
+
+def refuse_other_run(rundir: Path, recorded_workflow: Any, recorded_server: Any,
+                     workflow_id: str, server: str) -> None:
+    """Raise when what a receipt of ``rundir`` records is not this run (workflow, server)."""
+    if recorded_workflow != workflow_id:
+        raise foreign_run(rundir, "of workflow", recorded_workflow, "workflow", workflow_id)
+    if recorded_server != server:
+        raise foreign_run(rundir, "accessioned to", recorded_server, "server", server)
 
 
 def recorded_run(rundir: Path) -> tuple[Path, dict[str, Any]] | None:

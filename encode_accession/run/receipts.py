@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from encode_accession.core.errors import InputError
-from encode_accession.run.layout import foreign_format, foreign_run
+from encode_accession.run.layout import foreign_format, refuse_other_run
 from encode_accession.run.state import FORMAT, Receipt, State
 
 R = TypeVar("R", bound=State)
@@ -64,10 +64,8 @@ def load_own(path: str | Path, kind: type[R], rundir: Path, workflow_id: str,
     """A receipt this run's jobs wrote (the preflight, a parent step, ...): one of another
     workflow or server means the folder holds another run."""
     receipt = load(path, kind, rundir)
-    if isinstance(receipt, Receipt) and receipt.workflow_id != workflow_id:
-        raise foreign_run(rundir, "of workflow", receipt.workflow_id, "workflow", workflow_id)
-    if isinstance(receipt, Receipt) and receipt.server != server:
-        raise foreign_run(rundir, "accessioned to", receipt.server, "server", server)
+    if isinstance(receipt, Receipt):
+        refuse_other_run(rundir, receipt.workflow_id, receipt.server, workflow_id, server)
     return receipt
 
 
