@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from contextlib import closing
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from encode_accession.accession.payloads import part_size
 from encode_accession.accession.preflight import duplicate_table, preflight
 from encode_accession.accession.runner import run_all, run_job
 from encode_accession.accession.step import run_step
+from encode_accession.accession.summary import incomplete
 from encode_accession.accession.verify import verify_files
 from encode_accession.core.errors import InputError
 from encode_accession.database.sqlite import connect as connect_db
@@ -25,7 +27,9 @@ from encode_accession.localportal import LocalPortal
 from encode_accession.localportal.loader import load_objects
 from encode_accession.run import layout
 from encode_accession.run.planfile import load_plan_file
-from encode_accession.run.receipts import read_receipt
+from encode_accession.run.receipts import load, read_receipt
+from encode_accession.run.state import Duplicate, FileReceipt, Settings
+from encode_accession.storage.stores import get_storage
 
 
 def demo_settings(tmp_path: Path, **extra) -> dict:
@@ -44,7 +48,7 @@ def run(tmp_path) -> Run:
 
 @pytest.fixture
 def sums(run) -> dict:
-    return checksums(run)["checksums"]
+    return checksums(run).checksums
 
 
 def another_labs_copy(run: Run, file_id: str, **props) -> dict:
@@ -60,15 +64,16 @@ def another_labs_copy(run: Run, file_id: str, **props) -> dict:
 
 def test_preflight_resolves_inputs_dataset_assembly_and_replicates(run, sums):
     receipt = preflight(run, sums)
-    assert receipt["dataset"] == "/experiments/TSTSR000001/"
-    assert receipt["assembly"] == "GRCh38"
+    assert receipt.dataset == "/experiments/TSTSR000001/"
+    assert receipt.assembly == "GRCh38"
     # from the portal file of the ATAC reference input ref_fa, as the reference tool reads it
-    assert receipt["genome_annotation"] == "V29"
-    assert receipt["biological_replicates"] == 2
-    assert set(receipt["inputs"]) == set(run.plan.portal_inputs)
-    assert all(i["@id"].startswith("/files/TSTFF") for i in receipt["inputs"].values())
-    assert len(receipt["checksums"]) == len(run.plan.portal_inputs) + len(run.plan.files)
-    assert receipt["duplicates"] == []
+    assert receipt.genome_annotation == "V29"
+    assert receipt.biological_replicates == 2
+    assert set(receipt.inputs) == set(run.plan.portal_inputs)
+    assert all(i.portal_id.startswith("/files/TSTFF") for i in receipt.inputs.values())
+    assert len(receipt.checksums) == len(run.plan.portal_inputs) + len(run.plan.files)
+    assert receipt.duplicates == ()
+    assert (receipt.workflow_id, receipt.server) == (run.workflow_id, run.settings.server)
 
 
 def test_preflight_searches_md5s_in_batches_not_one_request_per_file(run, sums):
@@ -88,8 +93,8 @@ def test_preflight_stops_on_md5_duplicates_with_a_table_unless_forced(run, sums)
     message = err.value.message
     assert "File Path" in message and "Matching Portal Files" in message
     assert copy["@id"] in message and "set force: true" in message
-    run.settings["force"] = True
-    assert [d["portal_file"] for d in preflight(run, sums)["duplicates"]] == [copy["@id"]]
+    run.loaded = replace(run.loaded, settings=replace(run.settings, force=True))
+    assert [d.portal_file for d in preflight(run, sums).duplicates] == [copy["@id"]]
 
 
 def test_files_from_an_earlier_run_of_this_workflow_are_not_duplicates(run, sums):
@@ -101,7 +106,7 @@ def test_files_from_an_earlier_run_of_this_workflow_are_not_duplicates(run, sums
         "file_format": "bam", "output_type": "alignments", "assembly": "GRCh38",
         "md5sum": md5, "file_size": len(content),
         "lab": "/labs/encode-awg/", "award": "/awards/DEMO-AWARD/"})
-    assert preflight(run, sums)["duplicates"] == []
+    assert preflight(run, sums).duplicates == ()
 
 
 def test_replaced_revoked_and_deleted_matches_are_ignored(run, sums, tmp_path):
@@ -112,19 +117,19 @@ def test_replaced_revoked_and_deleted_matches_are_ignored(run, sums, tmp_path):
         "status": "deleted", "md5sum": hashlib.md5(content).hexdigest(),
         "dataset": "/experiments/TSTSR000001/", "file_format": "bam",
         "output_type": "alignments", "lab": "/labs/encode-awg/", "award": "/awards/DEMO-AWARD/"}])
-    assert preflight(run, sums)["duplicates"] == []
+    assert preflight(run, sums).duplicates == ()
 
 
 def test_a_missing_input_on_the_portal_is_named_with_its_md5(run, tmp_path):
     fastq = tmp_path / "run/inputs/rep2_R1.fastq.gz"
     fastq.write_bytes(b"not what the portal has\n")
     with pytest.raises(InputError, match=f"{fastq}: derived_from: no portal file has md5"):
-        preflight(run, checksums(run)["checksums"])
+        preflight(run, checksums(run).checksums)
 
 
 def test_duplicate_table_has_the_reference_columns():
-    table = duplicate_table([{"file": "gs://b/x.bam", "portal_file": "/files/ENCFF1/",
-                              "status": "released", "dataset": "/experiments/ENCSR1/"}])
+    table = duplicate_table([Duplicate(file="gs://b/x.bam", portal_file="/files/ENCFF1/",
+                                       status="released", dataset="/experiments/ENCSR1/")])
     header, row = table.splitlines()
     assert header.split(" | ")[0].strip() == "File Path"
     assert row.split(" | ")[1].strip() == "/files/ENCFF1/"
@@ -174,7 +179,7 @@ def test_step_run_alias_names_the_step_workflow_and_docker_tag(run, sums):
     receipt = run_step(run, step.rule, preflight(run, sums), [])
     tag = run.plan.files_of(step)[0].call.docker_tag
     assert tag == "v2.2.2"
-    assert receipt["step_run"]["alias"] == \
+    assert receipt.step_run.alias == \
         f"encode-awg:{step.dcc_step_run}-{run.workflow_id}-{tag}"
 
 
@@ -182,16 +187,16 @@ def test_a_step_posts_its_files_uploads_them_and_a_rerun_creates_nothing(run, su
     pre = preflight(run, sums)
     step = run.plan.steps[0]
     first = run_step(run, step.rule, pre, [])
-    assert [f["created"] for f in first["files"]] == [True] * len(run.plan.files_of(step))
-    assert all(u["uploaded"] for u in first["uploads"])
+    assert [f.created for f in first.files] == [True] * len(run.plan.files_of(step))
+    assert all(u.uploaded for u in first.uploads)
     posts = run.portal.request_counts["POST"]
     again = run_step(run, step.rule, pre, [])
-    assert [f["@id"] for f in again["files"]] == [f["@id"] for f in first["files"]]
-    assert not any(f["created"] for f in again["files"])
-    assert not again["step_run"]["created"] and not again["quality_metrics"]["created"]
-    assert not any(u["uploaded"] for u in again["uploads"])
-    assert run.portal.request_counts["POST"] - posts <= 1 + len(again["quality_metrics"]
-                                                                ["quality_metrics"])
+    assert [f.portal_id for f in again.files] == [f.portal_id for f in first.files]
+    assert not any(f.created for f in again.files)
+    assert not again.step_run.created and not again.quality_metrics.created
+    assert not any(u.uploaded for u in again.uploads)
+    assert run.portal.request_counts["POST"] - posts <= 1 + len(again.quality_metrics
+                                                                .quality_metrics)
 
 
 def test_a_file_posted_after_its_receipt_was_lost_is_found_not_duplicated(run, sums):
@@ -201,37 +206,89 @@ def test_a_file_posted_after_its_receipt_was_lost_is_found_not_duplicated(run, s
     for planned in run.plan.files_of(step):  # a crash between the POST and the receipt
         (run.rundir / "files" / step.rule / f"{planned.id}.json").unlink()
     again = run_step(run, step.rule, pre, [])
-    assert [f["@id"] for f in again["files"]] == [f["@id"] for f in first["files"]]
-    assert not any(f["created"] for f in again["files"])
+    assert [f.portal_id for f in again.files] == [f.portal_id for f in first.files]
+    assert not any(f.created for f in again.files)
     assert len(run.portal.search("File", {"dataset": "/experiments/TSTSR000001/",
-                                          "step_run": first["step_run"]["@id"]})) \
-        == len(first["files"])
+                                          "step_run": first.step_run.portal_id})) \
+        == len(first.files)
 
 
 def test_the_analysis_is_added_to_the_datasets_analyses_not_replacing_them(run, sums):
     pre = preflight(run, sums)
-    fastq = next(iter(pre["inputs"].values()))["@id"]
+    fastq = next(iter(pre.inputs.values())).portal_id
     earlier = run.portal.post("analysis", {"aliases": ["encode-awg:an-earlier-analysis"],
                                            "files": [fastq], "lab": "/labs/encode-awg/",
                                            "award": "/awards/DEMO-AWARD/"})
-    run.portal.patch(pre["dataset"], {"analyses": [earlier["@id"]]})
+    run.portal.patch(pre.dataset, {"analyses": [earlier["@id"]]})
     step = run.plan.steps[0]
-    files = run_step(run, step.rule, pre, [])["files"]
-    result = analysis(run, pre, files)
-    assert run.portal.get(pre["dataset"], database=True)["analyses"] == \
-        [earlier["@id"], result["@id"]]
+    files = run_step(run, step.rule, pre, []).files
+    result = analysis(run, pre, list(files))
+    assert run.portal.get(pre.dataset, database=True)["analyses"] == \
+        [earlier["@id"], result.portal_id]
 
 
 def test_a_whole_run_in_one_process_then_its_receipts_and_record(tmp_path):
     summary = run_all(tmp_path / "results", demo_settings(tmp_path))
-    files = [o for o in summary["objects"] if o["kind"] == "file"]
-    assert len(files) == 30 and all(o["created"] for o in files)
-    assert summary["verification"]["verified"] and not summary["verification"]["failed"]
+    files = [o for o in summary.objects if o.kind == "file"]
+    assert len(files) == 30 and all(o.created for o in files)
+    assert summary.verification.verified and not summary.verification.failed
+    assert summary.missing == () and incomplete(summary) is None
     again = run_all(tmp_path / "results", demo_settings(tmp_path))
-    assert again["created"] == 0 and again["found"] == summary["created"]
+    assert again.created == 0 and again.found == summary.created
     with closing(connect_db(tmp_path / "tracker.db")) as db:
         assert db.execute("SELECT count(*) FROM accession_runs").fetchone()[0] == 1
     assert read_receipt(tmp_path / "results" / layout.SUMMARY)["created"] == 0
+
+
+def test_a_rerun_after_a_files_bytes_changed_does_not_reuse_its_receipt(tmp_path):
+    """The portal keeps the first bytes under the file's alias: the rerun posts the new md5,
+    finds the portal's file has the old one, and the run is incomplete (not green)."""
+    settings = demo_settings(tmp_path)
+    first = run_all(tmp_path / "results", settings)
+    assert first.missing == ()
+    planned = load_plan_file(tmp_path / "results" / layout.PLAN).plan.files["filter.0.nodup_bam"]
+    Path(planned.uri).write_bytes(Path(planned.uri).read_bytes() + b"changed")
+    new_md5 = hashlib.md5(Path(planned.uri).read_bytes()).hexdigest()
+    get_storage.cache_clear()  # its md5s, as a new job process would start
+
+    again = run_all(tmp_path / "results", settings)
+
+    receipt = load(layout.file_receipt(tmp_path / "results", planned.step.rule, planned.id),
+                   FileReceipt, tmp_path / "results")
+    assert receipt.md5sum == new_md5  # not the receipt of the old bytes
+    (lost,) = again.missing
+    assert lost.what == f"file {receipt.portal_id} ({planned.uri})"
+    assert f"{planned.uri} has {new_md5}" in lost.why
+    assert again.verification.failed == (receipt.portal_id,)
+    assert "the run is incomplete: 1 thing(s)" in incomplete(again)
+
+
+def test_a_second_workflow_into_the_same_results_folder_is_refused_before_any_post(tmp_path):
+    run_all(tmp_path / "results", demo_settings(tmp_path))
+    metadata = json.loads((tmp_path / "run" / "metadata.json").read_text())
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({**metadata, "id": "0e0e0e0e-1111-4222-8333-444444444444"}))
+    items = LocalPortal(tmp_path / "portal.sqlite").store.count("Item")
+    with pytest.raises(InputError, match="results/: holds a run of workflow 6f1c2d3e-.*but the "
+                                         "config now names workflow 0e0e0e0e-"):
+        run_all(tmp_path / "results", demo_settings(tmp_path, metadata=str(other)))
+    assert LocalPortal(tmp_path / "portal.sqlite").store.count("Item") == items
+
+
+def test_outputs_lost_with_a_failed_task_are_accepted_when_unsucceeded_runs_are_allowed(
+        tmp_path):
+    metadata = json.loads(write_demo_run(tmp_path / "run").read_text())
+    for attempt in metadata["calls"]["atac.idr"]:
+        attempt["executionStatus"] = "Failed"
+    path = tmp_path / "failed_idr.json"
+    path.write_text(json.dumps(metadata))
+    settings = demo_settings(tmp_path, metadata=str(path))
+    refused = run_all(tmp_path / "results", settings)
+    assert [m.what for m in refused.missing] == ["accession.steps[6] (idr)",
+                                                 "accession.steps[9] (idr)"]
+    assert any("(idr): no attempt of idr[0]" in s for s in refused.skipped)
+    allowed = run_all(tmp_path / "results", {**settings, "allow_unsucceeded": True})
+    assert allowed.missing == () and allowed.skipped == refused.skipped
 
 
 class FakePortal:
@@ -247,8 +304,15 @@ class FakePortal:
         return [answer[a] for a in filters["accession"] if a in answer]
 
 
-POSTED = [{"@id": f"/files/TSTFF00000{i}/", "accession": f"TSTFF00000{i}", "md5sum": f"m{i}",
-           "file_size": 10 + i, "uri": f"/data/{i}.bam"} for i in range(3)]
+def posted(i: int) -> FileReceipt:
+    return FileReceipt("wf", "local:", id=f"f{i}", portal_id=f"/files/TSTFF00000{i}/",
+                       accession=f"TSTFF00000{i}", alias=f"lab:f{i}", uri=f"/data/{i}.bam",
+                       md5sum=f"m{i}", file_size=10 + i, status="uploading", created=True,
+                       output_type="alignments", derived_from=(), step_run="/sr/",
+                       callbacks_applied={}, default_score=None)
+
+
+POSTED = [posted(i) for i in range(3)]
 
 
 def checked(i, status="in progress", **changes):
@@ -262,10 +326,18 @@ def test_verify_reports_content_errors_and_md5_or_size_mismatches():
                                                  content_error_detail="truncated gzip"),
                           "TSTFF000002": checked(2, file_size=99)}])
     result = verify_files(portal, POSTED, timeout=0)
-    assert result["verified"] == ["/files/TSTFF000000/"]
-    assert result["failed"] == ["/files/TSTFF000001/", "/files/TSTFF000002/"]
-    assert result["files"]["/files/TSTFF000001/"]["detail"] == "truncated gzip"
-    assert "size 99" in result["files"]["/files/TSTFF000002/"]["detail"]
+    assert result.verified == ("/files/TSTFF000000/",)
+    assert result.failed == ("/files/TSTFF000001/", "/files/TSTFF000002/")
+    assert result.files["/files/TSTFF000001/"].detail == "truncated gzip"
+    assert "size 99" in result.files["/files/TSTFF000002/"].detail
+
+
+def test_verify_fails_a_file_the_portal_records_with_another_md5():
+    portal = FakePortal([{"TSTFF000000": checked(0, md5sum="m-other"),
+                          "TSTFF000001": checked(1), "TSTFF000002": checked(2)}])
+    result = verify_files(portal, POSTED, timeout=0)
+    assert result.failed == ("/files/TSTFF000000/",)
+    assert "the portal has md5 m-other" in result.files["/files/TSTFF000000/"].detail
 
 
 def test_verify_waits_a_bounded_time_and_reports_files_still_being_checked():
@@ -274,23 +346,23 @@ def test_verify_waits_a_bounded_time_and_reports_files_still_being_checked():
     portal = FakePortal([pending, later])
     slept: list[float] = []
     result = verify_files(portal, POSTED, timeout=4, sleep=slept.append)
-    assert result["verified"] == ["/files/TSTFF000000/"]
-    assert result["pending"] == ["/files/TSTFF000001/", "/files/TSTFF000002/"]
+    assert result.verified == ("/files/TSTFF000000/",)
+    assert result.pending == ("/files/TSTFF000001/", "/files/TSTFF000002/")
     assert sum(slept) <= 4 and portal.searches == len(slept) + 1
 
 
 def test_by_default_the_summary_reads_the_portals_checks_once_and_does_not_wait():
     """The real portal's checkfiles takes minutes and the reference tool does not wait for
     it: a run reports files still being checked instead of holding its slot."""
-    from encode_accession.accession.summary import DEFAULT_VERIFY_TIMEOUT
     from encode_accession.core.resources import SCHEMAS
 
     schema = yaml.safe_load((SCHEMAS / "config.schema.yaml").read_text())
-    assert DEFAULT_VERIFY_TIMEOUT == schema["properties"]["verify_timeout"]["default"] == 0
+    default = Settings("r", "results", "dev", "lab", "award").verify_timeout
+    assert default == schema["properties"]["verify_timeout"]["default"] == 0
     portal = FakePortal([{f"TSTFF00000{i}": checked(i, "uploading") for i in range(3)}])
-    result = verify_files(portal, POSTED, timeout=DEFAULT_VERIFY_TIMEOUT,
+    result = verify_files(portal, POSTED, timeout=default,
                           sleep=lambda s: pytest.fail(f"slept {s} s"))
-    assert portal.searches == 1 and len(result["pending"]) == 3
+    assert portal.searches == 1 and len(result.pending) == 3
 
 
 def test_only_a_run_whose_md5s_mean_reading_bytes_gets_a_checksums_job(run):

@@ -116,7 +116,8 @@ def test_optional_outputs_absent_from_a_run_are_skipped_with_a_note(fixture):
     plan = build_plan(load_metadata(shared_fixture(f"cromwell/{fixture}")),
                       load_steps(RULES / "bulk_rna.yaml"))
     assert_matches_reference(plan)
-    assert any("unique_unstranded" in s and "not produced" in s for s in plan.skipped)
+    assert any("unique_unstranded" in s.where and "not produced" in s.reason and not s.lost
+               for s in plan.skipped)
     assert not any(f.spec.filekey.endswith("unstranded") for f in plan.files.values())
     assert {f.call.task for f in plan.files.values()} >= {"align", "rsem_quant", "kallisto"}
 
@@ -193,12 +194,58 @@ def test_requires_replication_follows_the_option_or_the_run():
     pooled = step("pool", "pooled", [parent("align", "bam")], requires_replication=True)
     assert "pool.pooled" in build_plan(TWO_STEP, steps(pooled)).files
     skipped = build_plan(TWO_STEP, steps(pooled), PlanOptions(replicated=False))
-    assert not skipped.files and "requires replication" in skipped.skipped[0]
+    assert not skipped.files and "requires replication" in skipped.skipped[0].reason
     single = run(("align", 0, {"fq": "/in/r1.fq"}, {"bam": "/o/a0.bam"}))
     inferred = build_plan(single, steps(step("align", "bam"), pooled))
-    assert list(inferred.files) == ["align.0.bam"] and "task did not run" in inferred.skipped[0]
+    assert list(inferred.files) == ["align.0.bam"]
+    assert "task did not run" in inferred.skipped[0].reason
+    assert not skipped.lost and not inferred.lost  # an unreplicated run loses nothing
     with pytest.raises(InputError, match="task 'pool' is not in the metadata"):
         build_plan(single, steps(pooled), PlanOptions(replicated=True))
+
+
+def failed_attempts(workflow: Workflow, task: str, shard: int, *statuses: str) -> Workflow:
+    """``workflow`` as Cromwell reports it when every attempt of one shard of ``task``
+    ended with ``statuses`` (e.g. Failed, then Failed again on retry)."""
+    calls = [{"shardIndex": c.shard, "attempt": c.attempt, "executionStatus": "Done",
+              "inputs": dict(c.inputs), "outputs": dict(c.outputs)}
+             for shards in workflow.calls.values() for c in shards]
+    names = [c.name for shards in workflow.calls.values() for c in shards]
+    grouped: dict[str, list] = {}
+    for name, call in zip(names, calls, strict=True):
+        if name.rsplit(".", 1)[-1] == task and call["shardIndex"] == shard:
+            call = {**call, "outputs": {}}
+            grouped.setdefault(name, []).extend(
+                {**call, "attempt": n, "executionStatus": status}
+                for n, status in enumerate(statuses, 1))
+        else:
+            grouped.setdefault(name, []).append(call)
+    return parse_metadata({"id": workflow.id, "status": "Succeeded", "calls": grouped},
+                          "meta.json")
+
+
+def test_a_shard_whose_every_attempt_failed_loses_its_outputs_and_says_so():
+    """A Succeeded workflow can hold a task shard with no Done attempt: its files are not
+    planned, and the plan says they are lost (not silently 1 of 2 bams)."""
+    failed = failed_attempts(TWO_STEP, "align", 1, "Failed", "Failed")
+    assert [(u.label, u.status, u.attempts) for u in failed.unfinished] == \
+        [("align[1]", "Failed", 2)]
+    plan = build_plan(failed, steps(step("align", "bam")))
+    assert list(plan.files) == ["align.0.bam"]  # the one shard that finished
+    (lost,) = plan.lost
+    assert lost.where == "accession.steps[0] (align)"
+    assert "align[1]" in lost.reason and "Failed" in lost.reason and "lost" in lost.reason
+
+
+def test_a_step_whose_task_only_failed_is_lost_not_taken_for_an_unreplicated_run():
+    pooled = step("pool", "pooled", [parent("align", "bam")], requires_replication=True)
+    plan = build_plan(failed_attempts(TWO_STEP, "pool", -1, "Failed"),
+                      steps(step("align", "bam"), pooled))
+    assert "pool.pooled" not in plan.files
+    assert [s.where for s in plan.lost] == ["accession.steps[1] (pool)"]
+    unreplicated = build_plan(failed_attempts(TWO_STEP, "pool", -1, "Failed"),
+                              steps(step("align", "bam"), pooled), PlanOptions(replicated=False))
+    assert not unreplicated.lost  # the step would not run anyway
 
 
 def test_the_same_output_planned_twice_is_an_error():

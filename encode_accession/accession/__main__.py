@@ -16,11 +16,13 @@ import json
 import sys
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from encode_accession.accession.runner import JOBS, run_job
+from encode_accession.core.errors import InputError
 from encode_accession.core.failures import exit_status
 from encode_accession.run import layout
+from encode_accession.run.planfile import parse_settings, read_settings
+from encode_accession.run.state import Settings, State, Summary
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,21 +34,33 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rundir = Path(args.rundir)
     for job in args.jobs:
-        result: dict[str, Any] = {}
-        status = exit_status(job, partial(_run_into, result, job, rundir, args.step,
+        done: list[State | dict] = []
+        record = layout.failure_record(rundir, job, args.step)
+        status = exit_status(job, partial(_run_into, done, job, rundir, args.step,
                                           args.settings),
-                             lambda: _settings(rundir, args.settings),
-                             layout.failure_record(rundir, job, args.step))
+                             lambda: _settings_for_message(rundir, args.settings), record)
         if status:
             return status
+        result = done[0]
+        doc = result.to_json() if isinstance(result, State) else result
         print(json.dumps({"job": job, **({"step": args.step} if args.step else {}),
-                          **{k: result[k] for k in ("@id", "created") if k in result}}))
+                          **{k: doc[k] for k in ("@id", "created") if k in doc}}))
+        if isinstance(result, Summary):
+            from encode_accession.accession.summary import incomplete
+
+            lost = incomplete(result)
+            if lost:  # after the summary is written and printed
+                line = f"encode-accession {job}: {lost}"
+                print(line, file=sys.stderr)
+                record.parent.mkdir(parents=True, exist_ok=True)
+                record.write_text(line + "\n", encoding="utf-8")
+                return 1
     return 0
 
 
-def _run_into(result: dict[str, Any], job: str, rundir: Path, step: str | None,
+def _run_into(done: list[State | dict], job: str, rundir: Path, step: str | None,
               settings: str | None) -> None:
-    result.update(run_job(job, rundir, step, settings))
+    done.append(run_job(job, rundir, step, settings))
 
 
 def _stages(value: str) -> list[str]:
@@ -58,13 +72,15 @@ def _stages(value: str) -> list[str]:
     return stages
 
 
-def _settings(rundir: Path, given: str | None) -> dict[str, Any]:
-    """The run's settings for the error message (server, debug), however far it got."""
+def _settings_for_message(rundir: Path, given: str | None) -> dict[str, object]:
+    """What a failure's message needs of the run's settings (server, debug), however far
+    the run got."""
     try:
-        return json.loads(given) if given else \
-            json.loads((rundir / layout.PLAN).read_text())["settings"]
-    except (OSError, ValueError, KeyError):
+        settings: Settings = parse_settings(json.loads(given)) if given else \
+            read_settings(rundir / layout.PLAN)
+    except (InputError, ValueError):
         return {}
+    return {"server": settings.server, "debug": settings.debug}
 
 
 if __name__ == "__main__":

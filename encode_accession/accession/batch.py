@@ -3,11 +3,12 @@ stopped (read from each run's receipts)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from encode_accession.run import layout
+from encode_accession.run.receipts import load
+from encode_accession.run.state import Summary
 
 
 def batch_table(runs: dict[str, dict[str, Any]]) -> str:
@@ -24,9 +25,9 @@ def batch_table(runs: dict[str, dict[str, Any]]) -> str:
                 state = what
                 break
         if state == "accessioned":
-            done = json.loads((Path(rundir) / layout.SUMMARY).read_text())
-            state += (f" to {done['dataset']}: {done['created']} created, {done['found']} "
-                      f"found, {len(done['verification']['pending'])} still being checked")
+            done = load(Path(rundir) / layout.SUMMARY, Summary, Path(rundir))
+            state += (f" to {done.dataset}: {done.created} created, {done.found} "
+                      f"found, {len(done.verification.pending)} still being checked")
         else:
             state += f" (see {rundir}/logs/)"
         lines.append(f"  {run['name']:<24} {state}")

@@ -60,10 +60,9 @@ def dataset_status_problem(dataset: dict[str, Any]) -> InputError | None:
                       "this one")
 
 
-def refuse_unfit_run(plan: Plan, portal: PortalClient, config: dict[str, Any]) -> None:
+def refuse_unfit_run(plan: Plan, portal: PortalClient, *, allow_unsucceeded: bool) -> None:
     """Raise every problem with the run itself at once: its status and its steps."""
-    status = workflow_status_problem(plan.workflow,
-                                     allow_unsucceeded=bool(config.get("allow_unsucceeded")))
+    status = workflow_status_problem(plan.workflow, allow_unsucceeded=allow_unsucceeded)
     problems = ([status] if status else []) + step_version_problems(plan, portal)
     if problems:
         raise InputErrors(problems)

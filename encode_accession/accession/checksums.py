@@ -7,18 +7,18 @@ their own md5), so it is the one that runs on a compute node under a cluster exe
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 from encode_accession.accession.context import Run
+from encode_accession.run.state import Checksum, Checksums
 
 
-def checksums(run: Run) -> dict[str, Any]:
+def checksums(run: Run) -> Checksums:
     plan = run.plan
     uris = list(dict.fromkeys([*plan.portal_inputs, *(f.uri for f in plan.files.values())]))
 
-    def one(uri: str) -> tuple[str, int]:
-        return run.storage.md5(uri), run.storage.size(uri)
+    def one(uri: str) -> Checksum:
+        return Checksum(md5=run.storage.md5(uri), size=run.storage.size(uri))
 
     with ThreadPoolExecutor(max_workers=run.concurrency) as pool:
         found = dict(zip(uris, pool.map(one, uris), strict=True))
-    return {"checksums": {u: {"md5": m, "size": s} for u, (m, s) in found.items()}}
+    return Checksums(run.workflow_id, run.server, found)

@@ -5,16 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from encode_accession.accession.payloads import Attribution, file_alias
 from encode_accession.planning.plan import Plan, PlannedFile
 from encode_accession.portal.client import PortalClient
 from encode_accession.qc.registry import QcContext
 from encode_accession.run.planfile import LoadedRun
+from encode_accession.run.receipts import load_own
+from encode_accession.run.state import Preflight, Settings, State
 from encode_accession.storage.stores import Storage, get_storage
 
-DEFAULT_CONCURRENCY = 4
+R = TypeVar("R", bound=State)
 
 
 @dataclass
@@ -25,7 +27,7 @@ class Run:
     qc_cache: dict[str, Any] = field(default_factory=dict)  # QC files read once per job
 
     @property
-    def settings(self) -> dict[str, Any]:
+    def settings(self) -> Settings:
         return self.loaded.settings
 
     @property
@@ -38,19 +40,25 @@ class Run:
 
     @property
     def concurrency(self) -> int:
-        return int(self.settings.get("concurrency") or DEFAULT_CONCURRENCY)
+        return self.settings.concurrency
+
+    @property
+    def server(self) -> str:
+        return self.settings.server
 
     @cached_property
     def who(self) -> Attribution:
-        return Attribution(lab=self.settings["lab"], award=self.settings["award"])
+        return Attribution(lab=self.settings.lab, award=self.settings.award)
 
     @cached_property
     def portal(self) -> PortalClient:
-        return PortalClient.from_config(self.settings, pool_size=self.concurrency + 2)
+        s = self.settings
+        return PortalClient(s.server, ca_bundle=s.ca_bundle, rate_limit=s.rate_limit,
+                            pool_size=self.concurrency + 2)
 
     @cached_property
     def storage(self) -> Storage:
-        return get_storage(self.settings.get("s3_endpoint_url"))
+        return get_storage(self.settings.s3_endpoint_url)
 
     @property
     def workflow_id(self) -> str:
@@ -59,13 +67,16 @@ class Run:
     @property
     def private(self) -> bool:
         """Asked for in the config, or by the steps file (``private_filenames``: redacted BAMs)."""
-        return bool(self.settings.get("private")) or self.plan.steps_file.facts.private_filenames
+        return self.settings.private or self.plan.steps_file.facts.private_filenames
 
-    def qc_context(self, planned: PlannedFile, preflight_receipt: dict[str, Any]) -> QcContext:
+    def load(self, path: str | Path, kind: type[R]) -> R:
+        """A receipt an earlier job of this run wrote; another run's stops the job."""
+        return load_own(path, kind, self.rundir, self.workflow_id, self.server)
+
+    def qc_context(self, planned: PlannedFile, preflight: Preflight) -> QcContext:
         return QcContext(self.plan.workflow, planned, self.storage.read_bytes,
-                         preflight_receipt["biological_replicates"], self.qc_cache)
+                         preflight.biological_replicates, self.qc_cache)
 
     def file_alias(self, planned: PlannedFile, md5: str) -> str:
         return file_alias(self.who.lab, self.workflow_id, planned.uri, md5=md5,
                           private=self.private)
-

@@ -128,11 +128,9 @@ def quality_metric_payload(who: Attribution, properties: dict[str, Any], alias_:
                            quality_metric_of: list[str], step_run: str,
                            assay_term_name: str | None) -> dict[str, Any]:
     """A quality metric of the files ``quality_metric_of`` (portal @ids); the reference sends
-    the dataset's assay name too (the first one when the dataset has several)."""
+    the dataset's assay name too (the preflight keeps the first when there are several)."""
     payload = {**properties, "aliases": [alias_], "quality_metric_of": quality_metric_of,
                "step_run": step_run, **who.fields()}
-    if isinstance(assay_term_name, list):
-        assay_term_name = assay_term_name[0] if assay_term_name else None
     if assay_term_name:
         payload["assay_term_name"] = assay_term_name
     return payload

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 from encode_accession.accession.context import Run
 from encode_accession.accession.payloads import alias, quality_metric_payload
@@ -21,9 +20,10 @@ from encode_accession.planning.plan import PlannedFile
 from encode_accession.portal.client import PortalClient
 from encode_accession.portal.types import type_name
 from encode_accession.qc import Metric, build
+from encode_accession.run.state import FileReceipt, Preflight, QualityMetrics
 
 
-def collect_metrics(run: Run, preflight: dict[str, Any], files: list[PlannedFile]
+def collect_metrics(run: Run, preflight: Preflight, files: list[PlannedFile]
                     ) -> list[tuple[Metric, list[str]]]:
     """Every QC the steps name for ``files``, built, with the planned file ids each describes;
     metrics shared by several files (replicate correlation) once for all of them."""
@@ -62,17 +62,17 @@ def existing_quality_metrics(portal: PortalClient, file_id: str) -> dict[str, st
     return found
 
 
-def quality_metrics(run: Run, preflight: dict[str, Any], files: list[PlannedFile],
-                    receipts: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def quality_metrics(run: Run, preflight: Preflight, files: list[PlannedFile],
+                    receipts: dict[str, FileReceipt]) -> QualityMetrics:
     """Post the QCs of ``files`` (their receipts by id) that are not on the portal yet;
     returns the QC @ids by file id, those this call created, and those already there."""
     metrics = collect_metrics(run, preflight, [f for f in files
-                                               if not receipts[f.id].get("duplicate_of")])
-    found_files = [i for i, r in receipts.items() if not r["created"] and
-                   not r.get("duplicate_of") and any(i in ids for _m, ids in metrics)]
+                                               if not receipts[f.id].duplicate_of])
+    found_files = [i for i, r in receipts.items() if not r.created and
+                   not r.duplicate_of and any(i in ids for _m, ids in metrics)]
     with ThreadPoolExecutor(max_workers=run.concurrency) as pool:
         existing = dict(zip(found_files, pool.map(
-            lambda i: existing_quality_metrics(run.portal, receipts[i]["@id"]), found_files),
+            lambda i: existing_quality_metrics(run.portal, receipts[i].portal_id), found_files),
             strict=True))
 
     posted: dict[str, list[str]] = {}
@@ -89,11 +89,10 @@ def quality_metrics(run: Run, preflight: dict[str, Any], files: list[PlannedFile
 
     def post(item: tuple[Metric, list[str]]) -> tuple[str, bool]:
         metric, ids = item
-        of = [receipts[i]["@id"] for i in ids]
+        of = [receipts[i].portal_id for i in ids]
         payload = quality_metric_payload(
             run.who, metric.properties, metric_alias(run, metric, ids), quality_metric_of=of,
-            step_run=receipts[ids[0]]["step_run"],
-            assay_term_name=preflight.get("assay_term_name"))
+            step_run=receipts[ids[0]].step_run, assay_term_name=preflight.assay_term_name)
         obj, created = run.portal.create(metric.profile.replace("-", "_"), payload)
         if not created and metric.shared and not set(of) <= set(obj.get("quality_metric_of", [])):
             # made by another step's job for its files: add ours
@@ -110,4 +109,6 @@ def quality_metrics(run: Run, preflight: dict[str, Any], files: list[PlannedFile
     if already:
         print(f"quality metrics already on the portal, not posted again: "
               f"{sum(map(len, already.values()))} (files that have a QC of that type)")
-    return {"quality_metrics": posted, "created": created, "already_on_portal": already}
+    return QualityMetrics(quality_metrics={i: tuple(q) for i, q in posted.items()},
+                          created=tuple(created),
+                          already_on_portal={i: tuple(q) for i, q in already.items()})

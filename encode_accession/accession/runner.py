@@ -1,8 +1,8 @@
 """Running the stages of a run: one per process (the rules, through ``__main__``), or all of
 them in this process in DAG order (:func:`run_all`: tests, and the one-process baseline of
-the benchmarks). Each stage reads its inputs from the run's receipts folder and writes its
-own receipt there (see :mod:`encode_accession.run.layout`); stage modules are imported only when
-their stage runs.
+the benchmarks). Each stage reads its inputs from the run's receipts folder (typed, and only
+this run's: see :mod:`encode_accession.run.receipts`) and writes its own receipt there (see
+:mod:`encode_accession.run.layout`); stage modules are imported only when their stage runs.
 """
 
 from __future__ import annotations
@@ -10,19 +10,30 @@ from __future__ import annotations
 import json
 from graphlib import TopologicalSorter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from encode_accession.run import layout
-from encode_accession.run.receipts import read_receipt, write_receipt
+from encode_accession.run.receipts import save
+from encode_accession.run.state import (
+    AnalysisReceipt,
+    Checksums,
+    Preflight,
+    Receipt,
+    StepReceipt,
+    Summary,
+)
 
 if TYPE_CHECKING:
     from encode_accession.accession.context import Run
 
+R = TypeVar("R", bound=Receipt)
 JOBS = ("plan", "checksums", "preflight", "step", "analysis", "summary")
 
 
-def run_job(job: str, rundir: Path, step: str | None, settings: str | None) -> dict[str, Any]:
-    """Run one stage: read its inputs under ``rundir``, write its receipt, return it."""
+def run_job(job: str, rundir: Path, step: str | None, settings: str | None
+            ) -> Receipt | dict[str, Any]:
+    """Run one stage: read its inputs under ``rundir``, write its receipt, return it (the
+    plan job: the plan file's content)."""
     if job == "plan":
         from encode_accession.run.planfile import write_plan_file
 
@@ -40,37 +51,37 @@ def run_job(job: str, rundir: Path, step: str | None, settings: str | None) -> d
         from encode_accession.accession.preflight import preflight
         from encode_accession.run.planfile import checksums_job
 
-        found = read_receipt(rundir / layout.CHECKSUMS)["checksums"] \
-            if checksums_job(run.plan) else checksums(run)["checksums"]  # metadata only
-        return _write(rundir / layout.PREFLIGHT, preflight(run, found))
-    preflight_receipt = read_receipt(rundir / layout.PREFLIGHT)
+        found = run.load(rundir / layout.CHECKSUMS, Checksums) if checksums_job(run.plan) \
+            else checksums(run)  # metadata only
+        return _write(rundir / layout.PREFLIGHT, preflight(run, found.checksums))
+    preflight_receipt = run.load(rundir / layout.PREFLIGHT, Preflight)
     if job == "step":
         from encode_accession.accession.step import run_step
 
         if not step:
             raise SystemExit("job `step` needs the step's rule name")
-        parents = [read_receipt(layout.step_receipt(rundir, s))
+        parents = [run.load(layout.step_receipt(rundir, s), StepReceipt)
                    for s in run.plan.parent_steps(step)]
         return _write(Path(layout.step_receipt(rundir, step)),
                       run_step(run, step, preflight_receipt, parents))
-    steps = [read_receipt(layout.step_receipt(rundir, s.rule)) for s in run.plan.steps
+    steps = [run.load(layout.step_receipt(rundir, s.rule), StepReceipt) for s in run.plan.steps
              if run.plan.files_of(s)]
     if job == "analysis":
         from encode_accession.accession.analysis import analysis
 
         return _write(rundir / layout.ANALYSIS,
-                      analysis(run, preflight_receipt, [f for s in steps for f in s["files"]]))
+                      analysis(run, preflight_receipt, [f for s in steps for f in s.files]))
     from encode_accession.accession.summary import format_summary, summary
 
-    result = summary(run, preflight_receipt, steps, read_receipt(rundir / layout.ANALYSIS))
+    result = summary(run, preflight_receipt, steps,
+                     run.load(rundir / layout.ANALYSIS, AnalysisReceipt))
     print(format_summary(result))
     return _write(rundir / layout.SUMMARY, result)
 
 
-def _write(path: Path, result: dict[str, Any]) -> dict[str, Any]:
-    write_receipt(path, result)
+def _write(path: Path, result: R) -> R:
+    save(path, result)
     return result
-
 
 
 def plan_run(rundir: Path, settings: dict[str, Any]) -> Run:
@@ -83,15 +94,18 @@ def plan_run(rundir: Path, settings: dict[str, Any]) -> Run:
     return Run(load_plan_file(rundir / layout.PLAN))
 
 
-def run_all(rundir: Path, settings: dict[str, Any]) -> dict[str, Any]:
+def run_all(rundir: Path, settings: dict[str, Any]) -> Summary:
     """Every stage of one run in this process, parents before children; returns the summary."""
-    settings = {"name": rundir.name, **settings, "rundir": str(rundir)}
-    doc = run_job("plan", rundir, None, json.dumps(settings))
-    if doc["checksums_job"]:
+    from encode_accession.run.planfile import checksums_job
+
+    plan = plan_run(rundir, settings).plan
+    if checksums_job(plan):
         run_job("checksums", rundir, None, None)
     run_job("preflight", rundir, None, None)
-    steps = {s["rule"]: s["after"] for s in doc["plan"]["steps"] if s["files"]}
+    steps = {s.rule: plan.parent_steps(s.rule) for s in plan.steps if plan.files_of(s)}
     for rule in TopologicalSorter(steps).static_order():
         run_job("step", rundir, rule, None)
     run_job("analysis", rundir, None, None)
-    return run_job("summary", rundir, None, None)
+    result = run_job("summary", rundir, None, None)
+    assert isinstance(result, Summary)
+    return result

@@ -11,7 +11,7 @@ after the last receipt are found again by alias (the portal's 409), never duplic
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path
+from dataclasses import replace
 from typing import Any
 
 from encode_accession.accession.analysis import default_score
@@ -29,84 +29,89 @@ from encode_accession.planning.plan import PlannedFile
 from encode_accession.planning.steps import Step
 from encode_accession.portal.errors import PortalAuthError
 from encode_accession.qc.callbacks import CALLBACKS
-from encode_accession.run.receipts import read_receipt, write_receipt
+from encode_accession.run.layout import file_receipt, upload_receipt
+from encode_accession.run.receipts import load_existing, save
+from encode_accession.run.state import FileReceipt, Preflight, StepReceipt, StepRun, UploadReceipt
 
 NEEDS_UPLOAD = {"uploading", "upload failed"}
 RAW_OUTPUT_TYPES = {"reads", "rejected reads", "filtered reads"}  # never carry an assembly
 
 
-def run_step(run: Run, rule: str, preflight: dict[str, Any],
-             parent_steps: list[dict[str, Any]]) -> dict[str, Any]:
+def run_step(run: Run, rule: str, preflight: Preflight,
+             parent_steps: list[StepReceipt]) -> StepReceipt:
     """Post the step's step run and files (parents first), upload them, post their QC."""
     step = next(s for s in run.plan.steps if s.rule == rule)
     files = run.plan.files_of(step)
     step_run = post_step_run(run, step, files[0])
-    known = {f["id"]: f for s in parent_steps for f in s["files"]}  # receipts by planned id
-    same_as = preflight.get("same_as", {})
-    receipts: dict[str, dict[str, Any]] = {}
-    uploads: list[Future[dict[str, Any]]] = []
+    known = {f.id: f for s in parent_steps for f in s.files}  # receipts by planned id
+    same_as = preflight.same_as
+    receipts: dict[str, FileReceipt] = {}
+    uploads: list[Future[UploadReceipt]] = []
     with ThreadPoolExecutor(max_workers=run.concurrency) as pool:
         for wave in _waves([f for f in files if f.id not in same_as]):
-            done = pool.map(lambda f: accession_file(run, f, preflight, step_run["@id"], known),
-                            wave)
+            done = pool.map(
+                lambda f: accession_file(run, f, preflight, step_run.portal_id, known), wave)
             for planned, (receipt, obj) in zip(wave, done, strict=True):
                 receipts[planned.id] = known[planned.id] = receipt
                 uploads.append(pool.submit(upload_file, run, receipt, obj))
-        upload_receipts = [u.result() for u in uploads]
+        upload_receipts = tuple(u.result() for u in uploads)
     for planned in files:  # possible duplicates: the same bytes, posted once as their original
         if planned.id in same_as:
             receipts[planned.id] = known[planned.id] = same_file(run, planned,
                                                                 known[same_as[planned.id]])
     receipts = {f.id: receipts[f.id] for f in files}  # in plan order
     qc = quality_metrics(run, preflight, files, receipts)
-    return {"step": rule, "step_run": step_run, "files": list(receipts.values()),
-            "uploads": upload_receipts, "quality_metrics": qc}
+    return StepReceipt(run.workflow_id, run.server, step=rule, step_run=step_run,
+                       files=tuple(receipts.values()), uploads=upload_receipts,
+                       quality_metrics=qc)
 
 
-def post_step_run(run: Run, step: Step, first: PlannedFile) -> dict[str, Any]:
+def post_step_run(run: Run, step: Step, first: PlannedFile) -> StepRun:
     """The step's analysis_step_run, aliased by step, workflow and the task's docker tag."""
     payload = step_run_payload(run.who, step, step_run_alias(
         run.who.lab, step, run.workflow_id, first.call.docker_tag))
     obj, created = run.portal.create("analysis_step_run", payload)
-    return {"@id": obj["@id"], "alias": payload["aliases"][0], "created": created}
+    return StepRun(obj["@id"], alias=payload["aliases"][0], created=created)
 
 
-def accession_file(run: Run, planned: PlannedFile, preflight: dict[str, Any], step_run: str,
-                   known: dict[str, dict[str, Any]]
-                   ) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """POST one file (or reuse its receipt from an earlier attempt) and write its receipt.
-    Returns the receipt and the portal's answer (None when the receipt was reused).
-    ``known``: receipts of the files posted before it, by planned id."""
-    checksum = preflight["checksums"][planned.uri]
-    alias = run.file_alias(planned, checksum["md5"])
-    path = file_receipt_path(run.rundir, planned)
-    if path.exists():
-        earlier = read_receipt(path)
-        if earlier.get("alias") == alias and earlier.get("md5sum") == checksum["md5"]:
-            return {**earlier, "created": False}, None
+def accession_file(run: Run, planned: PlannedFile, preflight: Preflight, step_run: str,
+                   known: dict[str, FileReceipt]
+                   ) -> tuple[FileReceipt, dict[str, Any] | None]:
+    """POST one file (or reuse its receipt from an earlier attempt of this run, when it is of
+    the same bytes) and write its receipt. Returns the receipt and the portal's answer (None
+    when the receipt was reused). ``known``: receipts of the files posted before it, by
+    planned id."""
+    checksum = preflight.checksums[planned.uri]
+    alias = run.file_alias(planned, checksum.md5)
+    path = file_receipt(run.rundir, planned.step.rule, planned.id)
+    earlier = load_existing(path, FileReceipt, run.rundir)
+    if earlier is not None and earlier.is_for(run.workflow_id, run.server, alias, planned.uri,
+                                              checksum.md5, checksum.size):
+        return replace(earlier, created=False), None
     derived_from = resolve_derived_from(run, planned, preflight, known)
     payload, extra = build_file_payload(run, planned, preflight, step_run, derived_from)
     obj, created = run.portal.create("file", payload)
-    receipt = {"id": planned.id, "@id": obj["@id"], "accession": obj.get("accession"),
-               "alias": alias, "uri": planned.uri, "md5sum": payload["md5sum"],
-               "file_size": payload["file_size"], "status": obj.get("status"),
-               "created": created, "output_type": obj.get("output_type", payload["output_type"]),
-               "derived_from": derived_from, "step_run": step_run, "callbacks_applied": extra,
-               "default_score": default_score(run, planned, preflight)}
-    write_receipt(path, receipt)
+    receipt = FileReceipt(
+        run.workflow_id, run.server, id=planned.id, portal_id=obj["@id"],
+        accession=obj.get("accession"), alias=alias, uri=planned.uri,
+        md5sum=payload["md5sum"], file_size=payload["file_size"], status=obj.get("status"),
+        created=created, output_type=obj.get("output_type", payload["output_type"]),
+        derived_from=tuple(derived_from), step_run=step_run, callbacks_applied=extra,
+        default_score=default_score(run, planned, preflight))
+    save(path, receipt)
     return receipt, obj
 
 
-def build_file_payload(run: Run, planned: PlannedFile, preflight: dict[str, Any],
+def build_file_payload(run: Run, planned: PlannedFile, preflight: Preflight,
                        step_run: str, derived_from: list[str]
                        ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The File to POST (no I/O but reading the run's QC files for callbacks), and what the
     callbacks set."""
-    checksum = preflight["checksums"][planned.uri]
-    facts = FileFacts(md5=checksum["md5"], size=checksum["size"], dataset=preflight["dataset"],
+    checksum = preflight.checksums[planned.uri]
+    facts = FileFacts(md5=checksum.md5, size=checksum.size, dataset=preflight.dataset,
                       assembly=None if planned.spec.output_type in RAW_OUTPUT_TYPES
-                      else preflight["assembly"],
-                      genome_annotation=preflight["genome_annotation"],
+                      else preflight.assembly,
+                      genome_annotation=preflight.genome_annotation,
                       derived_from=tuple(derived_from), step_run=step_run)
     ctx = run.qc_context(planned, preflight)
     extra: dict[str, Any] = {}
@@ -116,17 +121,17 @@ def build_file_payload(run: Run, planned: PlannedFile, preflight: dict[str, Any]
                         private=run.private, extra=extra), extra
 
 
-def same_file(run: Run, planned: PlannedFile, original: dict[str, Any]) -> dict[str, Any]:
+def same_file(run: Run, planned: PlannedFile, original: FileReceipt) -> FileReceipt:
     """The receipt of a ``possible_duplicate`` file whose bytes an earlier file of its task
     has: that file, posted and uploaded once (the portal takes one file per md5)."""
-    receipt = {**original, "id": planned.id, "uri": planned.uri, "duplicate_of": original["id"],
-               "created": False}
-    write_receipt(file_receipt_path(run.rundir, planned), receipt)
+    receipt = replace(original, id=planned.id, uri=planned.uri, duplicate_of=original.id,
+                      created=False)
+    save(file_receipt(run.rundir, planned.step.rule, planned.id), receipt)
     return receipt
 
 
-def resolve_derived_from(run: Run, planned: PlannedFile, preflight: dict[str, Any],
-                         known: dict[str, dict[str, Any]]) -> list[str]:
+def resolve_derived_from(run: Run, planned: PlannedFile, preflight: Preflight,
+                         known: dict[str, FileReceipt]) -> list[str]:
     """Portal @ids of a file's parents, in order, each once: a planned parent is the file this
     run posted for it, any other the portal file with its md5. A rule's
     ``derived_from_output_type`` picks, among portal files sharing the md5 (optimal and
@@ -136,11 +141,11 @@ def resolve_derived_from(run: Run, planned: PlannedFile, preflight: dict[str, An
         rule = planned.spec.derived_from[parent.spec]
         if parent.planned_id:
             receipt = known[parent.planned_id]
-            candidates = [(receipt["@id"], receipt.get("output_type"))]
+            candidates = [(receipt.portal_id, receipt.output_type)]
         else:
-            matches = (preflight.get("input_matches", {}).get(parent.uri)
-                       or [preflight["inputs"][parent.uri]])
-            candidates = [(m["@id"], m.get("output_type")) for m in matches]
+            matches = (preflight.input_matches.get(parent.uri)
+                       or (preflight.inputs[parent.uri],))
+            candidates = [(m.portal_id, m.output_type) for m in matches]
         if rule.output_type is not None:
             candidates = [c for c in candidates if c[1] == rule.output_type]
         if not candidates:
@@ -155,37 +160,37 @@ def resolve_derived_from(run: Run, planned: PlannedFile, preflight: dict[str, An
     return list(found)
 
 
-def upload_file(run: Run, receipt: dict[str, Any], obj: dict[str, Any] | None
-                ) -> dict[str, Any]:
-    """Send the bytes when the portal still waits for them. The portal's own check of them
-    (checkfiles) runs later and asynchronously; the run's final verify stage reads it."""
-    path = run.rundir / "uploads" / f"{receipt['id']}.json"
-    if path.exists():
-        return {**read_receipt(path), "uploaded": False}
+def upload_file(run: Run, receipt: FileReceipt, obj: dict[str, Any] | None) -> UploadReceipt:
+    """Send the bytes when the portal still waits for them. An upload receipt is reused only
+    when it is of these bytes sent to this very portal file by this run. The portal's own
+    check of them (checkfiles) runs later and asynchronously; the run's final verify stage
+    reads it."""
+    path = upload_receipt(run.rundir, receipt.id)
+    earlier = load_existing(path, UploadReceipt, run.rundir)
+    if earlier is not None and earlier.is_for(receipt):
+        return replace(earlier, uploaded=False)
     if obj is None:
-        obj = run.portal.get(receipt["@id"], database=True) or {}
+        obj = run.portal.get(receipt.portal_id, database=True) or {}
     uploaded = False
     if obj.get("status") in NEEDS_UPLOAD:
         credentials = obj.get("upload_credentials")
         if not credentials:
             try:
-                credentials = run.portal.regenerate_upload_credentials(receipt["@id"])
+                credentials = run.portal.regenerate_upload_credentials(receipt.portal_id)
             except PortalAuthError:
                 # refused when an earlier attempt's upload already moved the file on
-                current = run.portal.get(receipt["@id"], database=True) or {}
+                current = run.portal.get(receipt.portal_id, database=True) or {}
                 if current.get("status") in NEEDS_UPLOAD:
                     raise
                 credentials = None
         if credentials:
-            upload(run.storage, receipt["uri"], receipt["file_size"], credentials)
+            upload(run.storage, receipt.uri, receipt.file_size, credentials)
             uploaded = True
-    result = {"@id": receipt["@id"], "id": receipt["id"], "uploaded": uploaded}
-    write_receipt(path, result)
+    result = UploadReceipt(run.workflow_id, run.server, id=receipt.id,
+                           portal_id=receipt.portal_id, md5sum=receipt.md5sum,
+                           file_size=receipt.file_size, uploaded=uploaded)
+    save(path, result)
     return result
-
-
-def file_receipt_path(rundir: Path, planned: PlannedFile) -> Path:
-    return rundir / "files" / planned.step.rule / f"{planned.id}.json"
 
 
 def _waves(files: list[PlannedFile]) -> list[list[PlannedFile]]:

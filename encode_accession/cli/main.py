@@ -183,7 +183,7 @@ def _verify(args: argparse.Namespace) -> int:
 
     result = verify_run(args.results, timeout=args.timeout)
     print(format_verification(result))
-    return 0 if not result["pending"] and not result["failed"] else 1
+    return 0 if not result.pending and not result.failed else 1
 
 
 def _validate_steps(args: argparse.Namespace) -> int:

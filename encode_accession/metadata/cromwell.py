@@ -41,8 +41,7 @@ class Call:
     @property
     def label(self) -> str:
         """A short unique label, e.g. ``filter[0]``, ``t_subsub_1[1.0.1]`` or ``pool_ta``."""
-        path = [s for s in (*self.scatter, self.shard) if s >= 0]
-        return f"{self.task}[{'.'.join(map(str, path))}]" if path else self.task
+        return _label(self.task, self.scatter, self.shard)
 
     @property
     def docker_tag(self) -> str:
@@ -50,6 +49,17 @@ class Call:
         if not self.docker:
             return ""
         return self.docker.rsplit("@", 1)[-1].rsplit(":", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Unfinished:
+    """A shard of a task that has attempts but none Done (Failed, Aborted, still Running):
+    its outputs were never written. The plan names the steps it loses."""
+
+    task: str
+    label: str  # as :attr:`Call.label`
+    status: str  # of its last attempt
+    attempts: int
 
 
 @dataclass
@@ -75,12 +85,17 @@ class Workflow:
     labels: dict[str, str]
     submitted: dict[str, Any]  # submittedFiles with inputs/options/labels decoded from JSON
     status: str | None = None  # Cromwell's workflow status: Succeeded, Failed, Running, ...
+    unfinished: list[Unfinished] = field(default_factory=list)
     call_inputs: dict[Call, list[str]] = field(repr=False, default_factory=dict)
     call_outputs: dict[Call, list[str]] = field(repr=False, default_factory=dict)
 
     def tasks(self, task: str) -> list[Call]:
         """Every call (all shards, all subworkflow instances) of the task named ``task``."""
         return [c for calls in self.calls.values() for c in calls if c.task == task]
+
+    def unfinished_shards(self, task: str) -> list[Unfinished]:
+        """The shards of ``task`` whose every attempt failed (or never finished)."""
+        return [u for u in self.unfinished if u.task == task]
 
     @property
     def task_names(self) -> list[str]:
@@ -142,7 +157,9 @@ def parse_metadata(data: Any, source: str = "<metadata>") -> Workflow:
     if not isinstance(data["calls"], dict):
         raise InputError(source, "calls", "expected an object of call name -> list of calls")
     calls: dict[str, list[Call]] = {}
-    for call in _walk_calls(data["calls"], prefix=None, scatter=(), source=source):
+    unfinished: list[Unfinished] = []
+    for call in _walk_calls(data["calls"], prefix=None, scatter=(), source=source,
+                            unfinished=unfinished):
         calls.setdefault(call.name, []).append(call)
     workflow = Workflow(
         id=str(data["id"]),
@@ -154,6 +171,7 @@ def parse_metadata(data: Any, source: str = "<metadata>") -> Workflow:
         labels={str(k): str(v) for k, v in (data.get("labels") or {}).items()},
         submitted=_decode_submitted(data.get("submittedFiles") or {}, source),
         status=str(data["status"]) if data.get("status") is not None else None,
+        unfinished=unfinished,
     )
     _link_files(workflow)
     return workflow
@@ -167,9 +185,11 @@ def _workflow_name(calls: Mapping[str, Any]) -> str:
 
 
 def _walk_calls(
-    calls: Mapping[str, Any], prefix: str | None, scatter: tuple[int, ...], source: str
+    calls: Mapping[str, Any], prefix: str | None, scatter: tuple[int, ...], source: str,
+    unfinished: list[Unfinished],
 ) -> Iterator[Call]:
     """Yield leaf calls; subworkflow calls contribute their own calls under stable names.
+    Shards with no Done attempt are added to ``unfinished``.
 
     A subworkflow call ``main.sub`` makes its inner ``sub.t`` become ``main.sub.t``.
     ``ScatterAt*`` pseudo-calls are transparent: their inner calls keep the enclosing
@@ -180,12 +200,15 @@ def _walk_calls(
             raise InputError(source, f"calls.{key}", "expected a list of call attempts")
         transparent = key.startswith("ScatterAt")
         name = key if prefix is None else f"{prefix}.{key.rsplit('.', 1)[-1]}"
-        for entry in _last_done_per_shard(entries):
+        done = _last_done_per_shard(entries)
+        unfinished.extend(_unfinished_shards(name, scatter, entries, done))
+        for entry in done:
             shard = int(entry.get("shardIndex", -1))
             sub = entry.get("subWorkflowMetadata")
             if isinstance(sub, dict) and isinstance(sub.get("calls"), dict):
                 inner_prefix = prefix if transparent else name
-                yield from _walk_calls(sub["calls"], inner_prefix, (*scatter, shard), source)
+                yield from _walk_calls(sub["calls"], inner_prefix, (*scatter, shard), source,
+                                       unfinished)
                 continue
             runtime = entry.get("runtimeAttributes") or {}
             yield Call(
@@ -209,6 +232,30 @@ def _last_done_per_shard(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if shard not in best or int(entry.get("attempt", 1)) > int(best[shard].get("attempt", 1)):
             best[shard] = entry
     return [best[s] for s in sorted(best)]
+
+
+def _unfinished_shards(name: str, scatter: tuple[int, ...], entries: list[dict[str, Any]],
+                       done: list[dict[str, Any]]) -> list[Unfinished]:
+    """The shards among ``entries`` with no Done attempt: the status of their last attempt."""
+    finished = {int(e.get("shardIndex", -1)) for e in done}
+    last: dict[int, dict[str, Any]] = {}
+    attempts: dict[int, int] = {}
+    for entry in entries:
+        shard = int(entry.get("shardIndex", -1))
+        if shard in finished:
+            continue
+        attempts[shard] = attempts.get(shard, 0) + 1
+        if shard not in last or int(entry.get("attempt", 1)) >= int(last[shard].get("attempt", 1)):
+            last[shard] = entry
+    task = name.rsplit(".", 1)[-1]
+    return [Unfinished(task, _label(task, scatter, shard),
+                       str(last[shard].get("executionStatus")), attempts[shard])
+            for shard in sorted(last)]
+
+
+def _label(task: str, scatter: tuple[int, ...], shard: int) -> str:
+    path = [s for s in (*scatter, shard) if s >= 0]
+    return f"{task}[{'.'.join(map(str, path))}]" if path else task
 
 
 def _decode_submitted(submitted: Mapping[str, Any], source: str) -> dict[str, Any]:

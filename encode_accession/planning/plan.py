@@ -35,6 +35,23 @@ class Parent:
 
 
 @dataclass(frozen=True)
+class Skipped:
+    """A step or output the plan leaves out, and why. ``lost``: outputs a task that ran never
+    wrote (every attempt of a shard failed), so the run cannot be complete; the other
+    reasons (an unreplicated run, an optional output) lose nothing."""
+
+    where: str  # e.g. "accession.steps[5] (idr)"
+    reason: str
+    lost: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.reason}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"where": self.where, "reason": self.reason, "lost": self.lost}
+
+
+@dataclass(frozen=True)
 class PlannedFile:
     id: str
     uri: str
@@ -76,7 +93,12 @@ class Plan:
     steps_file: StepsFile
     steps: list[Step]  # the steps that run, in file order
     files: dict[str, PlannedFile]  # by id, in accessioning order
-    skipped: list[str] = field(default_factory=list)  # human-readable reasons
+    skipped: list[Skipped] = field(default_factory=list)
+
+    @property
+    def lost(self) -> list[Skipped]:
+        """What the run cannot accession because a task that ran failed."""
+        return [s for s in self.skipped if s.lost]
 
     @property
     def portal_inputs(self) -> list[str]:
@@ -133,7 +155,7 @@ class Plan:
             "steps": [{"rule": s.rule, "task": s.task, "dcc_step_run": s.dcc_step_run,
                        "files": [f.id for f in self.files_of(s)],
                        "after": self.parent_steps(s.rule)} for s in self.steps],
-            "skipped": self.skipped,
+            "skipped": [s.to_dict() for s in self.skipped],
             "files": [f.to_dict() for f in self.files.values()],
             "portal_inputs": self.portal_inputs,
         }
@@ -146,6 +168,8 @@ def build_plan(workflow: Workflow, steps_file: StepsFile, options: PlanOptions |
     ``requires_replication`` steps run only for replicated datasets. When ``replicated`` is
     not given, a step whose task did not run is taken as a sign of an unreplicated run (the
     pipeline skips those tasks then) and is skipped with a note; a step whose task ran is kept.
+    Shards of a step's task whose every attempt failed lose their outputs: the step is
+    planned for the shards that finished, and the lost ones are skipped (``lost``).
     """
     options = options or PlanOptions()
     errors: list[InputError] = []
@@ -153,11 +177,20 @@ def build_plan(workflow: Workflow, steps_file: StepsFile, options: PlanOptions |
     selected: list[tuple[Step, FileSpec, int, Call, WorkflowFile]] = []
     for step in steps_file.steps:
         calls = workflow.tasks(step.task)
+        failed = workflow.unfinished_shards(step.task)
         where = f"accession.steps[{step.index}]"
         if step.requires_replication and (options.replicated is False or (
-                options.replicated is None and not calls)):
-            plan.skipped.append(f"{where} ({step.task}): requires replication; "
-                                f"{'the run is unreplicated' if calls else 'task did not run'}")
+                options.replicated is None and not calls and not failed)):
+            reason = "the run is unreplicated" if calls else "task did not run"
+            plan.skipped.append(Skipped(f"{where} ({step.task})",
+                                        f"requires replication; {reason}"))
+            continue
+        if failed:
+            plan.skipped.append(Skipped(
+                f"{where} ({step.task})", "no attempt of " + ", ".join(
+                    f"{u.label} finished ({u.attempts} attempt(s), the last {u.status})"
+                    for u in failed) + ": its outputs are lost", lost=True))
+        if not calls and failed:
             continue
         if not calls:
             errors.append(InputError(
@@ -172,8 +205,9 @@ def build_plan(workflow: Workflow, steps_file: StepsFile, options: PlanOptions |
                        if spec.filekey in f.keys]
             declared = {k for c in calls for k in declared_keys(c.outputs)}
             if not matches and spec.filekey in declared:
-                plan.skipped.append(f"{where}.wdl_files[{j}] ({step.task}.{spec.filekey}): "
-                                    "optional output not produced by this run")
+                plan.skipped.append(Skipped(f"{where}.wdl_files[{j}] ({step.task}."
+                                            f"{spec.filekey})",
+                                            "optional output not produced by this run"))
             elif not matches:
                 errors.append(InputError(
                     steps_file.path, f"{where}.wdl_files[{j}].filekey",

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,11 +29,11 @@ from encode_accession.metadata.cromwell import (
     read_metadata_text,
 )
 from encode_accession.planning.pipelines import Variant
-from encode_accession.planning.plan import Parent, Plan, PlannedFile
+from encode_accession.planning.plan import Parent, Plan, PlannedFile, Skipped
 from encode_accession.planning.steps import StepsFile, load_steps
+from encode_accession.run.layout import check_results_owner, foreign_format
+from encode_accession.run.state import FORMAT, Settings
 from encode_accession.storage.stores import md5_in_metadata
-
-FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -39,18 +41,45 @@ class LoadedRun:
     """A run as its jobs see it: settings, plan, and the variant the plan job chose."""
 
     path: Path
-    settings: dict[str, Any]
+    settings: Settings
     plan: Plan
     variant: Variant | None
     metadata_text: str  # attached to the analysis as its workflow-metadata document
 
 
-def plan_document(settings: dict[str, Any], plan: Plan, variant: Variant | None,
+def parse_settings(data: Mapping[str, Any], source: str = "settings") -> Settings:
+    """A run's settings (as :func:`planning.config.run_settings` makes them) typed; a key or
+    value the config schema would not let through stops with one message."""
+    try:
+        return Settings.from_json(dict(data))
+    except (KeyError, TypeError) as e:
+        raise InputError(source, "", f"not a run's settings ({e.args[0]})",
+                         "check the config against config/README.md") from None
+
+
+def read_settings(path: Path) -> Settings:
+    """The settings a run's plan file holds, without planning it again (``verify``,
+    ``info --results``, error messages)."""
+    try:
+        doc = json.loads(path.read_text())
+        if doc.get("format") != FORMAT:
+            raise foreign_format(path, doc.get("format"), path.parent)
+        return parse_settings(doc["settings"], str(path))
+    except (OSError, ValueError, KeyError, AttributeError) as e:
+        raise InputError(str(path), "", f"not a run's plan ({e.__class__.__name__})",
+                         "give the results folder of an accessioning run (it has plan.json)"
+                         ) from None
+
+
+def plan_document(settings: Settings, plan: Plan, variant: Variant | None,
                   metadata_text: str) -> dict[str, Any]:
-    """The plan file's content (pure)."""
+    """The plan file's content (pure). Like every receipt it records the workflow and the
+    server it is for."""
     return {
         "format": FORMAT,
-        "settings": settings,
+        "workflow_id": plan.workflow.id,
+        "server": settings.server,
+        "settings": settings.to_json(),
         "metadata": {"path": plan.workflow.source, "sha256": _sha256(metadata_text.encode())},
         "steps_file": {"path": plan.steps_file.path,
                        "sha256": _sha256(Path(plan.steps_file.path).read_bytes())},
@@ -72,22 +101,28 @@ def checksums_job(plan: Plan) -> bool:
                                                  *(f.uri for f in plan.files.values())))
 
 
-def write_plan_file(path: str | Path, settings: dict[str, Any]) -> dict[str, Any]:
+def write_plan_file(path: str | Path, settings: Mapping[str, Any]) -> dict[str, Any]:
     """Plan a run from its settings (bad input raises :class:`InputError` before anything
-    is posted) and write the plan file atomically; returns its content. A plan file that
+    is posted) and write the plan file atomically; returns its content. A folder holding
+    another run (workflow, server or receipt format) is refused. A plan file that
     already holds this plan is left as it is: rewritten, it would look newer than the
-    receipts made after it (``accession_cli.plan_runs`` plans before every Snakemake run)."""
+    receipts made after it (``accession_cli.plan_runs`` plans before every Snakemake run).
+    What the plan leaves out is printed, with why."""
     from encode_accession.planning.setup import setup_run
     from encode_accession.run.receipts import read_receipt, write_receipt
 
-    if settings.get("metadata"):
-        setup = setup_run(settings, announce=True)
+    typed = parse_settings(settings)
+    if typed.metadata:
+        setup = setup_run(typed.to_json(), announce=True)
     else:  # the demo: its run is written into the receipts folder first
         from encode_accession.demo.run import write_demo_run
 
-        demo = write_demo_run(Path(settings["rundir"]) / "demo")
-        setup = setup_run({**settings, "metadata": str(demo)}, announce=True)
-    doc = plan_document(settings, setup.plan, setup.variant, setup.metadata_text)
+        demo = write_demo_run(Path(typed.rundir) / "demo")
+        setup = setup_run({**typed.to_json(), "metadata": str(demo)}, announce=True)
+    check_results_owner(Path(path).parent, setup.plan.workflow.id, typed.server)
+    for skipped in setup.plan.skipped:
+        print(f"encode-accession: skipped {skipped}", file=sys.stderr)
+    doc = plan_document(typed, setup.plan, setup.variant, setup.metadata_text)
     try:
         unchanged = read_receipt(path) == doc
     except (OSError, ValueError):
@@ -102,8 +137,7 @@ def load_plan_file(path: str | Path) -> LoadedRun:
     path = Path(path)
     doc = json.loads(path.read_text())
     if doc.get("format") != FORMAT:
-        raise InputError(path, "format", f"plan file format {doc.get('format')} is not "
-                         f"{FORMAT}", "delete the plan file and run again to re-plan")
+        raise foreign_format(path, doc.get("format"), path.parent)
     text = read_metadata_text(doc["metadata"]["path"])
     _check_unchanged(path, doc["metadata"], text.encode())
     steps_path = doc["steps_file"]["path"]
@@ -112,7 +146,7 @@ def load_plan_file(path: str | Path) -> LoadedRun:
     steps_file = load_steps(steps_path, validate=False)  # validated when planned
     plan = _rebuild(workflow, steps_file, doc)
     variant = Variant(**doc["variant"]) if doc.get("variant") else None
-    return LoadedRun(path, doc["settings"], plan, variant, text)
+    return LoadedRun(path, parse_settings(doc["settings"], str(path)), plan, variant, text)
 
 
 def _index(f: PlannedFile) -> dict[str, Any]:
@@ -135,7 +169,8 @@ def _rebuild(workflow: Workflow, steps_file: StepsFile, doc: dict[str, Any]) -> 
             step, step.files[ix["spec"]], tuple(Parent(*p) for p in ix["parents"]))
     rules = {s["rule"] for s in doc["plan"]["steps"]}
     kept = [s for s in steps_file.steps if s.rule in rules]
-    return Plan(workflow, steps_file, steps=kept, files=files, skipped=doc["plan"]["skipped"])
+    return Plan(workflow, steps_file, steps=kept, files=files,
+                skipped=[Skipped(**s) for s in doc["plan"]["skipped"]])
 
 
 def _check_unchanged(plan_path: Path, recorded: dict[str, str], data: bytes) -> None:

@@ -37,6 +37,7 @@ from encode_accession.planning.plan import Plan
 from encode_accession.planning.steps import load_steps
 from encode_accession.qc import BUILDERS, build
 from encode_accession.run.planfile import load_plan_file
+from encode_accession.run.state import FileReceipt, Preflight, StepReceipt, StepRun
 
 from . import qc_inputs
 from .qc_inputs import RunEditor
@@ -80,21 +81,20 @@ FAMILIES = [
 @pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f.name)
 def test_family_accessions_into_the_local_portal(family, tmp_path):
     run, variant = prepare(family, tmp_path)
-    pre = preflight(run, checksums(run)["checksums"])
-    assert pre["dataset"] == (f"/annotations/{ANNOTATION}/" if variant.needs_annotation
-                              else EXPERIMENT)
+    pre = preflight(run, checksums(run).checksums)
+    assert pre.dataset == (f"/annotations/{ANNOTATION}/" if variant.needs_annotation
+                           else EXPERIMENT)
 
     steps = accession_steps(run, pre)
-    step_runs = {rule: s["step_run"] for rule, s in steps.items()}
-    receipts = {f["id"]: f for s in steps.values() for f in s["files"]}
-    qc = {"quality_metrics": {i: q for s in steps.values()
-                              for i, q in s["quality_metrics"]["quality_metrics"].items()}}
+    step_runs = {rule: s.step_run for rule, s in steps.items()}
+    receipts = {f.id: f for s in steps.values() for f in s.files}
+    qc = {i: q for s in steps.values() for i, q in s.quality_metrics.quality_metrics.items()}
     result = analysis(run, pre, list(receipts.values()))
 
     assert_files_posted(run, pre, step_runs, receipts)
     assert_quality_metrics_posted(run, pre, receipts, qc)
-    assert set(result["files"]) == {r["@id"] for r in receipts.values()}
-    assert result["@id"] in run.portal.get(pre["dataset"], database=True)["analyses"]
+    assert set(result.files) == {r.portal_id for r in receipts.values()}
+    assert result.portal_id in run.portal.get(pre.dataset, database=True)["analyses"]
 
 
 def prepare(family: Family, tmp_path: Path) -> tuple[Run, Variant]:
@@ -113,7 +113,7 @@ def prepare(family: Family, tmp_path: Path) -> tuple[Run, Variant]:
     db = tmp_path / "portal.sqlite"
     settings = {"metadata": str(metadata_path), "pipeline": family.name,
                 "server": f"local:{db}", "lab": "encode-awg", "award": "DEMO-AWARD",
-                "rundir": str(tmp_path / "results"), "force": False,
+                "name": "results", "rundir": str(tmp_path / "results"), "force": False,
                 **({"annotation": ANNOTATION} if variant.needs_annotation else {})}
     run_job("plan", tmp_path / "results", None, json.dumps(settings))
     run = Run(load_plan_file(tmp_path / "results" / "plan.json"))
@@ -122,12 +122,12 @@ def prepare(family: Family, tmp_path: Path) -> tuple[Run, Variant]:
     return run, variant
 
 
-def accession_steps(run: Run, pre: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def accession_steps(run: Run, pre: Preflight) -> dict[str, StepReceipt]:
     """Every step job, parents first (a refusal by the portal's profiles fails the test)."""
     plan = run.plan
     order = TopologicalSorter({s.rule: plan.parent_steps(s.rule) for s in plan.steps
                                if plan.files_of(s)}).static_order()
-    steps: dict[str, dict[str, Any]] = {}
+    steps: dict[str, StepReceipt] = {}
     for rule in order:
         steps[rule] = run_step(run, rule, pre, [steps[p] for p in plan.parent_steps(rule)])
     return steps
@@ -172,31 +172,31 @@ def input_file(plan: Plan, uri: str, n: int) -> dict[str, Any]:
             "lab": DEMO_LAB, "award": DEMO_AWARD, **kind}
 
 
-def assert_files_posted(run: Run, pre: dict[str, Any], step_runs: dict[str, dict[str, Any]],
-                        receipts: dict[str, dict[str, Any]]) -> None:
+def assert_files_posted(run: Run, pre: Preflight, step_runs: dict[str, StepRun],
+                        receipts: dict[str, FileReceipt]) -> None:
     for file_id, planned in run.plan.files.items():
-        posted = run.portal.get(receipts[file_id]["@id"], database=True)
+        posted = run.portal.get(receipts[file_id].portal_id, database=True)
         assert posted is not None, file_id
-        expected = {receipts[p.planned_id]["@id"] if p.planned_id else pre["inputs"][p.uri]["@id"]
-                    for p in planned.parents}
+        expected = {receipts[p.planned_id].portal_id if p.planned_id
+                    else pre.inputs[p.uri].portal_id for p in planned.parents}
         assert set(posted.get("derived_from", [])) == expected, file_id
         if not all(rule.allow_empty for rule in planned.spec.derived_from):
             assert expected, file_id
-        assert posted["step_run"] == step_runs[planned.step.rule]["@id"], file_id
+        assert posted["step_run"] == step_runs[planned.step.rule].portal_id, file_id
 
 
-def assert_quality_metrics_posted(run: Run, pre: dict[str, Any],
-                                  receipts: dict[str, dict[str, Any]], qc: dict[str, Any]) -> None:
+def assert_quality_metrics_posted(run: Run, pre: Preflight, receipts: dict[str, FileReceipt],
+                                  qc: dict[str, tuple[str, ...]]) -> None:
     """Each QC the steps name and a builder exists for is on the portal, of the builder's type
     and describing the file (with two replicates and every QC output, all of them apply)."""
     for file_id, planned in run.plan.files.items():
         posted = [run.portal.get(q, database=True)
-                  for q in qc["quality_metrics"].get(file_id, [])]
+                  for q in qc.get(file_id, ())]
         for name in planned.spec.quality_metrics:
             if name not in BUILDERS:
                 continue
             metric = build(name, run.qc_context(planned, pre))
             assert metric is not None, f"{file_id}: {name} built nothing"
             type_name = registry().lookup(metric.profile).name
-            assert any(type_name in q["@type"] and receipts[file_id]["@id"] in
+            assert any(type_name in q["@type"] and receipts[file_id].portal_id in
                        q["quality_metric_of"] for q in posted), f"{file_id}: {name}"

@@ -26,6 +26,7 @@ from encode_accession.demo.synthetic import Options, synthetic_metadata
 from encode_accession.localportal import LocalPortal, load_objects
 from encode_accession.localportal.demo import DEMO_AWARD, DEMO_LAB
 from encode_accession.planning.steps import load_steps
+from encode_accession.run.state import FileReceipt, StepReceipt
 
 from .test_accession import accession_steps, portal_objects
 
@@ -94,9 +95,9 @@ def identical_peaks_run(tmp_path: Path, steps_data: dict[str, Any]) -> Run:
     return run
 
 
-def files_of(steps: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def files_of(steps: dict[str, StepReceipt]) -> dict[str, FileReceipt]:
     """The file receipts of step receipts, by planned file id."""
-    return {f["id"]: f for step in steps.values() for f in step["files"]}
+    return {f.id: f for step in steps.values() for f in step.files}
 
 
 def posted_files(run: Run) -> list[dict[str, Any]]:
@@ -106,28 +107,28 @@ def posted_files(run: Run) -> list[dict[str, Any]]:
 
 def test_identical_optimal_and_conservative_peaks_are_posted_once(tmp_path):
     run = identical_peaks_run(tmp_path, idr_steps(duplicates=True))
-    pre = preflight(run, checksums(run)["checksums"])
-    assert pre["same_as"] == {"reproducibility.conservative_peak": "reproducibility.optimal_peak",
+    pre = preflight(run, checksums(run).checksums)
+    assert pre.same_as == {"reproducibility.conservative_peak": "reproducibility.optimal_peak",
                               "to_bigbed.conservative_peak_bb": "to_bigbed.optimal_peak_bb"}
     receipts = files_of(accession_steps(run, pre))
 
-    assert receipts["reproducibility.conservative_peak"]["@id"] == \
-        receipts["reproducibility.optimal_peak"]["@id"]
-    assert receipts["reproducibility.conservative_peak"]["duplicate_of"] == \
+    assert receipts["reproducibility.conservative_peak"].portal_id == \
+        receipts["reproducibility.optimal_peak"].portal_id
+    assert receipts["reproducibility.conservative_peak"].duplicate_of == \
         "reproducibility.optimal_peak"
     peaks = [f for f in posted_files(run) if f["file_format"] in ("bed", "bigBed")]
     assert sorted((f["file_format"], f["output_type"]) for f in peaks) == [
         ("bed", "IDR thresholded peaks"), ("bigBed", "IDR thresholded peaks")]
     bigbed = next(f for f in peaks if f["file_format"] == "bigBed")
-    assert bigbed["derived_from"] == [receipts["reproducibility.optimal_peak"]["@id"]]
+    assert bigbed["derived_from"] == [receipts["reproducibility.optimal_peak"].portal_id]
     result = analysis(run, pre, list(receipts.values()))
-    assert len(result["files"]) == len(set(result["files"])) == 2 + 2  # 2 bams, bed, bigBed
+    assert len(result.files) == len(set(result.files)) == 2 + 2  # 2 bams, bed, bigBed
 
 
 def test_identical_files_of_a_task_without_possible_duplicate_stop_the_preflight(tmp_path):
     run = identical_peaks_run(tmp_path, idr_steps(duplicates=False))
     with pytest.raises(InputError) as refused:
-        preflight(run, checksums(run)["checksums"])
+        preflight(run, checksums(run).checksums)
     message = refused.value.message
     assert "accession.steps[1].wdl_files[1]" in message and "possible_duplicate: true" in message
     assert posted_files(run) == []
@@ -172,7 +173,7 @@ def same_md5_peaks_on_the_portal(run: Run) -> dict[str, str]:
                                      "conservative IDR thresholded peaks")):
         accession = f"TSTFF80000{n}"
         files[output_type] = f"/files/{accession}/"
-        load_objects(LocalPortal(run.settings["server"].removeprefix("local:")), [{
+        load_objects(LocalPortal(run.settings.server.removeprefix("local:")), [{
             "@id": f"/files/{accession}/", "@type": ["File", "Item"], "accession": accession,
             "md5sum": hashlib.md5(content).hexdigest(), "file_size": len(content),
             "dataset": "/experiments/TSTSR100001/", "file_format": "bed",
@@ -186,9 +187,9 @@ def same_md5_peaks_on_the_portal(run: Run) -> dict[str, str]:
 def test_derived_from_output_type_picks_which_same_md5_parent_is_meant(tmp_path, wanted):
     run = input_peaks_run(tmp_path, wanted)
     peaks = same_md5_peaks_on_the_portal(run)
-    pre = preflight(run, checksums(run)["checksums"])
+    pre = preflight(run, checksums(run).checksums)
     (receipt,) = files_of(accession_steps(run, pre)).values()
-    posted = run.portal.get(receipt["@id"], database=True)
+    posted = run.portal.get(receipt.portal_id, database=True)
     assert peaks[wanted] in posted["derived_from"]
     assert set(peaks.values()) - {peaks[wanted]} & set(posted["derived_from"]) == set()
 
@@ -196,6 +197,6 @@ def test_derived_from_output_type_picks_which_same_md5_parent_is_meant(tmp_path,
 def test_derived_from_output_type_no_parent_has_is_one_clear_error(tmp_path):
     run = input_peaks_run(tmp_path, "pseudoreplicated peaks")
     same_md5_peaks_on_the_portal(run)
-    pre = preflight(run, checksums(run)["checksums"])
+    pre = preflight(run, checksums(run).checksums)
     with pytest.raises(InputError, match="derived_from_output_type.*pseudoreplicated peaks"):
         accession_steps(run, pre)

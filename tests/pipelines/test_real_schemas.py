@@ -43,6 +43,7 @@ from encode_accession.demo.synthetic import Options, synthetic_metadata
 from encode_accession.planning.pipelines import VARIANTS
 from encode_accession.planning.steps import load_steps
 from encode_accession.qc import build
+from encode_accession.run.state import Checksum, FileReceipt, PortalInput, Preflight
 
 from . import qc_inputs
 from .qc_inputs import RunEditor
@@ -65,7 +66,7 @@ def assay(variant: str) -> str:
 Payload = tuple[str, str, dict[str, Any]]  # (what, portal item type, e.g. "file", payload)
 
 
-def variant_run(variant: str, folder: Path) -> tuple[Run, dict[str, Any]]:
+def variant_run(variant: str, folder: Path) -> tuple[Run, Preflight]:
     """The variant's synthetic run with its pipeline's QC outputs, as the jobs see it, and
     what the preflight would have found on the portal (links are plausible @ids)."""
     steps_path = RULES_DIR / f"{variant}.yaml"
@@ -82,13 +83,15 @@ def variant_run(variant: str, folder: Path) -> tuple[Run, dict[str, Any]]:
     plan = run.plan
     facts = plan.steps_file.facts
     rna = facts.reference_input in ("index", "annotation")
-    pre = {"dataset": ANNOTATION if facts.annotation_dataset else EXPERIMENT,
-           "assay_term_name": None if facts.annotation_dataset else assay(variant),
-           "biological_replicates": 2,
-           "assembly": "GRCh38", "genome_annotation": "V29" if rna else None,
-           "checksums": {f.uri: checksum(f.uri) for f in plan.files.values()},
-           "inputs": {uri: {"@id": f"/files/ENCFF{n:06d}IN/"}
-                      for n, uri in enumerate(plan.portal_inputs)}, "same_as": {}}
+    pre = Preflight(
+        run.workflow_id, run.settings.server,
+        dataset=ANNOTATION if facts.annotation_dataset else EXPERIMENT,
+        assay_term_name=None if facts.annotation_dataset else assay(variant),
+        biological_replicates=2, assembly="GRCh38", genome_annotation="V29" if rna else None,
+        checksums={f.uri: checksum(f.uri) for f in plan.files.values()},
+        inputs={uri: PortalInput(f"/files/ENCFF{n:06d}IN/")
+                for n, uri in enumerate(plan.portal_inputs)},
+        input_matches={}, same_as={}, duplicates=())
     return run, pre
 
 
@@ -107,17 +110,22 @@ def variant_payloads(variant: str, folder: Path) -> Iterator[Payload]:
         step_runs[step.rule] = f"/analysis-step-runs/{n:08d}-0000-4000-8000-000000000000/"
         yield f"step run {step.rule}", "analysis_step_run", payload
 
-    receipts: dict[str, dict[str, Any]] = {}
+    receipts: dict[str, FileReceipt] = {}
+    payloads: dict[str, dict[str, Any]] = {}
     order = TopologicalSorter({f: plan.planned_parents(f) for f in plan.files}).static_order()
     for n, file_id in enumerate(order):
         planned = plan.files[file_id]
         derived_from = resolve_derived_from(run, planned, pre, receipts)
-        payload, _extra = build_file_payload(run, planned, pre, step_runs[planned.step.rule],
-                                             derived_from)
-        receipts[file_id] = {"id": file_id, "@id": f"/files/ENCFF{n:06d}XX/",
-                             "step_run": step_runs[planned.step.rule],
-                             "output_type": payload["output_type"], "payload": payload,
-                             "default_score": default_score(run, planned, pre)}
+        payload, extra = build_file_payload(run, planned, pre, step_runs[planned.step.rule],
+                                            derived_from)
+        payloads[file_id] = payload
+        receipts[file_id] = FileReceipt(
+            run.workflow_id, run.settings.server, id=file_id,
+            portal_id=f"/files/ENCFF{n:06d}XX/", accession=None, alias=payload["aliases"][0],
+            uri=planned.uri, md5sum=payload["md5sum"], file_size=payload["file_size"],
+            status="uploading", created=True, output_type=payload["output_type"],
+            derived_from=tuple(derived_from), step_run=step_runs[planned.step.rule],
+            callbacks_applied=extra, default_score=default_score(run, planned, pre))
         yield f"file {file_id}", "file", payload
 
     metrics = collect_metrics(run, pre, list(plan.files.values()))
@@ -125,8 +133,8 @@ def variant_payloads(variant: str, folder: Path) -> Iterator[Payload]:
         kind = metric.profile.replace("-", "_")
         yield f"QC {metric.profile} of {', '.join(ids)}", kind, quality_metric_payload(
             who, metric.properties, metric_alias(run, metric, ids),
-            quality_metric_of=[receipts[i]["@id"] for i in ids],
-            step_run=receipts[ids[0]]["step_run"], assay_term_name=pre["assay_term_name"])
+            quality_metric_of=[receipts[i].portal_id for i in ids],
+            step_run=receipts[ids[0]].step_run, assay_term_name=pre.assay_term_name)
 
     documents = []
     if not run.private:
@@ -135,7 +143,7 @@ def variant_payloads(variant: str, folder: Path) -> Iterator[Payload]:
             run.workflow_id, metadata_text)
         documents.append("/documents/00000000-0000-4000-8000-00000000d0c0/")
     yield "analysis", "analysis", analysis_payload(
-        who, alias(who.lab, run.workflow_id), files=[r["@id"] for r in receipts.values()],
+        who, alias(who.lab, run.workflow_id), files=[r.portal_id for r in receipts.values()],
         documents=documents,
         pipeline_version=pipeline_version(plan.workflow.submitted.get("workflow", "")),
         quality_standard=plan.steps_file.quality_standard)
@@ -143,19 +151,19 @@ def variant_payloads(variant: str, folder: Path) -> Iterator[Payload]:
     dataset_type = "annotation" if facts.annotation_dataset else "experiment"
     dataset = {"lab": LAB, "award": AWARD, **(
         {"annotation_type": "chromatin state"} if facts.annotation_dataset else
-        {"assay_term_name": pre["assay_term_name"],
+        {"assay_term_name": pre.assay_term_name,
          "biosample_ontology": "/biosample-types/cell_line_EFO_0002067/"})}
     yield "PATCH dataset analyses", dataset_type, {
         **dataset, "analyses": ["/analyses/ENCAN000AAA/"]}
-    by_id = {r["@id"]: r for r in receipts.values()}
+    by_id = {r.portal_id: r for r in receipts.values()}
     for file_id in preferred_defaults(run, list(receipts.values())):
-        yield f"PATCH {by_id[file_id]['id']} preferred_default", "file", {
-            **by_id[file_id]["payload"], "preferred_default": True}
+        yield f"PATCH {by_id[file_id].id} preferred_default", "file", {
+            **payloads[by_id[file_id].id], "preferred_default": True}
 
 
-def checksum(uri: str) -> dict[str, Any]:
+def checksum(uri: str) -> Checksum:
     content = Path(uri).read_bytes()
-    return {"md5": hashlib.md5(content).hexdigest(), "size": len(content)}
+    return Checksum(hashlib.md5(content).hexdigest(), len(content))
 
 
 @pytest.fixture(scope="module")

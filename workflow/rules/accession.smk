@@ -6,13 +6,16 @@
 # one process (a job process costs ~0.4 s of start and imports before it does anything). All rules but `checksums` talk to the portal
 # or the tracker database and run locally; `checksums` reads the files' bytes, so a cluster
 # executor runs it on a compute node. A run whose stores keep every md5 in their metadata
-# (GCS) has no checksums job: its preflight reads them.
+# (GCS) has no checksums job: its preflight reads them. The summary job exits non-zero, after
+# printing its summary, when the run did not get everything onto the portal.
 
 checkpoint plan:
     input:
         lambda wc: local_metadata(RUNS[wc.rundir]),
     output:
-        PLAN,
+        # update: kept while the job runs, and restored if it fails, so the job can refuse a
+        # folder holding another run (run/layout.py) without losing that run's plan file
+        update(PLAN),
     params:
         job=JOB,
         settings=lambda wc: json.dumps(RUNS[wc.rundir], sort_keys=True),
