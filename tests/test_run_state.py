@@ -12,7 +12,7 @@ import yaml
 
 from encode_accession.accession.summary import incomplete, missing_objects
 from encode_accession.core.errors import InputError
-from encode_accession.data import SCHEMAS
+from encode_accession.core.resources import SCHEMAS
 from encode_accession.planning.plan import Skipped
 from encode_accession.run.layout import check_results_owner, upload_receipt
 from encode_accession.run.receipts import load, load_own, save

@@ -22,6 +22,7 @@ def preflight(run: Run, checksums: dict[str, Checksum]) -> Preflight:
     planned file's md5 is already on the portal (unless forced or it was posted by an
     earlier run of this workflow). ``checksums``: the checksums job's md5 and size by URI."""
     plan, portal = run.plan, run.portal
+    check_keys(run)
     problems: list[InputError] = []
     for kind, ident in (("lab", run.who.lab_id), ("award", run.who.award_id)):
         if portal.get(ident) is None:
@@ -73,6 +74,22 @@ def preflight(run: Run, checksums: dict[str, Checksum]) -> Preflight:
         checksums=checksums,
         duplicates=tuple(duplicates),
     )
+
+
+def check_keys(run: Run) -> None:
+    """The portal keys, proved with one authenticated request before any step job: without
+    them every GET still works (released objects are public) and the run would fail at its
+    first POST. The key's own object is what the portal shows its owner (access_key.py: owner
+    may view); a wrong key or secret is refused there (401, naming the key id only)."""
+    key_id = run.portal.key_id
+    if not key_id:
+        raise InputError("portal credentials", "DCC_API_KEY", f"not set: posting to "
+                         f"{run.server} needs the submitting lab's access key pair",
+                         "export DCC_API_KEY and DCC_SECRET_KEY (or keep them in the system "
+                         "keyring)")
+    if run.portal.get(f"/access-keys/{key_id}/") is None:
+        raise InputError("portal credentials", "DCC_API_KEY", f"the portal {run.server} has "
+                         f"no access key {key_id}", "use a key pair made on that portal")
 
 
 def files_by_md5(run: Run, md5s: list[str]) -> dict[str, list[dict[str, Any]]]:

@@ -88,6 +88,19 @@ def test_wrong_portal_keys_are_named_without_the_secret(tmp_path):
         p.read_text() for p in (tmp_path / "results").rglob("*.json"))
 
 
+def test_a_run_without_portal_keys_stops_in_the_preflight_before_any_step(tmp_path):
+    """Without keys every GET of released objects still works; the preflight proves the keys
+    with one authenticated request, so the run stops there, not at its first POST."""
+    db = tmp_path / "portal.sqlite"
+    env = {"DCC_API_KEY": "", "DCC_SECRET_KEY": ""}  # none, whatever this shell exports
+    with serve_portal(PortalApp(LocalPortal(db))) as (url, _):
+        out = run_failing(tmp_path, config_for(tmp_path, server=url), env, db=db)
+    assert_one_message(out, "portal credentials: DCC_API_KEY: not set: posting to")
+    assert "(fix: export DCC_API_KEY and DCC_SECRET_KEY" in out
+    assert (tmp_path / "results" / "plan.json").exists()
+    assert not (tmp_path / "results" / "steps").exists()  # no step job ran
+
+
 @pytest.mark.parametrize(("key", "value", "message"), [
     ("lab", "no-such-lab", "config: lab: /labs/no-such-lab/ is not on the portal"),
     ("award", "NO-AWARD", "config: award: /awards/NO-AWARD/ is not on the portal"),
