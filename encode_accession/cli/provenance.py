@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from encode_accession.core.errors import InputError
-from encode_accession.database.sqlite import connect, default_db_path
+from encode_accession.database.sqlite import connect, connect_existing, default_db_path
 from encode_accession.provenance import render
 from encode_accession.provenance.checks import check
 from encode_accession.provenance.query import lineage
@@ -128,7 +128,7 @@ def _log_derived(args: argparse.Namespace) -> int:
 
 
 def _provenance(args: argparse.Namespace) -> int:
-    with closing(connect(args.db)) as conn:
+    with closing(connect_existing(args.db)) as conn:  # reads only: creates nothing
         found = lineage(conn, args.target)
     checked = check(found.graph)
     print(json.dumps(render.lineage_json(found, checked), indent=2, ensure_ascii=False)
@@ -137,7 +137,7 @@ def _provenance(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    with closing(connect(args.db)) as conn:
+    with closing(connect_existing(args.db)) as conn:  # reads the records, writes the report
         written = write_report(conn, args.output)
     for path in written:
         print(path)

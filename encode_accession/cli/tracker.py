@@ -20,7 +20,7 @@ from typing import Any
 
 from encode_accession.core.errors import InputError
 from encode_accession.core.outputs import open_text_output
-from encode_accession.database.sqlite import connect, default_db_path
+from encode_accession.database.sqlite import connect, connect_existing, default_db_path
 from encode_accession.portal.client import PortalClient
 from encode_accession.portal.errors import PortalError
 from encode_accession.tracker import citations, export, render, search, service, store
@@ -188,7 +188,14 @@ def _portal(args: argparse.Namespace) -> PortalClient:
 
 
 def _db(args: argparse.Namespace) -> closing[sqlite3.Connection]:
+    """The database for a command that writes (created and upgraded as needed)."""
     return closing(connect(args.db))
+
+
+def _read_db(args: argparse.Namespace) -> closing[sqlite3.Connection]:
+    """The database for a command that only reads: opened read-only; one that does not
+    exist is one message, and nothing is created."""
+    return closing(connect_existing(args.db))
 
 
 def _out(args: argparse.Namespace, data: Any, text: str) -> int:
@@ -245,7 +252,7 @@ def _list(args: argparse.Namespace) -> int:
     if args.limit < 0 or args.offset < 0:
         raise InputError("command line", "--limit" if args.limit < 0 else "--offset",
                          "is negative", "give 0 or more (--limit 0 shows every experiment)")
-    with _db(args) as conn:
+    with _read_db(args) as conn:
         page = store.list_experiments(conn, _filters(args), args.match,
                                       limit=args.limit or None, offset=args.offset)
     if page.next_offset is not None:  # on stderr: stdout stays the rows (or their JSON list)
@@ -256,7 +263,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _citations(args: argparse.Namespace) -> int:
-    with _db(args) as conn:
+    with _read_db(args) as conn:
         wanted, failures = service.tracked_or_errors(conn, args.accessions)
         if wanted or not args.accessions:
             sys.stdout.write(service.cite(conn, wanted, args.format))
@@ -264,20 +271,20 @@ def _citations(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    with _db(args) as conn:
+    with _read_db(args) as conn:
         comparison = service.compare_tracked(conn, args.a, args.b)
     return _out(args, comparison.as_dict(), render.comparison_text(comparison))
 
 
 def _summarize(args: argparse.Namespace) -> int:
-    with _db(args) as conn:
+    with _read_db(args) as conn:
         summary = store.summarize(conn, _filters(args), args.match)
     return _out(args, summary, render.summary_text(summary))
 
 
 def _export(args: argparse.Namespace) -> int:
     filters = _filters(args)
-    with _db(args) as conn:
+    with _read_db(args) as conn:
         if args.output is None:
             service.export_tracked(conn, sys.stdout, args.format, filters, args.match)
             return 0
@@ -304,7 +311,7 @@ def _unlink(args: argparse.Namespace) -> int:
 
 
 def _references(args: argparse.Namespace) -> int:
-    with _db(args) as conn:
+    with _read_db(args) as conn:
         wanted, failures = service.tracked_or_errors(conn, args.accessions)
         if wanted or not args.accessions:
             refs = store.references(conn, wanted, args.reference_type)

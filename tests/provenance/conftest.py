@@ -45,7 +45,11 @@ def conn(db_path: Path) -> Iterator[Any]:
 
 @pytest.fixture
 def run_cli(db_path: Path) -> Callable[..., CliResult]:
-    """`encode-accession <command> <args> --db <test db>` through the main command line."""
+    """`encode-accession <command> <args> --db <test db>` through the main command line (the
+    database exists, empty unless a test fills it: commands that only read refuse one that
+    does not)."""
+    connect(db_path).close()
+
     def run(*args: str) -> CliResult:
         return run_main(*args, "--db", str(db_path))
     return run

@@ -97,7 +97,10 @@ def conn(db_path: Path):
 @pytest.fixture
 def run_cli(portal: Portal, db_path: Path) -> Callable[..., CliResult]:
     """`encode-accession <args>` through the main command line, against the loopback portal
-    and the test database."""
+    and the test database (which exists, empty unless a test fills it: commands that only
+    read refuse a database that does not)."""
+    connect(db_path).close()
+
     def run(*args: str) -> CliResult:
         return run_main(*args, "--server", portal.url, "--db", str(db_path))
     return run

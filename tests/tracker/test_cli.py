@@ -12,6 +12,7 @@ import pytest
 
 from encode_accession.cli import main as cli
 from encode_accession.cli import tracker as tracker_cli
+from encode_accession.tracker import connect
 
 from .conftest import Portal
 
@@ -43,6 +44,12 @@ def test_every_command_takes_server_and_db(command: str) -> None:
 def test_the_db_defaults_to_the_environment_variable(monkeypatch: pytest.MonkeyPatch,
                                                       tmp_path: Path) -> None:
     monkeypatch.setenv("ENCODE_TRACKER_DB", str(tmp_path / "env.db"))
+    err = StringIO()
+    with redirect_stderr(err):  # a command that reads names the database and creates nothing
+        assert cli.main(["summarize", "--format", "json"]) == 1
+    assert f"{tmp_path / 'env.db'}: no database here" in err.getvalue()
+    assert not (tmp_path / "env.db").exists()
+    connect(tmp_path / "env.db").close()
     out = StringIO()
     with redirect_stdout(out):
         assert cli.main(["summarize", "--format", "json"]) == 0
@@ -51,7 +58,6 @@ def test_the_db_defaults_to_the_environment_variable(monkeypatch: pytest.MonkeyP
         "experiments": 0, "publications": 0, "references": 0, "derived_files": 0}, "by": {
         "assay": {}, "target": {}, "organism": {}, "organ": {}, "biosample_type": {},
         "status": {}, "lab": {}}}
-    assert (tmp_path / "env.db").exists()
 
 
 @pytest.mark.parametrize(("args", "message"), [
