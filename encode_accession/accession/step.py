@@ -23,7 +23,7 @@ from encode_accession.accession.payloads import (
     step_run_payload,
 )
 from encode_accession.accession.quality import quality_metrics
-from encode_accession.accession.upload import upload
+from encode_accession.accession.upload import Planned, upload
 from encode_accession.core.errors import InputError
 from encode_accession.planning.plan import PlannedFile
 from encode_accession.planning.steps import Step
@@ -157,13 +157,21 @@ def resolve_derived_from(run: Run, planned: PlannedFile, preflight: dict[str, An
 
 def upload_file(run: Run, receipt: dict[str, Any], obj: dict[str, Any] | None
                 ) -> dict[str, Any]:
-    """Send the bytes when the portal still waits for them. The portal's own check of them
-    (checkfiles) runs later and asynchronously; the run's final verify stage reads it."""
+    """Send the bytes when the portal still waits for them (an interrupted upload resumes).
+    The portal's own check of them (checkfiles) runs when they are complete; the run's
+    final verify stage reads it. A file the portal already judged wrong before this run
+    uploaded it stops the job with the fix: skipping it would lose it silently."""
     path = run.rundir / "uploads" / f"{receipt['id']}.json"
     if path.exists():
         return {**read_receipt(path), "uploaded": False}
     if obj is None:
         obj = run.portal.get(receipt["@id"], database=True) or {}
+    if obj.get("status") == "content error":
+        raise InputError(receipt["uri"], receipt["@id"], "the portal judged bytes uploaded for "
+                         "it by an earlier, unfinished attempt wrong ("
+                         f"{obj.get('content_error_detail') or 'content error'})",
+                         "have the DCC (or a local portal's admin) set the file's status to "
+                         "'upload failed', then run again: the upload is redone")
     uploaded = False
     if obj.get("status") in NEEDS_UPLOAD:
         credentials = obj.get("upload_credentials")
@@ -177,7 +185,10 @@ def upload_file(run: Run, receipt: dict[str, Any], obj: dict[str, Any] | None
                     raise
                 credentials = None
         if credentials:
-            upload(run.storage, receipt["uri"], receipt["file_size"], credentials)
+            # the portal's own S3 endpoint shares its TLS certificate
+            own = credentials.get("endpoint_url", "").startswith(run.portal.server)
+            upload(run.storage, receipt["uri"], Planned(receipt["md5sum"], receipt["file_size"]),
+                   credentials, verify=run.portal.verify if own else None)
             uploaded = True
     result = {"@id": receipt["@id"], "id": receipt["id"], "uploaded": uploaded}
     write_receipt(path, result)

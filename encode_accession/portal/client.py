@@ -103,6 +103,11 @@ class PortalClient:
                    rate_limit=config.get("rate_limit"), pool_size=pool_size)
 
     @property
+    def verify(self) -> str | bool:
+        """TLS verification of this portal: its CA bundle's path, or True (the system's)."""
+        return self._verify
+
+    @property
     def rate_limit(self) -> float:
         """Requests per second across all threads; 0 is no limit."""
         return self._limiter.rate
