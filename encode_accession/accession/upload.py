@@ -176,13 +176,16 @@ def _abort(s3: Any, bucket: str, key: str, upload_id: str) -> None:
 
 
 def _check(uri: str, planned: Planned, md5: str, size: int) -> None:
-    if (md5, size) != (planned.md5, planned.size):
-        raise InputError(uri, "", f"the bytes read now ({size} bytes, md5 {md5}) are not those "
-                         f"it was posted with ({planned.size} bytes, md5 {planned.md5}): the "
-                         "output changed after its checksum was taken; nothing was uploaded",
-                         "restore the output as it was; if the new bytes are the right ones, "
-                         "re-run from the checksums (snakemake --forcerun checksums) to post "
-                         "them as a new file")
+    if (md5, size) == (planned.md5, planned.size):
+        return
+    read = f"more than {planned.size} bytes" if size > planned.size else \
+        f"{size} bytes, md5 {md5}"
+    raise InputError(uri, "", f"the bytes read now ({read}) are not those it was posted with "
+                     f"({planned.size} bytes, md5 {planned.md5}): the output changed after its "
+                     "checksum was taken; nothing was uploaded",
+                     "restore the output as it was; if the new bytes are the right ones, "
+                     "re-run from the checksums (snakemake --forcerun checksums preflight) "
+                     "to post them as a new file")
 
 
 def _read(stream: BinaryIO, size: int) -> bytes:

@@ -1,0 +1,109 @@
+"""Uploads into the local portal's own S3: a multipart upload killed half-way resumes from
+the parts already there (the endpoint counts the bytes it receives), and bytes that are not
+the planned ones are never completed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import time_limit
+
+from encode_accession.accession.upload import Planned, upload
+from encode_accession.core.errors import InputError
+from encode_accession.localportal import FaultConfig
+from encode_accession.portal import PortalClient
+from encode_accession.storage.stores import Storage
+
+MIB = 1 << 20
+PART = 8 * MIB  # payloads.part_size of files under 78 GiB
+
+UPLOADER = """
+import json, sys
+from encode_accession.accession.upload import Planned, upload
+from encode_accession.storage.stores import Storage
+path, md5, size, creds = sys.argv[1], sys.argv[2], int(sys.argv[3]), json.loads(sys.argv[4])
+upload(Storage(), path, Planned(md5, size), creds)
+"""
+
+
+@pytest.fixture
+def portal(tmp_path):
+    return PortalClient(f"local:{tmp_path / 'portal.sqlite'}")
+
+
+def post_file(portal: PortalClient, path: Path, alias: str = "encode-awg:upload-1") -> dict:
+    content = path.read_bytes()
+    return portal.post("file", {
+        "aliases": [alias], "dataset": "/experiments/TSTSR000001/", "file_format": "bam",
+        "output_type": "alignments", "assembly": "GRCh38", "lab": "/labs/encode-awg/",
+        "award": "/awards/DEMO-AWARD/", "md5sum": hashlib.md5(content).hexdigest(),
+        "file_size": len(content), "derived_from": ["/files/TSTFF000001/"]})
+
+
+def parts_on_disk(portal: PortalClient) -> int:
+    uploads = portal.embedded.app.portal.uploads.objects.root / ".multipart"
+    return sum(1 for u in uploads.glob("*/") for p in u.iterdir() if p.name[0].isdigit()) \
+        if uploads.exists() else 0
+
+
+def test_a_multipart_upload_killed_half_way_resumes_without_resending_its_parts(
+        portal, tmp_path):
+    content = os.urandom(6 * PART)
+    path = tmp_path / "big.bam"
+    path.write_bytes(content)
+    file = post_file(portal, path)
+    creds, md5 = file["upload_credentials"], file["md5sum"]
+    app = portal.embedded.app
+    app.faults.configure(FaultConfig(latency_ms=1000))  # every S3 request waits 1 s first
+    uploader = subprocess.Popen([sys.executable, "-c", UPLOADER, str(path), md5,
+                                 str(len(content)), json.dumps(creds)])
+    deadline = time.monotonic() + time_limit(60)
+    while parts_on_disk(portal) < 3 and uploader.poll() is None \
+            and time.monotonic() < deadline:
+        time.sleep(0.02)
+    uploader.send_signal(signal.SIGKILL)
+    uploader.wait()
+    app.faults.configure(FaultConfig())
+    kept = parts_on_disk(portal)
+    assert 3 <= kept < 6, "the upload was not killed half-way"
+    assert portal.get(file["@id"], database=True)["status"] == "uploading"
+    received = app.s3.bytes_received
+    upload(Storage(), str(path), Planned(md5, len(content)), creds)
+    resent = app.s3.bytes_received - received
+    assert resent == (6 - kept) * PART  # only the parts not on S3 were sent
+    current = portal.get(file["@id"], database=True)
+    assert current["status"] == "in progress" and current["file_size"] == len(content)
+    download = portal._session.get(portal.server + file["href"], timeout=30)
+    assert hashlib.md5(download.content).hexdigest() == md5
+
+
+@pytest.mark.parametrize("size", [1000, 2 * PART + 5], ids=["one-part", "multipart"])
+def test_an_output_changed_after_its_checksum_is_not_uploaded(portal, tmp_path, size):
+    path = tmp_path / "out.bam"
+    path.write_bytes(b"a" * size)
+    file = post_file(portal, path)
+    path.write_bytes(b"b" * size)  # changed after its checksum was taken
+    with pytest.raises(InputError, match="changed after its checksum was taken") as exc:
+        upload(Storage(), str(path), Planned(file["md5sum"], size), file["upload_credentials"])
+    assert str(path) in exc.value.message and "--forcerun checksums" in exc.value.message
+    objects = portal.embedded.app.portal.uploads.objects
+    assert objects.uploads("") == []  # the multipart upload was aborted
+    assert portal.get(file["@id"], database=True)["status"] == "uploading"
+
+
+def test_a_grown_output_is_not_uploaded(portal, tmp_path):
+    path = tmp_path / "out.bam"
+    path.write_bytes(b"a" * 1000)
+    file = post_file(portal, path)
+    with path.open("ab") as out:
+        out.write(b"more")
+    with pytest.raises(InputError, match="more than 1000 bytes"):
+        upload(Storage(), str(path), Planned(file["md5sum"], 1000), file["upload_credentials"])
