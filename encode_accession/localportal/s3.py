@@ -20,7 +20,7 @@ import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from werkzeug.exceptions import ClientDisconnected
 from werkzeug.wrappers import Request, Response
@@ -186,7 +186,8 @@ class S3Endpoint:
             ("Bucket", bucket), ("Key", key), ("ETag", f'"{stored.etag}"')])
 
 
-def _plain_chunks(stream: BinaryIO, length: int) -> Iterator[bytes]:
+def _plain_chunks(stream: IO[bytes], length: int) -> Iterator[bytes]:
+    """``length`` bytes in reads of at most 1 MiB; the stream ending first is a disconnect."""
     left = length
     while left > 0:
         chunk = stream.read(min(_READ, left))
@@ -196,7 +197,7 @@ def _plain_chunks(stream: BinaryIO, length: int) -> Iterator[bytes]:
         yield chunk
 
 
-def _aws_chunks(stream: BinaryIO) -> Iterator[bytes]:
+def _aws_chunks(stream: IO[bytes]) -> Iterator[bytes]:
     """Decode `aws-chunked` (`<hex size>[;chunk-signature=...]\\r\\n<data>\\r\\n`... `0`,
     then trailers such as a checksum, which are ignored)."""
     while True:
@@ -209,13 +210,7 @@ def _aws_chunks(stream: BinaryIO) -> Iterator[bytes]:
             raise S3Error(400, "InvalidRequest", "malformed aws-chunked body") from None
         if size == 0:
             return
-        left = size
-        while left > 0:
-            chunk = stream.read(min(_READ, left))
-            if not chunk:
-                raise ClientDisconnected()
-            left -= len(chunk)
-            yield chunk
+        yield from _plain_chunks(stream, size)
         stream.readline()  # the CRLF after the data
 
 

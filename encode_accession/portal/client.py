@@ -349,11 +349,12 @@ class _CountedRetry(Retry):
         retry.on_retry = self.on_retry
         return retry
 
-    def increment(self, method: str | None = None, url: str | None = None, *args: Any,
-                  **kwargs: Any) -> Retry:
-        if method is not None and not self._is_method_retryable(method):
-            return Retry.increment(self.new(total=0), method, url, *args, **kwargs)
-        return super().increment(method, url, *args, **kwargs)
+    def increment(self, method: str | None = None, url: str | None = None,
+                  response: Any = None, error: Exception | None = None, _pool: Any = None,
+                  _stacktrace: Any = None) -> _CountedRetry:
+        retry = self if method is None or self._is_method_retryable(method) else \
+            self.new(total=0)
+        return Retry.increment(retry, method, url, response, error, _pool, _stacktrace)
 
     def sleep(self, response: Any = None) -> None:
         super().sleep(response)
