@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 PART_MIN_BYTES = 5 << 20  # S3's smallest part but the last (EntityTooSmall)
 MAX_PARTS = 10_000
@@ -246,10 +246,8 @@ class ObjectStore:
                 for number, _ in wanted:
                     part = have[number]
                     etags += bytes.fromhex(part.etag)
-                    for chunk in _file_chunks(folder / f"{number:05d}.{part.etag}"):
-                        md5.update(chunk)
-                        out.write(chunk)
-                        size += len(chunk)
+                    with (folder / f"{number:05d}.{part.etag}").open("rb") as src:
+                        size += _append(src, out, md5)
             except FileNotFoundError:
                 raise _no_such_upload(upload_id) from None  # another completion won
             out.close()
@@ -266,6 +264,26 @@ def _no_such_upload(upload_id: str) -> S3Error:
     return S3Error(404, "NoSuchUpload", "The specified upload does not exist. The upload ID "
                                         "may be invalid, or the upload may have been aborted "
                                         f"or completed ({upload_id}).")
+
+
+def _append(src: BinaryIO, out: BinaryIO, md5: Any) -> int:
+    """Copy ``src`` onto the end of ``out`` in the kernel (copy_file_range) while hashing
+    it from the page cache: one read through Python instead of a read and a write."""
+    copied = 0
+    buffer = memoryview(bytearray(_CHUNK))
+    out.flush()
+    while count := src.readinto(buffer):
+        md5.update(buffer[:count])
+        copied += count
+    offset, position = 0, out.tell()
+    while offset < copied:
+        sent = os.copy_file_range(src.fileno(), out.fileno(), copied - offset, offset,
+                                  position + offset)
+        if sent == 0:
+            raise OSError(f"{src.name} shrank while it was joined")
+        offset += sent
+    out.seek(position + copied)
+    return copied
 
 
 def _file_chunks(path: Path) -> Iterator[bytes]:
