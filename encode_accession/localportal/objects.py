@@ -267,16 +267,20 @@ def _no_such_upload(upload_id: str) -> S3Error:
 
 
 def _append(src: BinaryIO, out: BinaryIO, md5: Any) -> int:
-    """Copy ``src`` onto the end of ``out`` in the kernel (copy_file_range) while hashing
-    it from the page cache: one read through Python instead of a read and a write."""
+    """Copy ``src`` onto the end of ``out`` while hashing it: the bytes pass through Python
+    once (the hash), the copy is the kernel's (copy_file_range, Linux) where it can."""
     copied = 0
     buffer = memoryview(bytearray(_CHUNK))
+    kernel = hasattr(os, "copy_file_range")
     out.flush()
+    position = out.tell()
     while count := src.readinto(buffer):
         md5.update(buffer[:count])
+        if not kernel:
+            out.write(buffer[:count])
         copied += count
-    offset, position = 0, out.tell()
-    while offset < copied:
+    offset = 0
+    while kernel and offset < copied:
         sent = os.copy_file_range(src.fileno(), out.fileno(), copied - offset, offset,
                                   position + offset)
         if sent == 0:

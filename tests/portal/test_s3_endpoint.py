@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import socket
 import time
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from conftest import time_limit
 
+from encode_accession.localportal.objects import PART_MIN_BYTES, ObjectStore
 from encode_accession.localportal.portal import UPLOAD_SHEET
 
 from .payloads import bam
@@ -186,3 +188,18 @@ def test_a_content_md5_that_does_not_match_the_body_is_refused(portal):
                       ContentMD5="1B2M2Y8AsgTpgAmY7PhCfg==")  # the md5 of no bytes
     assert error_code(refused) == (400, "BadDigest")
     assert status(portal, file) == "uploading"
+
+
+@pytest.mark.parametrize("kernel_copy", [True, False], ids=["copy_file_range", "plain-write"])
+def test_completed_parts_join_into_the_object_with_its_md5(tmp_path, monkeypatch, kernel_copy):
+    if not kernel_copy:
+        monkeypatch.delattr("os.copy_file_range", raising=False)
+    objects = ObjectStore(tmp_path)
+    upload_id = objects.create_upload("2025/01/01/u/A.bam")
+    first, second = os.urandom(PART_MIN_BYTES), os.urandom(1000)
+    etags = [objects.put_part(upload_id, 1, [first]), objects.put_part(upload_id, 2, [second])]
+    key, stored = objects.complete(upload_id, list(zip([1, 2], etags, strict=True)))
+    assert stored.md5 == hashlib.md5(first + second).hexdigest()
+    assert stored.size == len(first) + len(second) and stored.etag.endswith("-2")
+    assert b"".join(objects.read(key)) == first + second
+    assert objects.uploads("") == []
