@@ -154,11 +154,11 @@ def s3_portal(tmp_path, moto_s3, aws_env):
         from encode_accession.localportal.demo import DEMO_KEY_ID, DEMO_SECRET
         from encode_accession.portal import PortalClient
 
-        yield PortalClient(url, DEMO_KEY_ID, DEMO_SECRET, **FAST), bucket
+        yield PortalClient(url, DEMO_KEY_ID, DEMO_SECRET, **FAST), bucket, portal
 
 
 def test_upload_to_an_external_s3_is_checked_between_requests(s3_portal, moto_s3):
-    client, bucket = s3_portal
+    client, bucket, _ = s3_portal
     created = client.post("file", _bam_for(CONTENT))
     credentials = client.regenerate_upload_credentials(created["@id"])
     assert credentials["upload_url"].startswith(f"s3://{bucket}/")
@@ -171,9 +171,26 @@ def test_upload_to_an_external_s3_is_checked_between_requests(s3_portal, moto_s3
 
 
 def test_s3_upload_with_the_wrong_md5_is_a_content_error(s3_portal):
-    client, _ = s3_portal
+    client, _, _ = s3_portal
     created = client.post("file", _bam_for(CONTENT))
     _s3_upload(created["upload_credentials"], b"truncated")
     current = _status_once_checked(client, created["@id"])
     assert current["status"] == "content error"
     assert "does not match item md5sum" in current["content_error_detail"]
+
+
+def test_an_external_upload_is_checked_once_and_never_by_searches(s3_portal, monkeypatch):
+    client, _, portal = s3_portal
+    checked: list[str] = []
+    check = portal.check_upload
+    monkeypatch.setattr(portal, "check_upload",
+                        lambda item: checked.append(item.uuid) or check(item))
+    waiting = client.post("file", _bam_for(b"never uploaded", "encode-awg:bam-waiting"))
+    created = client.post("file", _bam_for(CONTENT))
+    _s3_upload(created["upload_credentials"], CONTENT)
+    assert _status_once_checked(client, created["@id"])["status"] == "in progress"
+    for _ in range(3):  # the server's next passes, and searches, check nothing again
+        client.search("File", {"status": "uploading"})
+        time.sleep(0.6)
+    assert checked == [created["uuid"]]
+    assert client.get(waiting["@id"], database=True)["status"] == "uploading"
