@@ -1,6 +1,7 @@
 """Uploads into the local portal's own S3: a multipart upload killed half-way resumes from
-the parts already there (the endpoint counts the bytes it receives), and bytes that are not
-the planned ones are never completed."""
+the parts already there (the endpoint counts the bytes it receives), bytes that are not the
+planned ones are never completed, and the endpoint over TLS is trusted through the portal's
+CA bundle."""
 
 from __future__ import annotations
 
@@ -15,10 +16,12 @@ from pathlib import Path
 
 import pytest
 from conftest import time_limit
+from services import serve_portal
 
 from encode_accession.accession.upload import Planned, upload
 from encode_accession.core.errors import InputError
-from encode_accession.localportal import FaultConfig
+from encode_accession.localportal import FaultConfig, LocalPortal, PortalApp
+from encode_accession.localportal.demo import DEMO_KEY_ID, DEMO_SECRET
 from encode_accession.portal import PortalClient
 from encode_accession.storage.stores import Storage
 
@@ -111,3 +114,17 @@ def test_a_grown_output_is_not_uploaded(portal, tmp_path):
         out.write(b"more")
     with pytest.raises(InputError, match="more than 1000 bytes"):
         upload(Storage(), str(path), Planned(file["md5sum"], 1000), file["upload_credentials"])
+
+
+def test_the_portals_own_s3_over_tls_is_trusted_through_the_portals_ca_bundle(tmp_path):
+    app = PortalApp(LocalPortal(tmp_path / "portal.sqlite"))
+    with serve_portal(app, tls_dir=tmp_path / "tls") as (url, cert):
+        portal = PortalClient(url, DEMO_KEY_ID, DEMO_SECRET, ca_bundle=str(cert))
+        path = tmp_path / "out.bam"
+        path.write_bytes(b"over tls\n")
+        file = post_file(portal, path)
+        assert file["upload_credentials"]["endpoint_url"] == f"{url}/_s3"
+        assert portal.verify == str(cert)
+        upload(Storage(), str(path), Planned(file["md5sum"], 9), file["upload_credentials"],
+               verify=portal.verify)
+        assert portal.get(file["@id"], database=True)["status"] == "in progress"
