@@ -66,6 +66,16 @@ class ObjectStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._sweep()
+
+    def _sweep(self) -> None:
+        """Remove bytes left under a temporary name by a process that died writing them
+        (a killed job serving the portal itself): named ``<pid>-...``, its pid is gone."""
+        folder = self.root / ".incoming"
+        for leftover in folder.iterdir() if folder.is_dir() else ():
+            pid = leftover.name.partition("-")[0]
+            if pid.isdigit() and not _alive(int(pid)):
+                leftover.unlink(missing_ok=True)
 
     # -- objects -------------------------------------------------------------------------
 
@@ -288,6 +298,16 @@ def _append(src: BinaryIO, out: BinaryIO, md5: Any) -> int:
         offset += sent
     out.seek(position + copied)
     return copied
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def _file_chunks(path: Path) -> Iterator[bytes]:

@@ -86,6 +86,8 @@ def resume(workdir: Path, config: Path, uploads: Path, env: dict | None = None) 
     result = snakemake(workdir, config, "-j", "2", "--rerun-incomplete", env=env)
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
     assert parts_being_uploaded(uploads) == 0  # the interrupted upload was completed
+    incoming = uploads / ".incoming"  # and what the killed job's portal was writing is gone
+    assert not incoming.exists() or list(incoming.iterdir()) == []
 
 
 def test_a_run_killed_mid_upload_into_the_embedded_portal_completes_on_rerun(tmp_path):

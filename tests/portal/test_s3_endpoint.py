@@ -8,6 +8,8 @@ import hashlib
 import io
 import os
 import socket
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlparse
@@ -203,3 +205,14 @@ def test_completed_parts_join_into_the_object_with_its_md5(tmp_path, monkeypatch
     assert stored.size == len(first) + len(second) and stored.etag.endswith("-2")
     assert b"".join(objects.read(key)) == first + second
     assert objects.uploads("") == []
+
+
+def test_bytes_left_by_a_process_that_died_writing_them_are_swept(tmp_path):
+    incoming = tmp_path / ".incoming"
+    incoming.mkdir()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    (incoming / f"{dead}-cafe").write_bytes(b"partial")
+    (incoming / f"{os.getpid()}-beef").write_bytes(b"being written")
+    ObjectStore(tmp_path)
+    assert sorted(p.name for p in incoming.iterdir()) == [f"{os.getpid()}-beef"]
