@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 from conftest import time_limit
@@ -20,7 +21,7 @@ from services import serve_portal
 
 from encode_accession.accession.upload import Planned, upload
 from encode_accession.core.errors import InputError
-from encode_accession.localportal import FaultConfig, LocalPortal, PortalApp
+from encode_accession.localportal import FaultConfig, LocalPortal, PortalApp, UploadConfig
 from encode_accession.localportal.demo import DEMO_KEY_ID, DEMO_SECRET
 from encode_accession.portal import PortalClient
 from encode_accession.storage.stores import Storage
@@ -40,6 +41,14 @@ upload(Storage(), path, Planned(md5, size), creds)
 @pytest.fixture
 def portal(tmp_path):
     return PortalClient(f"local:{tmp_path / 'portal.sqlite'}")
+
+
+@pytest.fixture
+def aws_keys(monkeypatch):
+    """What Storage reads s3:// sources on moto with."""
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(name, value)
 
 
 def post_file(portal: PortalClient, path: Path, alias: str = "encode-awg:upload-1") -> dict:
@@ -128,3 +137,38 @@ def test_the_portals_own_s3_over_tls_is_trusted_through_the_portals_ca_bundle(tm
         upload(Storage(), str(path), Planned(file["md5sum"], 9), file["upload_credentials"],
                verify=portal.verify)
         assert portal.get(file["@id"], database=True)["status"] == "in progress"
+
+
+def test_an_s3_source_on_another_service_is_streamed_to_the_portals_s3(
+        portal, tmp_path, moto_s3, aws_keys):
+    content = os.urandom(PART + 100)  # two parts
+    moto_s3.client().put_object(Bucket=moto_s3.bucket, Key="run/out.bam", Body=content)
+    local = tmp_path / "out.bam"
+    local.write_bytes(content)
+    file = post_file(portal, local)
+    storage = Storage(s3_endpoint_url=moto_s3.endpoint_url)
+    upload(storage, f"s3://{moto_s3.bucket}/run/out.bam", Planned(file["md5sum"], len(content)),
+           file["upload_credentials"])
+    assert portal.embedded.app.s3.bytes_received == len(content)  # through this process
+    assert portal.get(file["@id"], database=True)["status"] == "in progress"
+
+
+def test_an_s3_source_on_the_same_service_is_copied_server_side(tmp_path, moto_s3, aws_keys,
+                                                                 monkeypatch):
+    content = os.urandom(1000)
+    s3 = moto_s3.client()
+    s3.put_object(Bucket=moto_s3.bucket, Key="run/copied.bam", Body=content)
+    bucket = "uploads-same-service"
+    uploads = UploadConfig(tmp_path / "up", moto_s3.endpoint_url, bucket)
+    with serve_portal(PortalApp(LocalPortal(tmp_path / "p.sqlite", uploads=uploads))) as (url, _):
+        s3.create_bucket(Bucket=bucket)
+        portal = PortalClient(url, DEMO_KEY_ID, DEMO_SECRET)
+        local = tmp_path / "copied.bam"
+        local.write_bytes(content)
+        file = post_file(portal, local)
+        storage = Storage(s3_endpoint_url=moto_s3.endpoint_url)
+        monkeypatch.setattr(storage, "open_read", lambda uri: pytest.fail("streamed"))
+        upload(storage, f"s3://{moto_s3.bucket}/run/copied.bam",
+               Planned(file["md5sum"], len(content)), file["upload_credentials"])
+    key = urlparse(file["upload_credentials"]["upload_url"]).path.lstrip("/")
+    assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == content
