@@ -69,7 +69,7 @@ class PortalClient:
         target = resolve_server(server)
         key = key if key is not None else os.environ.get("DCC_API_KEY")
         secret = secret if secret is not None else os.environ.get("DCC_SECRET_KEY")
-        # `local:` names an in-process portal, provided by the package registered for it
+        # `local:` names a portal this process serves, provided by the package registered for it
         self.embedded = embedded_portal(target) if target.local_db is not None else None
         if self.embedded is not None and key is None and secret is None:
             key, secret = self.embedded.default_credentials
