@@ -19,7 +19,7 @@ import pytest
 from conftest import time_limit
 from services import serve_portal
 
-from encode_accession.accession.upload import Planned, upload
+from encode_accession.accession.upload import Planned, _complete, _s3_client, upload
 from encode_accession.core.errors import InputError
 from encode_accession.localportal import FaultConfig, LocalPortal, PortalApp, UploadConfig
 from encode_accession.localportal.demo import DEMO_KEY_ID, DEMO_SECRET
@@ -31,7 +31,7 @@ PART = 8 * MIB  # payloads.part_size of files under 78 GiB
 
 UPLOADER = """
 import json, sys
-from encode_accession.accession.upload import Planned, upload
+from encode_accession.accession.upload import Planned, _complete, _s3_client, upload
 from encode_accession.storage.stores import Storage
 path, md5, size, creds = sys.argv[1], sys.argv[2], int(sys.argv[3]), json.loads(sys.argv[4])
 upload(Storage(), path, Planned(md5, size), creds)
@@ -172,3 +172,22 @@ def test_an_s3_source_on_the_same_service_is_copied_server_side(tmp_path, moto_s
                Planned(file["md5sum"], len(content)), file["upload_credentials"])
     key = urlparse(file["upload_credentials"]["upload_url"]).path.lstrip("/")
     assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == content
+
+
+def test_an_upload_another_uploader_completed_first_is_the_result(portal, tmp_path):
+    path = tmp_path / "out.bam"
+    path.write_bytes(os.urandom(PART + 10))
+    file = post_file(portal, path)
+    creds = file["upload_credentials"]
+    s3 = _s3_client(creds, None)
+    bucket, key = urlparse(creds["upload_url"]).netloc, urlparse(creds["upload_url"]).path[1:]
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    content = path.read_bytes()
+    etags = [s3.upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=n,
+                            Body=body)["ETag"].strip('"')
+             for n, body in ((1, content[:PART]), (2, content[PART:]))]
+    _complete(s3, bucket, key, upload_id, etags)  # the other uploader
+    _complete(s3, bucket, key, upload_id, etags)  # this one: the same object
+    with pytest.raises(Exception, match="NoSuchUpload"):
+        _complete(s3, bucket, key, upload_id, list(reversed(etags)))
+    assert portal.get(file["@id"], database=True)["status"] == "in progress"

@@ -125,10 +125,29 @@ def _multipart(s3: Any, bucket: str, key: str, uri: str, stream: BinaryIO, plann
     if (whole.hexdigest(), size) != (planned.md5, planned.size):
         _abort(s3, bucket, key, upload_id)
     _check(uri, planned, whole.hexdigest(), size)
-    s3.complete_multipart_upload(
-        Bucket=bucket, Key=key, UploadId=upload_id,
-        MultipartUpload={"Parts": [{"PartNumber": n, "ETag": f'"{etags[n]}"'}
-                                   for n in sorted(etags)]})
+    _complete(s3, bucket, key, upload_id, [etags[n] for n in sorted(etags)])
+
+
+def _complete(s3: Any, bucket: str, key: str, upload_id: str, etags: list[str]) -> None:
+    """CompleteMultipartUpload; when another uploader of the same file (a concurrent run)
+    completed this upload first, its object, with these very parts, is the result."""
+    from botocore.exceptions import ClientError
+
+    try:
+        s3.complete_multipart_upload(
+            Bucket=bucket, Key=key, UploadId=upload_id,
+            MultipartUpload={"Parts": [{"PartNumber": n, "ETag": f'"{etag}"'}
+                                       for n, etag in enumerate(etags, 1)]})
+    except ClientError as err:
+        if err.response.get("Error", {}).get("Code") != "NoSuchUpload":
+            raise
+        joined = hashlib.md5(b"".join(bytes.fromhex(e) for e in etags)).hexdigest()
+        try:
+            head = s3.head_object(Bucket=bucket, Key=key)
+        except ClientError:
+            raise err from None
+        if head["ETag"].strip('"') != f"{joined}-{len(etags)}":
+            raise
 
 
 def _send_part(s3: Any, bucket: str, key: str, upload_id: str, number: int, chunk: bytes,
