@@ -15,6 +15,7 @@ an unfinished upload (``key`` and its parts as ``<number>.<md5>``).
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import secrets
 import shutil
@@ -276,7 +277,7 @@ def _no_such_upload(upload_id: str) -> S3Error:
                                         f"or completed ({upload_id}).")
 
 
-def _append(src: BinaryIO, out: BinaryIO, md5: Any) -> int:
+def _append(src: io.BufferedReader, out: BinaryIO, md5: Any) -> int:
     """Copy ``src`` onto the end of ``out`` while hashing it: the bytes pass through Python
     once (the hash), the copy is the kernel's (copy_file_range, Linux) where it can."""
     copied = 0
