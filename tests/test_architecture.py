@@ -88,3 +88,26 @@ def test_the_package_has_no_import_cycles():
 
 def test_the_cycle_check_finds_a_cycle():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def reachable(graph: dict[str, set[str]], start: str) -> set[str]:
+    seen, todo = set(), [start]
+    while todo:
+        for target in graph[todo.pop()] - seen:
+            seen.add(target)
+            todo.append(target)
+    return seen
+
+
+def test_the_portal_client_imports_nothing_of_the_local_portal():
+    """`local:` servers come through an entry point: the client module, and everything it
+    imports (lazily or not), never reach the local portal package."""
+    known = modules()
+    graph = {name: imports(name, path, known) for name, path in known.items()}
+    reached = reachable(graph, "encode_accession.portal.client")
+    assert "encode_accession.portal.servers" in reached  # the check does follow imports
+    assert sorted(m for m in reached if m.startswith("encode_accession.localportal")) == []
+
+
+def test_the_reachability_check_follows_imports_through_modules():
+    assert reachable({"a": {"b"}, "b": {"c"}, "c": set(), "d": {"a"}}, "a") == {"b", "c"}

@@ -213,6 +213,26 @@ def test_a_file_posted_after_its_receipt_was_lost_is_found_not_duplicated(run, s
         == len(first.files)
 
 
+def test_a_file_left_in_content_error_by_an_unfinished_upload_stops_the_step_with_the_fix(
+        run, sums):
+    pre = preflight(run, sums)
+    step = run.plan.steps[0]
+    first = run_step(run, step.rule, pre, [])
+    victim = first["files"][0]
+    for receipt in (run.rundir / "uploads").glob("*.json"):  # as if killed before them
+        receipt.unlink()
+    store = run.portal.embedded.app.portal.store  # what checkfiles made of partial bytes
+    item = store.by_at_id(victim["@id"])
+    item.props.update(status="content error", content_error_detail="File size 3 does not "
+                      "match item file_size 39")
+    store.save(item, store.keys_of(item.uuid))
+    with pytest.raises(InputError) as stopped:
+        run_step(run, step.rule, pre, [])
+    message = stopped.value.message
+    assert victim["uri"] in message and victim["@id"] in message
+    assert "File size 3 does not match" in message and "'upload failed'" in message
+
+
 def test_the_analysis_is_added_to_the_datasets_analyses_not_replacing_them(run, sums):
     pre = preflight(run, sums)
     fastq = next(iter(pre.inputs.values())).portal_id

@@ -23,7 +23,7 @@ from encode_accession.accession.payloads import (
     step_run_payload,
 )
 from encode_accession.accession.quality import quality_metrics
-from encode_accession.accession.upload import upload
+from encode_accession.accession.upload import Planned, upload
 from encode_accession.core.errors import InputError
 from encode_accession.planning.plan import PlannedFile
 from encode_accession.planning.steps import Step
@@ -161,16 +161,23 @@ def resolve_derived_from(run: Run, planned: PlannedFile, preflight: Preflight,
 
 
 def upload_file(run: Run, receipt: FileReceipt, obj: dict[str, Any] | None) -> UploadReceipt:
-    """Send the bytes when the portal still waits for them. An upload receipt is reused only
-    when it is of these bytes sent to this very portal file by this run. The portal's own
-    check of them (checkfiles) runs later and asynchronously; the run's final verify stage
-    reads it."""
+    """Send the bytes when the portal still waits for them (an interrupted upload resumes).
+    An upload receipt is reused only when it is of these bytes sent to this very portal file
+    by this run. The portal's own check of them (checkfiles) runs when they are complete; the
+    run's final verify stage reads it. A file the portal already judged wrong before this run
+    uploaded it stops the job with the fix: skipping it would lose it silently."""
     path = upload_receipt(run.rundir, receipt.id)
     earlier = load_existing(path, UploadReceipt, run.rundir)
     if earlier is not None and earlier.is_for(receipt):
         return replace(earlier, uploaded=False)
     if obj is None:
         obj = run.portal.get(receipt.portal_id, database=True) or {}
+    if obj.get("status") == "content error":
+        raise InputError(receipt.uri, receipt.portal_id, "the portal judged bytes uploaded for "
+                         "it by an earlier, unfinished attempt wrong ("
+                         f"{obj.get('content_error_detail') or 'content error'})",
+                         "have the DCC (or a local portal's admin) set the file's status to "
+                         "'upload failed', then run again: the upload is redone")
     uploaded = False
     if obj.get("status") in NEEDS_UPLOAD:
         credentials = obj.get("upload_credentials")
@@ -184,7 +191,10 @@ def upload_file(run: Run, receipt: FileReceipt, obj: dict[str, Any] | None) -> U
                     raise
                 credentials = None
         if credentials:
-            upload(run.storage, receipt.uri, receipt.file_size, credentials)
+            # the portal's own S3 endpoint shares its TLS certificate
+            own = credentials.get("endpoint_url", "").startswith(run.portal.server)
+            upload(run.storage, receipt.uri, Planned(receipt.md5sum, receipt.file_size),
+                   credentials, verify=run.portal.verify if own else None)
             uploaded = True
     result = UploadReceipt(run.workflow_id, run.server, id=receipt.id,
                            portal_id=receipt.portal_id, md5sum=receipt.md5sum,

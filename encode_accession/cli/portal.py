@@ -24,8 +24,8 @@ from encode_accession.localportal.app import DEFAULT_MAX_BODY_BYTES
 from encode_accession.localportal.identity import MD5_RULES
 from encode_accession.localportal.ontology import load_ontology
 from encode_accession.localportal.portal import default_upload_dir
-from encode_accession.localportal.requestlog import RequestLog
 from encode_accession.localportal.server import create_server
+from encode_accession.localportal.uploads import DEFAULT_BUCKET
 from encode_accession.localportal.workbook import load_workbook
 from encode_accession.portal.profiles import SNAPSHOT, snapshot, write_snapshot
 from encode_accession.portal.servers import default_local_db
@@ -49,10 +49,12 @@ def register(subparsers: Any) -> None:
                        help="serve HTTPS with a generated self-signed certificate")
     serve.add_argument("--key", help="accept this access key id too (default: $DCC_API_KEY)")
     serve.add_argument("--secret", help="its secret (default: $DCC_SECRET_KEY)")
-    serve.add_argument("--s3-endpoint", help="S3 endpoint for uploads (e.g. a moto server)")
-    serve.add_argument("--s3-bucket", default="encoded-files-dev")
+    serve.add_argument("--s3-endpoint",
+                       help="external S3 endpoint for uploads (e.g. a moto server); without "
+                            "one the portal serves its own S3 at <url>/_s3")
+    serve.add_argument("--s3-bucket", default=DEFAULT_BUCKET)
     serve.add_argument("--upload-dir", type=Path,
-                       help="file:// upload target without S3 (default: beside the db)")
+                       help="where the portal's own S3 keeps objects (default: beside the db)")
     serve.add_argument("--latency-ms", type=float, default=0.0, help="added to every request")
     serve.add_argument("--error-rate", type=float, default=0.0,
                        help="fraction of requests answered 503 before any work")
@@ -113,7 +115,7 @@ def serve_command(args: argparse.Namespace) -> int:
                          error_rate=_rate("--error-rate", args.error_rate),
                          drop_rate=_rate("--drop-rate", args.drop_rate))
     uploads = UploadConfig(args.upload_dir or default_upload_dir(db), args.s3_endpoint,
-                           args.s3_bucket if args.s3_endpoint else None)
+                           args.s3_bucket)
     portal = LocalPortal(db, md5_rule=args.md5_rule, uploads=uploads)
     _load_ontology(portal, args.ontology)
     if args.workbook:
@@ -124,11 +126,10 @@ def serve_command(args: argparse.Namespace) -> int:
     if key_pair:
         portal.add_access_key(*key_pair)
     portal.uploads.ensure_bucket()
-    app: Any = PortalApp(portal, Faults(faults), max_body_bytes=int(args.max_body_mb * 2**20))
-    if args.request_log:
-        app = RequestLog(app, args.request_log)
+    app = PortalApp(portal, Faults(faults), max_body_bytes=int(args.max_body_mb * 2**20))
     server, url, cert = create_server(app, args.host, args.port,
-                                      tls_dir=db.with_suffix(".tls") if args.tls else None)
+                                      tls_dir=db.with_suffix(".tls") if args.tls else None,
+                                      request_log=args.request_log)
     ca = f", CA bundle {cert}" if cert else ""
     print(f"local ENCODE portal serving at {url} (db {db}{ca})", flush=True)
     try:

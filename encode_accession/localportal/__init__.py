@@ -1,9 +1,6 @@
-"""The local portal: a SQLite-backed double of the ENCODE Portal's REST API."""
+"""The local portal: a SQLite-backed double of the ENCODE Portal's REST API and its S3."""
 
 from __future__ import annotations
-
-from functools import cache
-from pathlib import Path
 
 from encode_accession.localportal.app import PortalApp
 from encode_accession.localportal.faults import FaultConfig, Faults
@@ -13,16 +10,5 @@ from encode_accession.localportal.uploads import UploadConfig
 
 __all__ = [
     "FaultConfig", "Faults", "LocalPortal", "PortalApp", "UploadConfig", "load_file",
-    "load_objects", "shared_app",
+    "load_objects",
 ]
-
-
-@cache
-def _shared(path: Path) -> PortalApp:
-    return PortalApp(LocalPortal(path))
-
-
-def shared_app(db_path: str | Path) -> PortalApp:
-    """One in-process app per database file, so every `local:` client in a process sees the
-    same portal (and the same fault settings)."""
-    return _shared(Path(db_path).resolve())

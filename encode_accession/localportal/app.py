@@ -2,7 +2,9 @@
 
 Reads: items by any identifier (301 to the canonical @id), frames, `datastore=database`,
 `/search/`, `/profiles/`, downloads. Writes: POST to a collection, PATCH an item,
-`@@upload`, and `/_checkfiles`. Faults are injected here, before any work.
+`@@upload`, and `/_checkfiles`. Faults are injected here, before any work. Reads never run
+checkfiles: the portal's own S3 endpoint (``s3``, served beside this app) runs it when an
+upload completes, the server's idle loop for an external bucket.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from encode_accession.localportal.identity import resolve
 from encode_accession.localportal.portal import RENEWABLE_STATUSES, UPLOAD_SHEET, LocalPortal
 from encode_accession.localportal.problems import HTTPProblem
 from encode_accession.localportal.profiles import profiles
+from encode_accession.localportal.s3 import S3Endpoint
 from encode_accession.localportal.search import search
 from encode_accession.localportal.store import Item
 
@@ -58,13 +61,15 @@ def _annotated(item_type: str, admin: bool) -> dict[str, Any]:
 
 
 class PortalApp:
-    """The WSGI application; `portal` holds the data, `faults` the injected misbehaviour."""
+    """The WSGI application; `portal` holds the data, `faults` the injected misbehaviour,
+    `s3` the portal's own S3 endpoint (None when uploads go to an external one)."""
 
     def __init__(self, portal: LocalPortal, faults: Faults | None = None, *,
                  max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
         self.portal = portal
         self.faults = faults or Faults()
         self.max_body_bytes = max_body_bytes
+        self.s3 = None if portal.uploads.external else S3Endpoint(portal, self.faults)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
@@ -113,12 +118,12 @@ class PortalApp:
             creds = self.portal.upload_credentials(item, renew=True)
             refreshed = self.portal.store.get(item.uuid) or item
             return _result([{**self.portal.context().object_frame(refreshed),
-                             "upload_credentials": creds}])
+                             "upload_credentials": self._served(creds, request)}])
         if method == "POST":
-            return self._create(path, body, user)
+            return self._create(request, body, user)
         if method == "PATCH":
             item = self.portal.update(self._item(path), body, user)
-            return _result([self._with_credentials(item, user)])
+            return _result([self._with_credentials(item, user, request)])
         raise HTTPProblem(405, f"{method} is not supported here; use POST or PATCH")
 
     def _json_body(self, request: Request) -> Any:
@@ -140,23 +145,27 @@ class PortalApp:
             raise HTTPProblem(404, path)
         return item
 
-    def _create(self, path: str, body: dict[str, Any], user: User) -> Response:
-        segments = [s for s in path.split("/") if s]
+    def _create(self, request: Request, body: dict[str, Any], user: User) -> Response:
+        segments = [s for s in request.path.split("/") if s]
         itype = self.portal.types.lookup(segments[0]) if len(segments) == 1 else None
         if itype is None:
-            raise HTTPProblem(404, f"{path} is not a collection one can POST to")
+            raise HTTPProblem(404, f"{request.path} is not a collection one can POST to")
         item = self.portal.create(itype, body, user)
-        return _result([self._with_credentials(item, user)], 201, Location=item.at_id)
+        return _result([self._with_credentials(item, user, request)], 201, Location=item.at_id)
 
-    def _with_credentials(self, item: Item, user: User | None) -> dict[str, Any]:
+    def _with_credentials(self, item: Item, user: User | None,
+                          request: Request) -> dict[str, Any]:
         """The object frame; uploading files add their credentials for those who may edit."""
         frame = self.portal.context().object_frame(item)
         if item.item_type == "file" and item.props.get("status") in RENEWABLE_STATUSES \
                 and can_edit(user, item):
             creds = self.portal.store.get_sheet(item.uuid, UPLOAD_SHEET)
             if creds:
-                frame["upload_credentials"] = creds
+                frame["upload_credentials"] = self._served(creds, request)
         return frame
+
+    def _served(self, creds: dict[str, Any], request: Request) -> dict[str, Any]:
+        return self.portal.uploads.served(creds, request.host_url)
 
     def _get(self, request: Request, path: str, user: User | None) -> Response:
         args = request.args
@@ -171,7 +180,7 @@ class PortalApp:
         if "@@upload" in path:
             item = self._item(path.rsplit("@@", 1)[0])
             check_can_edit(require_user(user), item)
-            creds = self.portal.upload_credentials(item, renew=False)
+            creds = self._served(self.portal.upload_credentials(item, renew=False), request)
             return json_response({"@graph": [{"@id": item.at_id, "upload_credentials": creds}]})
         if "@@download" in path:
             return self._download(path)
@@ -188,19 +197,17 @@ class PortalApp:
             return Response(status=301, headers={"Location": location})
         database = args.get("datastore") == "database" or \
             request.headers.get("X-Datastore") == "database"
-        if database:
-            item = self.portal.check_upload(item)
         frame = args.get("frame", "page")
         ctx = self.portal.context()
         body = ctx.embedded_frame(item) if frame in _EMBEDDED_FRAMES else \
-            (self._with_credentials(item, user) if database else ctx.object_frame(item))
+            (self._with_credentials(item, user, request) if database else ctx.object_frame(item))
         return json_response(body)
 
     def _search(self, args: MultiDict, url: str,
                 collection: tuple[str, str] | None = None) -> Response:
         """`/search/`, or a collection's listing (`/<collection>/`: every item of its type,
         with the search's paging, filters and frames, typed `<Type>Collection`)."""
-        status, body = search(self.portal.context(), args, url, refresh=self.portal.check_upload)
+        status, body = search(self.portal.context(), args, url)
         if collection is not None:
             type_name, path = collection
             body.update({"@id": path, "@type": [f"{type_name}Collection", "Collection"],

@@ -12,8 +12,8 @@ import threading
 import time
 from dataclasses import dataclass
 
-# Set in the WSGI environ when the response must be lost; the HTTP server and the in-process
-# adapter each turn it into a dropped connection.
+# Set in the WSGI environ when the response must be lost; the HTTP server turns it into a
+# dropped connection.
 DROP_CONNECTION = "encode_accession.portal.drop_connection"
 
 
@@ -43,10 +43,14 @@ class Faults:
         with self._lock:
             return self._rng.random() < rate
 
-    def before_request(self) -> int | None:
-        """Sleep the configured latency; the status to fail with, or None to proceed."""
+    def delay(self) -> None:
+        """Sleep the configured latency (the portal's S3 endpoint has only this fault)."""
         if self.config.latency_ms > 0:
             time.sleep(self.config.latency_ms / 1000)
+
+    def before_request(self) -> int | None:
+        """Sleep the configured latency; the status to fail with, or None to proceed."""
+        self.delay()
         return self.config.error_status if self._roll(self.config.error_rate) else None
 
     def drop_after_commit(self, method: str) -> bool:

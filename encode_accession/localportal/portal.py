@@ -163,21 +163,53 @@ class LocalPortal:
         if creds is None:
             return item
         digest = self.uploads.digest(creds["upload_url"])
-        if digest is None:
-            return item
+        return item if digest is None else self._judge(item.uuid, *digest) or item
+
+    def _judge(self, uuid: str, md5: str, size: int) -> Item | None:
+        """Checkfiles' verdict on a file still `uploading` whose bytes are ``md5``/``size``."""
         with self.store.write():
-            current = self.store.get(item.uuid)
+            current = self.store.get(uuid)
             if current is None or current.props.get("status") != "uploading":
-                return current or item
-            current.props.update(verdict(current.props, *digest))
+                return current
+            current.props.update(verdict(current.props, md5, size))
             self.store.save(current, self.store.keys_of(current.uuid))
         return current
 
     def checkfiles(self) -> list[Item]:
         """Check every file still `uploading`; returns those whose status changed."""
         changed = []
-        for item in self.store.items_with_type("File"):
+        for item in self.store.items_with_status("File", "uploading"):
             checked = self.check_upload(item)
             if checked.props.get("status") != item.props.get("status"):
                 changed.append(checked)
         return changed
+
+    def check_arrived_uploads(self) -> list[Item]:
+        """Checkfiles for files still `uploading` whose bytes have arrived in the bucket
+        (one listing for all of them): the served portal runs it between requests when
+        uploads go to an external S3 endpoint, whose completions it cannot see."""
+        pending = {}
+        for item in self.store.items_with_status("File", "uploading"):
+            creds = self.store.get_sheet(item.uuid, UPLOAD_SHEET)
+            if creds is not None:
+                pending[creds["upload_url"]] = item
+        arrived = self.uploads.present(set(pending)) if pending else set()
+        return [self.check_upload(pending[url]) for url in sorted(arrived)]
+
+    def upload_grant(self, bucket: str, key: str) -> dict[str, Any] | None:
+        """The upload credentials issued for ``s3://bucket/key`` (the key names the file's
+        uuid), None if the portal issued none for that object."""
+        segments = key.split("/")
+        if len(segments) < 5:
+            return None
+        creds = self.store.get_sheet(segments[3], UPLOAD_SHEET)
+        if creds is None or creds.get("upload_url") != f"s3://{bucket}/{key}":
+            return None
+        return creds
+
+    def uploaded(self, key: str, md5: str, size: int) -> None:
+        """An object of the portal's own bucket is complete: checkfiles for its file now,
+        from the digest taken while the bytes were written (no second read)."""
+        segments = key.split("/")
+        if len(segments) >= 5:
+            self._judge(segments[3], md5, size)

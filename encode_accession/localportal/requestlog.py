@@ -1,7 +1,8 @@
 """A request log for the served local portal: one ``METHOD PATH STATUS`` line per request.
 
 Benchmarks count a client's portal requests from it (``portal serve --request-log FILE``);
-it sits outside the portal app, so it sees every request, faults included.
+it sits outside the portal app, so it sees every request to the portal's API, faults
+included (not those to the portal's own S3 endpoint, which is another service).
 """
 
 from __future__ import annotations

@@ -207,19 +207,14 @@ def _without(args: MultiDict, field: str, term: str) -> str:
     return "/search/?" + urlencode(kept)
 
 
-def search(ctx: RenderContext, args: MultiDict, url: str,
-           refresh: Callable[[Item], Item] | None = None) -> tuple[int, dict[str, Any]]:
-    """Returns (HTTP status, body); 404 with `No results found` when nothing matches.
-    ``refresh`` brings each candidate up to date first (the local stand-in for the real
-    portal's asynchronous checkfiles: an uploaded file's status changes when next read)."""
+def search(ctx: RenderContext, args: MultiDict, url: str) -> tuple[int, dict[str, Any]]:
+    """Returns (HTTP status, body); 404 with `No results found` when nothing matches."""
     type_names = args.getlist("type") or ["Item"]
     known = ctx.types.known_type_names()
     invalid = [t for t in type_names if t not in known and not ctx.store.count(t)]
     if invalid:
         raise HTTPProblem(400, f"Invalid types: {invalid!r}")
     candidates = {i.uuid: i for t in type_names for i in ctx.store.items_with_type(t)}
-    if refresh is not None:
-        candidates = {u: refresh(i) for u, i in candidates.items()}
     filters = _filters(args)
     text = words(args.get("searchTerm", ""), keep_stars=True)
     query = parse_query(args["advancedQuery"]) if args.get("advancedQuery") else None

@@ -116,6 +116,16 @@ class Store:
         ).fetchall()
         return [self._item(row) for row in rows]
 
+    def items_with_status(self, type_name: str, status: str) -> list[Item]:
+        """Items of `type_name` whose `status` is `status`, oldest first (filtered in SQL:
+        the upload checker asks often, and most files are long past uploading)."""
+        rows = self._conn().execute(
+            "SELECT rid, uuid, item_type, at_id, types, props FROM items "
+            "WHERE types GLOB ? AND json_extract(props, '$.status') = ? ORDER BY rid",
+            (_type_pattern(type_name), status),
+        ).fetchall()
+        return [self._item(row) for row in rows]
+
     def referrers(self, target_at_id: str, prop: str) -> list[Item]:
         """Items whose `prop` links to `target_at_id` (for reverse links), oldest first."""
         rows = self._conn().execute(

@@ -5,9 +5,12 @@ Why it looks the way it does:
   verification always on (`ca_bundle`, or REQUESTS_CA_BUNDLE, for a self-signed portal).
 - One request-rate limit for the whole client, across threads (the portal asks for at most
   10 requests/s; none for local portals); a 429 pauses every thread for its Retry-After.
-- GET/PATCH are retried with exponential backoff on connection errors and 502/503/504.
-  POST never is, blindly: after a failure it first looks the object up by its alias (or md5)
-  in the database, because the failed POST may have committed.
+- GET/PATCH are retried by urllib3's ``Retry`` on the session's adapter, with exponential
+  backoff, on connection errors and 502/503/504; each retry waits for its slot in the rate
+  limit and is counted. POST never is, blindly: after a failure it first looks the object up
+  by its alias (or md5) in the database, because the failed POST may have committed.
+- A `local:` server is a portal on loopback like any other: its provider (the local portal,
+  found through an entry point, never imported here) serves it and hands out its URL.
 - Secrets live only in the session's auth; messages, logs and repr name the key id only.
 """
 
@@ -17,6 +20,7 @@ import json
 import logging
 import os
 import re
+import threading
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -25,6 +29,7 @@ from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 import requests
+from urllib3.util.retry import Retry
 
 from encode_accession.core.errors import InputError
 from encode_accession.portal.errors import (
@@ -42,6 +47,8 @@ from encode_accession.portal.servers import embedded_portal, resolve_server
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({502, 503, 504})
+# Methods a transport failure may be repeated for: PATCH bodies here set whole values.
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"})
 THROTTLED = 429
 DEFAULT_RATE_LIMIT = 10.0  # requests/s the ENCODE portal asks clients to stay under
 MAX_RETRY_AFTER = 300.0  # seconds; a longer Retry-After ends the call instead of hanging it
@@ -62,7 +69,7 @@ class PortalClient:
         target = resolve_server(server)
         key = key if key is not None else os.environ.get("DCC_API_KEY")
         secret = secret if secret is not None else os.environ.get("DCC_SECRET_KEY")
-        # `local:` names an in-process portal, provided by the package registered for it
+        # `local:` names a portal this process serves, provided by the package registered for it
         self.embedded = embedded_portal(target) if target.local_db is not None else None
         if self.embedded is not None and key is None and secret is None:
             key, secret = self.embedded.default_credentials
@@ -73,31 +80,32 @@ class PortalClient:
         self.server = self.embedded.base_url if self.embedded else target.base_url
         self.key_id = key
         self.timeout = timeout
-        self.retries = retries
         self.backoff = backoff
         self.request_counts: Counter[str] = Counter()
+        self._attempts = threading.local()  # attempts of the calling thread's current request
+        if rate_limit is None:
+            rate_limit = 0.0 if target.local else DEFAULT_RATE_LIMIT
+        self._limiter = RateLimiter(rate_limit)
         self._session = requests.Session()
-        # one connection per concurrent job thread (requests' default pool keeps 10)
-        adapter = requests.adapters.HTTPAdapter(pool_connections=2, pool_maxsize=pool_size)
-        self._session.mount("https://", adapter)
-        self._session.mount("http://", adapter)
+        self._pool_size = pool_size
+        self.retries = retries  # mounts the adapter with its Retry
         self._session.headers.update({"Accept": "application/json",
                                       "Content-Type": "application/json"})
         # Passed on every request: requests lets REQUESTS_CA_BUNDLE override Session.verify.
         self._verify: str | bool = _checked_ca_bundle(ca_bundle) or True
-        if rate_limit is None:
-            rate_limit = 0.0 if target.local else DEFAULT_RATE_LIMIT
-        self._limiter = RateLimiter(rate_limit)
         if key and secret:
             self._session.auth = (key, secret)
-        if self.embedded is not None:
-            self.embedded.attach(self._session)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], *, pool_size: int = 10) -> PortalClient:
         """The client a workflow config asks for (`server`, `ca_bundle`, `rate_limit`)."""
         return cls(config["server"], ca_bundle=config.get("ca_bundle"),
                    rate_limit=config.get("rate_limit"), pool_size=pool_size)
+
+    @property
+    def verify(self) -> str | bool:
+        """TLS verification of this portal: its CA bundle's path, or True (the system's)."""
+        return self._verify
 
     @property
     def rate_limit(self) -> float:
@@ -109,20 +117,46 @@ class PortalClient:
 
     # -- transport -----------------------------------------------------------------------
 
-    def _sleep(self, attempt: int) -> None:
-        time.sleep(self.backoff * 2 ** (attempt - 1))
+    @property
+    def retries(self) -> int:
+        """Retries of an idempotent request after a connection error or a 502/503/504."""
+        return self._retries
+
+    @retries.setter
+    def retries(self, retries: int) -> None:
+        self._retries = retries
+        retry = _CountedRetry(
+            total=retries, connect=retries, read=retries, status=retries, other=0,
+            redirect=False, status_forcelist=RETRY_STATUSES, allowed_methods=IDEMPOTENT,
+            backoff_factor=self.backoff, raise_on_status=False,
+            respect_retry_after_header=False)  # a 429's Retry-After is _request's
+        retry.on_retry = self._retrying
+        # one connection per concurrent job thread (requests' default pool keeps 10)
+        adapter = requests.adapters.HTTPAdapter(pool_connections=2, pool_maxsize=self._pool_size,
+                                                max_retries=retry)
+        self._session.mount("https://", adapter)
+        self._session.mount("http://", adapter)
+
+    def _retrying(self, method: str, why: str) -> None:
+        """Before urllib3 repeats a request: log it, wait for a slot in the rate limit (every
+        attempt is a request the portal serves), count it."""
+        self._attempts.count += 1
+        log.warning("%s %s (attempt %d of %d)", method, why, self._attempts.count,
+                    self.retries + 1)
+        self._limiter.wait()
+        self.request_counts[method] += 1
 
     def _request(self, method: str, path: str, *, params: Any = None, payload: Any = None,
-                 retry: bool = True, stream: bool = False) -> requests.Response:
-        """One call within the rate limit, retried (if `retry`) on connection errors and
-        502/503/504. A 429 is always retried after its Retry-After: the portal did no work.
-        `stream` leaves the body unread and redirects unfollowed (downloads)."""
+                 stream: bool = False) -> requests.Response:
+        """One call within the rate limit, retried by the adapter for idempotent methods. A
+        429 is always retried after its Retry-After, every thread pausing: the portal did no
+        work. `stream` leaves the body unread and redirects unfollowed (downloads)."""
         url = self.server + path
-        attempts = self.retries + 1 if retry else 1
-        failures = throttled = 0
+        throttled = 0
         while True:
             self._limiter.wait()
             self.request_counts[method] += 1
+            self._attempts.count = 1
             try:
                 response = self._session.request(method, url, params=params, json=payload,
                                                  timeout=self.timeout, verify=self._verify,
@@ -130,33 +164,22 @@ class PortalClient:
             except requests.exceptions.SSLError as exc:
                 raise _tls_failure(method, path, self.server, exc) from exc
             except (requests.ConnectionError, requests.Timeout) as exc:
-                failures += 1
-                log.warning("%s %s: %s (attempt %d of %d)", method, path,
-                            type(exc).__name__, failures, attempts)
-                if failures == attempts:
-                    raise PortalUnavailable(f"{method} {path}: {type(exc).__name__} talking to "
-                                            f"{self.server} after {attempts} attempt(s)") from exc
-                self._sleep(failures)
-                continue
+                raise PortalUnavailable(f"{method} {path}: {type(exc).__name__} talking to "
+                                        f"{self.server} "
+                                        f"after {self._attempts.count} attempt(s)") from exc
             status = response.status_code
             log.debug("%s %s -> %d", method, path, status)
-            if status == THROTTLED and throttled < self.retries:
-                throttled += 1
-                delay = _retry_after(response, self.backoff * 2 ** (throttled - 1))
-                if delay > MAX_RETRY_AFTER:
-                    raise PortalUnavailable(f"{method} {path}: HTTP 429 from {self.server}, "
-                                            f"which asks to wait {delay:.0f} s (Retry-After)",
-                                            status=status, body=_json_or_empty(response))
-                log.warning("%s %s: HTTP 429, waiting %.1f s (Retry-After)", method, path, delay)
-                self._limiter.pause(delay)
-                continue
-            if status not in RETRY_STATUSES or failures + 1 == attempts:
+            if status != THROTTLED or throttled == self.retries:
                 return response
-            failures += 1
-            log.warning("%s %s: HTTP %d (attempt %d of %d)", method, path, status, failures,
-                        attempts)
             response.close()  # a streamed body would hold its connection
-            self._sleep(failures)
+            throttled += 1
+            delay = _retry_after(response, self.backoff * 2 ** (throttled - 1))
+            if delay > MAX_RETRY_AFTER:
+                raise PortalUnavailable(f"{method} {path}: HTTP 429 from {self.server}, "
+                                        f"which asks to wait {delay:.0f} s (Retry-After)",
+                                        status=status, body=_json_or_empty(response))
+            log.warning("%s %s: HTTP 429, waiting %.1f s (Retry-After)", method, path, delay)
+            self._limiter.pause(delay)
 
     def _error(self, method: str, path: str, response: requests.Response) -> PortalError:
         body = _json_or_empty(response)
@@ -278,13 +301,13 @@ class PortalClient:
         last = ""
         for attempt in range(self.retries + 1):
             if attempt:
-                self._sleep(attempt)
+                time.sleep(self.backoff * 2 ** (attempt - 1))
                 existing = self.get(lookup, database=True) if lookup else None
                 if existing is not None:
                     log.info("POST %s: the earlier attempt had created %s", path, existing["@id"])
                     return existing, True
             try:
-                response = self._request("POST", path, payload=payload, retry=False)
+                response = self._request("POST", path, payload=payload)
             except PortalUnavailable as exc:
                 if not lookup:
                     raise PortalUnavailable(f"{exc}; not retried: the POST may have committed "
@@ -337,6 +360,33 @@ class PortalClient:
         path = self._path(identifier) + "@@upload"
         response = self._request("GET", path)
         return self._json("GET", path, response)["@graph"][0]["upload_credentials"]
+
+
+class _CountedRetry(Retry):
+    """urllib3's Retry that tells its client before each repeat (``on_retry``), and never
+    repeats a non-idempotent request, not even after a connection error: a POST is retried
+    only by :meth:`PortalClient.create`, which first looks for what it may have made."""
+
+    on_retry: Any = None
+
+    def new(self, **kw: Any) -> _CountedRetry:
+        retry = super().new(**kw)
+        retry.on_retry = self.on_retry
+        return retry
+
+    def increment(self, method: str | None = None, url: str | None = None,
+                  response: Any = None, error: Exception | None = None, _pool: Any = None,
+                  _stacktrace: Any = None) -> _CountedRetry:
+        retry = self if method is None or self._is_method_retryable(method) else \
+            self.new(total=0)
+        return Retry.increment(retry, method, url, response, error, _pool, _stacktrace)
+
+    def sleep(self, response: Any = None) -> None:
+        super().sleep(response)
+        if self.on_retry is not None and self.history:
+            last = self.history[-1]
+            why = f"HTTP {last.status}" if last.status else type(last.error).__name__
+            self.on_retry(last.method or "", f"{urlsplit(last.url or '').path}: {why}")
 
 
 def _checked_ca_bundle(ca_bundle: str | None) -> str | None:

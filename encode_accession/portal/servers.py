@@ -6,13 +6,12 @@ import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from encode_accession.core.errors import InputError
 
 SERVERS = {"prod": "https://www.encodeproject.org", "dev": "https://test.encodedcc.org"}
-LOCAL_BASE_URL = "http://local-portal"
 # The package that provides `local:` servers registers itself under this entry-point group
 # (pyproject.toml), so this package never imports it: the local portal depends on the
 # client, not the reverse.
@@ -26,12 +25,12 @@ def default_local_db() -> Path:
 
 @dataclass(frozen=True)
 class Server:
-    base_url: str
-    local_db: Path | None = None  # set for the in-process local portal
+    base_url: str  # for `local:` the name; its provider serves it at a loopback URL
+    local_db: Path | None = None  # set for the local portal this process serves itself
 
     @property
     def local(self) -> bool:
-        """The in-process portal or one on this machine (loopback): no politeness limit."""
+        """A `local:` portal or one on this machine (loopback): no politeness limit."""
         host = urlsplit(self.base_url).hostname or ""
         return self.local_db is not None or _is_loopback(host)
 
@@ -46,12 +45,14 @@ def _is_loopback(host: str) -> bool:
 
 
 def resolve_server(server: str) -> Server:
-    """Map a server name to a base URL; `local[:/path/db.sqlite]` to the embedded portal."""
+    """Map a server name to a base URL; `local[:/path/db.sqlite]` to the local portal on that
+    database, which the calling process serves itself (:func:`embedded_portal`)."""
     if server in SERVERS:
         return Server(SERVERS[server])
     if server == "local" or server.startswith("local:"):
         path = server.partition(":")[2]
-        return Server(LOCAL_BASE_URL, Path(path) if path else default_local_db())
+        db = Path(path) if path else default_local_db()
+        return Server(f"local:{db}", db)
     parts = urlsplit(server)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InputError("server", server, "is not prod, dev, local[:<db path>] or an http(s) URL",
@@ -64,18 +65,17 @@ def resolve_server(server: str) -> Server:
 
 
 class EmbeddedPortal(Protocol):
-    """An in-process portal behind a `local:` server name, as its provider hands it out."""
+    """The portal behind a `local:` server name, as its provider hands it out: served by
+    this process on loopback, reached over HTTP like any other portal."""
 
-    base_url: str
+    base_url: str  # e.g. http://127.0.0.1:40123
     default_credentials: tuple[str, str]  # used when the caller gives no key pair
-
-    def attach(self, session: Any) -> None:
-        """Make ``session`` (a requests Session) reach this portal at ``base_url``."""
 
 
 def embedded_portal(server: Server) -> EmbeddedPortal:
-    """The in-process portal for a `local:` server, from the package registered under
-    :data:`EMBEDDED_GROUP` (the local portal's ``embedded`` module)."""
+    """The portal for a `local:` server, from the package registered under
+    :data:`EMBEDDED_GROUP` (the local portal's ``embedded`` module), which starts serving it
+    on first use in this process."""
     from importlib.metadata import entry_points
 
     assert server.local_db is not None

@@ -84,6 +84,11 @@ class Storage:
         self._local = _LocalStore()
         self._md5s: dict[str, str] = {}
 
+    @property
+    def s3_endpoint_url(self) -> str | None:
+        """The S3 service s3:// URIs are read from (None: AWS)."""
+        return self._s3.endpoint_url
+
     def md5(self, uri: str) -> str:
         """Hex md5 of the object, from the store's own record when it has a trustworthy one."""
         if uri not in self._md5s:
@@ -249,7 +254,7 @@ class _GcsStore:
 
 class _S3Store:
     def __init__(self, endpoint_url: str | None) -> None:
-        self._endpoint_url = endpoint_url
+        self.endpoint_url = endpoint_url
         self._client = None
         self._lock = threading.Lock()
         self._heads: dict[str, dict[str, Any]] = {}  # md5 and size need one head_object
@@ -292,7 +297,7 @@ class _S3Store:
         with self._lock:
             if self._client is None:
                 config = None
-                if self._endpoint_url:
+                if self.endpoint_url:
                     # boto3 >= 1.36 sends and demands CRC checksums that non-AWS S3 servers
                     # mishandle; against real AWS we keep the stricter default.
                     config = Config(
@@ -301,7 +306,7 @@ class _S3Store:
                     )
                 # A private session: boto3's default session is not thread-safe to create.
                 self._client = boto3.session.Session().client(
-                    "s3", endpoint_url=self._endpoint_url, config=config
+                    "s3", endpoint_url=self.endpoint_url, config=config
                 )
             return self._client
 

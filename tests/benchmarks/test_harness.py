@@ -18,6 +18,7 @@ from encode_accession.portal.client import PortalClient
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 import harness  # noqa: E402
+import local_upload  # noqa: E402
 import many_files  # noqa: E402
 import vs_reference  # noqa: E402
 
@@ -70,3 +71,8 @@ def test_vs_reference_accessions_the_real_mirna_run_from_the_gcs_emulator(tmp_pa
         assert summary["reference"]["qcs_without_assay_term_id"] == 0
         assert summary["same_files_and_derived_from"], (summary["only_ours"],
                                                         summary["only_reference"])
+
+
+def test_the_local_upload_benchmark_uploads_and_copies():
+    result = local_upload.measure(size_mib=9, repeat=1)  # two parts
+    assert result["upload_mib_s"] > 0 and result["cp_mib_s"] > 0

@@ -1,8 +1,8 @@
-"""Local portals for the client tests: over real HTTP on loopback, and in-process (`local:`).
+"""Local portals for the client tests: served by the test (`serve_portal`) and `local:` (served
+by the client's own process through the entry point).
 
 Each test gets a fresh database seeded with the demo data. The `portal` fixture runs every
-test that uses it against both transports, so the client behaves the same over a socket and
-through the in-process adapter.
+test that uses it against both, so the client behaves the same whoever serves the portal.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class Target:
 
 @contextmanager
 def running(kind: str, db: Path, uploads: UploadConfig | None = None) -> Iterator[Target]:
-    """A fresh demo portal at `db`, reached over loopback HTTP ("http") or in-process."""
+    """A fresh demo portal at `db`, served by the test ("http") or as `local:` ("local")."""
     if kind == "local":
         client = PortalClient(f"local:{db}", DEMO_KEY_ID, DEMO_SECRET, **FAST)
         yield Target(kind, client, client.embedded.app, f"local:{db}")

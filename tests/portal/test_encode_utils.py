@@ -8,8 +8,10 @@ test skips when it is not installed.
 from __future__ import annotations
 
 import hashlib
+import time
 
 import pytest
+from conftest import time_limit
 
 from encode_accession.localportal.demo import DEMO_AWARD, DEMO_EXPERIMENT
 
@@ -68,4 +70,8 @@ def test_encode_utils_uploads_a_file_the_portal_then_checks(connection, tmp_path
         "derived_from": [R1], "submitted_file_name": str(path)}, upload_file=False)
     # encode_utils joins `files/<id>/@@upload` itself, so it takes the accession, not the @id
     connection.upload_file(created["accession"], file_path=str(path))
-    assert connection.get(created["@id"], database=True)["status"] == "in progress"
+    deadline = time.monotonic() + time_limit(10)  # the portal checks moto between requests
+    while (status := connection.get(created["@id"], database=True)["status"]) == "uploading" \
+            and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert status == "in progress"

@@ -1,16 +1,18 @@
-"""Upload credentials (`@@upload`), uploading bytes, checkfiles, and downloads."""
+"""Upload credentials (`@@upload`), uploading bytes to the portal's S3 (its own or moto),
+checkfiles, and downloads."""
 
 from __future__ import annotations
 
 import hashlib
+import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from urllib.parse import urlparse
 
 import boto3
 import pytest
 import requests
 from botocore.config import Config
+from conftest import time_limit
 from services import serve_portal
 
 from encode_accession.localportal import LocalPortal, PortalApp, UploadConfig
@@ -26,11 +28,27 @@ def _bam_for(content: bytes, alias: str = "encode-awg:bam-1") -> dict:
     return bam(alias, md5sum=hashlib.md5(content).hexdigest(), file_size=len(content))
 
 
-def _write_local_upload(credentials: dict, content: bytes) -> Path:
-    path = Path(urlparse(credentials["upload_url"]).path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
-    return path
+def _s3_upload(credentials: dict, content: bytes) -> None:
+    """What an uploader does with the portal's credentials."""
+    target = urlparse(credentials["upload_url"])
+    s3 = boto3.client("s3", endpoint_url=credentials["endpoint_url"], region_name="us-east-1",
+                      aws_access_key_id=credentials["access_key"],
+                      aws_secret_access_key=credentials["secret_key"],
+                      aws_session_token=credentials["session_token"],
+                      config=Config(request_checksum_calculation="when_required",
+                                    response_checksum_validation="when_required"))
+    s3.put_object(Bucket=target.netloc, Key=target.path.lstrip("/"), Body=content)
+
+
+def _status_once_checked(client, at_id: str) -> dict:
+    """The file once the portal's checkfiles judged it (an external bucket is checked
+    between requests, within a second)."""
+    deadline = time.monotonic() + time_limit(10)
+    while True:
+        current = client.get(at_id, database=True)
+        if current["status"] != "uploading" or time.monotonic() > deadline:
+            return current
+        time.sleep(0.05)
 
 
 def _set_status(portal, at_id: str, status: str) -> None:
@@ -87,22 +105,32 @@ def test_credentials_only_in_the_database_object_frame(portal):
     assert "upload_credentials" not in portal.client.get(created["@id"])
 
 
-def test_reading_from_the_database_runs_checkfiles_on_uploaded_files(portal):
+def test_credentials_point_at_the_portals_own_s3_endpoint(portal):
     created = portal.client.post("file", _bam_for(CONTENT))
+    credentials = created["upload_credentials"]
+    assert credentials["upload_url"].startswith("s3://encoded-files-dev/")
+    assert credentials["endpoint_url"] == portal.client.server + "/_s3"
+    assert portal.client.get_upload_credentials(created["@id"])["endpoint_url"] == \
+        credentials["endpoint_url"]
+
+
+def test_a_completed_upload_is_checked_at_once_and_reads_never_check(portal, monkeypatch):
+    created = portal.client.post("file", _bam_for(CONTENT))
+    checks = []
+    monkeypatch.setattr(portal.portal, "check_upload",
+                        lambda item: checks.append(item) or item)
+    portal.client.search("File", {"status": "uploading"})
     assert portal.client.get(created["@id"], database=True)["status"] == "uploading"
-    _write_local_upload(created["upload_credentials"], CONTENT)
-    assert portal.client.get(created["@id"])["status"] == "uploading"
+    _s3_upload(created["upload_credentials"], CONTENT)
     checked = portal.client.get(created["@id"], database=True)
     assert checked["status"] == "in progress" and checked["file_size"] == len(CONTENT)
     assert "upload_credentials" not in checked
+    assert checks == []  # neither the search nor the GETs re-checked anything
 
 
 def test_checkfiles_flags_wrong_content_as_content_error(portal):
     created = portal.client.post("file", _bam_for(CONTENT))
-    _write_local_upload(created["upload_credentials"], b"something else\n")
-    response = portal.client._session.post(portal.client.server + "/_checkfiles", json={},
-                                           timeout=10)
-    assert [o["@id"] for o in response.json()["@graph"]] == [created["@id"]]
+    _s3_upload(created["upload_credentials"], b"something else\n")
     current = portal.client.get(created["@id"], database=True)
     assert current["status"] == "content error"
     assert current["content_error_detail"].startswith(
@@ -111,7 +139,7 @@ def test_checkfiles_flags_wrong_content_as_content_error(portal):
 
 def test_download_serves_the_uploaded_bytes(portal):
     created = portal.client.post("file", _bam_for(CONTENT))
-    _write_local_upload(created["upload_credentials"], CONTENT)
+    _s3_upload(created["upload_credentials"], CONTENT)
     response = portal.client._session.get(portal.client.server + created["href"], timeout=10)
     assert response.status_code == 200 and response.content == CONTENT
 
@@ -126,38 +154,43 @@ def s3_portal(tmp_path, moto_s3, aws_env):
         from encode_accession.localportal.demo import DEMO_KEY_ID, DEMO_SECRET
         from encode_accession.portal import PortalClient
 
-        yield PortalClient(url, DEMO_KEY_ID, DEMO_SECRET, **FAST), bucket
+        yield PortalClient(url, DEMO_KEY_ID, DEMO_SECRET, **FAST), bucket, portal
 
 
-def _s3_upload(credentials: dict, content: bytes) -> None:
-    """What an uploader does with the portal's credentials."""
-    target = urlparse(credentials["upload_url"])
-    s3 = boto3.client("s3", endpoint_url=credentials["endpoint_url"], region_name="us-east-1",
-                      aws_access_key_id=credentials["access_key"],
-                      aws_secret_access_key=credentials["secret_key"],
-                      aws_session_token=credentials["session_token"],
-                      config=Config(request_checksum_calculation="when_required",
-                                    response_checksum_validation="when_required"))
-    s3.put_object(Bucket=target.netloc, Key=target.path.lstrip("/"), Body=content)
-
-
-def test_upload_to_s3_then_checkfiles_moves_the_file_to_in_progress(s3_portal, moto_s3):
-    client, bucket = s3_portal
+def test_upload_to_an_external_s3_is_checked_between_requests(s3_portal, moto_s3):
+    client, bucket, _ = s3_portal
     created = client.post("file", _bam_for(CONTENT))
     credentials = client.regenerate_upload_credentials(created["@id"])
     assert credentials["upload_url"].startswith(f"s3://{bucket}/")
     assert credentials["endpoint_url"] == moto_s3.endpoint_url
     assert client.get(created["@id"], database=True)["status"] == "uploading"
     _s3_upload(credentials, CONTENT)
-    assert client.get(created["@id"], database=True)["status"] == "in progress"
+    assert _status_once_checked(client, created["@id"])["status"] == "in progress"
     download = requests.get(client.server + created["href"], timeout=10)
     assert download.history[0].status_code == 307 and download.content == CONTENT
 
 
 def test_s3_upload_with_the_wrong_md5_is_a_content_error(s3_portal):
-    client, _ = s3_portal
+    client, _, _ = s3_portal
     created = client.post("file", _bam_for(CONTENT))
     _s3_upload(created["upload_credentials"], b"truncated")
-    current = client.get(created["@id"], database=True)
+    current = _status_once_checked(client, created["@id"])
     assert current["status"] == "content error"
     assert "does not match item md5sum" in current["content_error_detail"]
+
+
+def test_an_external_upload_is_checked_once_and_never_by_searches(s3_portal, monkeypatch):
+    client, _, portal = s3_portal
+    checked: list[str] = []
+    check = portal.check_upload
+    monkeypatch.setattr(portal, "check_upload",
+                        lambda item: checked.append(item.uuid) or check(item))
+    waiting = client.post("file", _bam_for(b"never uploaded", "encode-awg:bam-waiting"))
+    created = client.post("file", _bam_for(CONTENT))
+    _s3_upload(created["upload_credentials"], CONTENT)
+    assert _status_once_checked(client, created["@id"])["status"] == "in progress"
+    for _ in range(3):  # the server's next passes, and searches, check nothing again
+        client.search("File", {"status": "uploading"})
+        time.sleep(0.6)
+    assert checked == [created["uuid"]]
+    assert client.get(waiting["@id"], database=True)["status"] == "uploading"

@@ -1,0 +1,193 @@
+"""Uploads into the local portal's own S3: a multipart upload killed half-way resumes from
+the parts already there (the endpoint counts the bytes it receives), bytes that are not the
+planned ones are never completed, and the endpoint over TLS is trusted through the portal's
+CA bundle."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from conftest import time_limit
+from services import serve_portal
+
+from encode_accession.accession.upload import Planned, _complete, _s3_client, upload
+from encode_accession.core.errors import InputError
+from encode_accession.localportal import FaultConfig, LocalPortal, PortalApp, UploadConfig
+from encode_accession.localportal.demo import DEMO_KEY_ID, DEMO_SECRET
+from encode_accession.portal import PortalClient
+from encode_accession.storage.stores import Storage
+
+MIB = 1 << 20
+PART = 8 * MIB  # payloads.part_size of files under 78 GiB
+
+UPLOADER = """
+import json, sys
+from encode_accession.accession.upload import Planned, _complete, _s3_client, upload
+from encode_accession.storage.stores import Storage
+path, md5, size, creds = sys.argv[1], sys.argv[2], int(sys.argv[3]), json.loads(sys.argv[4])
+upload(Storage(), path, Planned(md5, size), creds)
+"""
+
+
+@pytest.fixture
+def portal(tmp_path):
+    return PortalClient(f"local:{tmp_path / 'portal.sqlite'}")
+
+
+@pytest.fixture
+def aws_keys(monkeypatch):
+    """What Storage reads s3:// sources on moto with."""
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(name, value)
+
+
+def post_file(portal: PortalClient, path: Path, alias: str = "encode-awg:upload-1") -> dict:
+    content = path.read_bytes()
+    return portal.post("file", {
+        "aliases": [alias], "dataset": "/experiments/TSTSR000001/", "file_format": "bam",
+        "output_type": "alignments", "assembly": "GRCh38", "lab": "/labs/encode-awg/",
+        "award": "/awards/DEMO-AWARD/", "md5sum": hashlib.md5(content).hexdigest(),
+        "file_size": len(content), "derived_from": ["/files/TSTFF000001/"]})
+
+
+def parts_on_disk(portal: PortalClient) -> int:
+    uploads = portal.embedded.app.portal.uploads.objects.root / ".multipart"
+    return sum(1 for u in uploads.glob("*/") for p in u.iterdir() if p.name[0].isdigit()) \
+        if uploads.exists() else 0
+
+
+def test_a_multipart_upload_killed_half_way_resumes_without_resending_its_parts(
+        portal, tmp_path):
+    content = os.urandom(6 * PART)
+    path = tmp_path / "big.bam"
+    path.write_bytes(content)
+    file = post_file(portal, path)
+    creds, md5 = file["upload_credentials"], file["md5sum"]
+    app = portal.embedded.app
+    app.faults.configure(FaultConfig(latency_ms=1000))  # every S3 request waits 1 s first
+    uploader = subprocess.Popen([sys.executable, "-c", UPLOADER, str(path), md5,
+                                 str(len(content)), json.dumps(creds)])
+    deadline = time.monotonic() + time_limit(60)
+    while parts_on_disk(portal) < 3 and uploader.poll() is None \
+            and time.monotonic() < deadline:
+        time.sleep(0.02)
+    uploader.send_signal(signal.SIGKILL)
+    uploader.wait()
+    app.faults.configure(FaultConfig())
+    time.sleep(1.1)  # requests still in their latency then read what the uploader sent:
+    incoming = app.portal.uploads.objects.root / ".incoming"
+    while any(incoming.iterdir()) and time.monotonic() < deadline:  # parts cut off mid-way
+        time.sleep(0.02)  # are dropped by the server, parts sent whole are kept
+    kept = parts_on_disk(portal)
+    assert 3 <= kept < 6, "the upload was not killed half-way"
+    assert portal.get(file["@id"], database=True)["status"] == "uploading"
+    received = app.s3.bytes_received
+    upload(Storage(), str(path), Planned(md5, len(content)), creds)
+    resent = app.s3.bytes_received - received
+    assert resent == (6 - kept) * PART  # only the parts not on S3 were sent
+    current = portal.get(file["@id"], database=True)
+    assert current["status"] == "in progress" and current["file_size"] == len(content)
+    download = portal._session.get(portal.server + file["href"], timeout=30)
+    assert hashlib.md5(download.content).hexdigest() == md5
+
+
+@pytest.mark.parametrize("size", [1000, 2 * PART + 5], ids=["one-part", "multipart"])
+def test_an_output_changed_after_its_checksum_is_not_uploaded(portal, tmp_path, size):
+    path = tmp_path / "out.bam"
+    path.write_bytes(b"a" * size)
+    file = post_file(portal, path)
+    path.write_bytes(b"b" * size)  # changed after its checksum was taken
+    with pytest.raises(InputError, match="changed after its checksum was taken") as exc:
+        upload(Storage(), str(path), Planned(file["md5sum"], size), file["upload_credentials"])
+    assert str(path) in exc.value.message and "--forcerun checksums" in exc.value.message
+    objects = portal.embedded.app.portal.uploads.objects
+    assert objects.uploads("") == []  # the multipart upload was aborted
+    assert portal.get(file["@id"], database=True)["status"] == "uploading"
+
+
+def test_a_grown_output_is_not_uploaded(portal, tmp_path):
+    path = tmp_path / "out.bam"
+    path.write_bytes(b"a" * 1000)
+    file = post_file(portal, path)
+    with path.open("ab") as out:
+        out.write(b"more")
+    with pytest.raises(InputError, match="more than 1000 bytes"):
+        upload(Storage(), str(path), Planned(file["md5sum"], 1000), file["upload_credentials"])
+
+
+def test_the_portals_own_s3_over_tls_is_trusted_through_the_portals_ca_bundle(tmp_path):
+    app = PortalApp(LocalPortal(tmp_path / "portal.sqlite"))
+    with serve_portal(app, tls_dir=tmp_path / "tls") as (url, cert):
+        portal = PortalClient(url, DEMO_KEY_ID, DEMO_SECRET, ca_bundle=str(cert))
+        path = tmp_path / "out.bam"
+        path.write_bytes(b"over tls\n")
+        file = post_file(portal, path)
+        assert file["upload_credentials"]["endpoint_url"] == f"{url}/_s3"
+        assert portal.verify == str(cert)
+        upload(Storage(), str(path), Planned(file["md5sum"], 9), file["upload_credentials"],
+               verify=portal.verify)
+        assert portal.get(file["@id"], database=True)["status"] == "in progress"
+
+
+def test_an_s3_source_on_another_service_is_streamed_to_the_portals_s3(
+        portal, tmp_path, moto_s3, aws_keys):
+    content = os.urandom(PART + 100)  # two parts
+    moto_s3.client().put_object(Bucket=moto_s3.bucket, Key="run/out.bam", Body=content)
+    local = tmp_path / "out.bam"
+    local.write_bytes(content)
+    file = post_file(portal, local)
+    storage = Storage(s3_endpoint_url=moto_s3.endpoint_url)
+    upload(storage, f"s3://{moto_s3.bucket}/run/out.bam", Planned(file["md5sum"], len(content)),
+           file["upload_credentials"])
+    assert portal.embedded.app.s3.bytes_received == len(content)  # through this process
+    assert portal.get(file["@id"], database=True)["status"] == "in progress"
+
+
+def test_an_s3_source_on_the_same_service_is_copied_server_side(tmp_path, moto_s3, aws_keys,
+                                                                 monkeypatch):
+    content = os.urandom(1000)
+    s3 = moto_s3.client()
+    s3.put_object(Bucket=moto_s3.bucket, Key="run/copied.bam", Body=content)
+    bucket = "uploads-same-service"
+    uploads = UploadConfig(tmp_path / "up", moto_s3.endpoint_url, bucket)
+    with serve_portal(PortalApp(LocalPortal(tmp_path / "p.sqlite", uploads=uploads))) as (url, _):
+        s3.create_bucket(Bucket=bucket)
+        portal = PortalClient(url, DEMO_KEY_ID, DEMO_SECRET)
+        local = tmp_path / "copied.bam"
+        local.write_bytes(content)
+        file = post_file(portal, local)
+        storage = Storage(s3_endpoint_url=moto_s3.endpoint_url)
+        monkeypatch.setattr(storage, "open_read", lambda uri: pytest.fail("streamed"))
+        upload(storage, f"s3://{moto_s3.bucket}/run/copied.bam",
+               Planned(file["md5sum"], len(content)), file["upload_credentials"])
+    key = urlparse(file["upload_credentials"]["upload_url"]).path.lstrip("/")
+    assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == content
+
+
+def test_an_upload_another_uploader_completed_first_is_the_result(portal, tmp_path):
+    path = tmp_path / "out.bam"
+    path.write_bytes(os.urandom(PART + 10))
+    file = post_file(portal, path)
+    creds = file["upload_credentials"]
+    s3 = _s3_client(creds, None)
+    bucket, key = urlparse(creds["upload_url"]).netloc, urlparse(creds["upload_url"]).path[1:]
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    content = path.read_bytes()
+    etags = [s3.upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=n,
+                            Body=body)["ETag"].strip('"')
+             for n, body in ((1, content[:PART]), (2, content[PART:]))]
+    _complete(s3, bucket, key, upload_id, etags)  # the other uploader
+    _complete(s3, bucket, key, upload_id, etags)  # this one: the same object
+    with pytest.raises(Exception, match="NoSuchUpload"):
+        _complete(s3, bucket, key, upload_id, list(reversed(etags)))
+    assert portal.get(file["@id"], database=True)["status"] == "in progress"
