@@ -90,8 +90,8 @@ class PortalApp:
                 response = json_response(problem.body(), problem.code)
             except Exception:  # a bug here must still answer in the portal's JSON shape
                 log.exception("%s %s failed", request.method, request.path)
-                problem = HTTPProblem(500, "internal error in the local portal; see its log")
-                response = json_response(problem.body(), 500)
+                internal = HTTPProblem(500, "internal error in the local portal; see its log")
+                response = json_response(internal.body(), 500)
             if response.status_code < 300 and self.faults.drop_after_commit(request.method):
                 request.environ[DROP_CONNECTION] = True
         response.headers["X-Request-URL"] = request.url
@@ -224,9 +224,9 @@ class PortalApp:
         if not name:
             body: dict[str, Any] = {t.name: _annotated(t.item_type, admin) for t in served}
             subtypes: dict[str, list[str]] = {}
-            for itype in served:
-                for base in itype.bases:
-                    subtypes.setdefault(base, []).append(itype.name)
+            for served_type in served:
+                for base in served_type.bases:
+                    subtypes.setdefault(base, []).append(served_type.name)
             body["_subtypes"] = subtypes
             body["@type"] = ["JSONSchemas"]
             return json_response(body)

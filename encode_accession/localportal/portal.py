@@ -69,7 +69,7 @@ class LocalPortal:
 
     def add_access_key(self, key_id: str, secret: str, user: str = DEMO_USER) -> None:
         """Accept another key pair (e.g. from --key/--secret) for `user`."""
-        itype = self.types.lookup("access_key")
+        itype = self.types.get("access_key")
         with self.store.write():
             existing = self.store.by_at_id(f"/access-keys/{key_id}/")
             props = access_key_props(key_id, secret, user)

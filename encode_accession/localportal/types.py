@@ -128,6 +128,13 @@ class TypeRegistry:
         """By item_type, @type name, collection name or hyphenated profile name."""
         return self._by_key.get(name.strip("/").lower())
 
+    def get(self, name: str) -> ItemType:
+        """A type the portal is known to have (the bundled type table names it)."""
+        itype = self.lookup(name)
+        if itype is None:
+            raise KeyError(f"no portal type {name!r}")
+        return itype
+
     def by_collection(self, collection: str) -> ItemType | None:
         itype = self.lookup(collection)
         return itype if itype and itype.collection == collection else None
