@@ -81,9 +81,9 @@ def test_preflight_searches_md5s_in_batches_not_one_request_per_file(run, sums):
     preflight(run, sums)
     gets = run.portal.request_counts["GET"] - before
     versions = {s.dcc_step_version for s in run.plan.steps}
-    # lab, award, the step versions, one md5 batch, the dataset, the reference input's md5:
-    # not one search per file
-    assert gets <= 5 + len(versions) < len(run.plan.files)
+    # the keys' proof, lab, award, the step versions, one md5 batch, the dataset, the
+    # reference input's md5: not one search per file
+    assert gets <= 6 + len(versions) < len(run.plan.files)
 
 
 def test_preflight_stops_on_md5_duplicates_with_a_table_unless_forced(run, sums):
@@ -218,18 +218,18 @@ def test_a_file_left_in_content_error_by_an_unfinished_upload_stops_the_step_wit
     pre = preflight(run, sums)
     step = run.plan.steps[0]
     first = run_step(run, step.rule, pre, [])
-    victim = first["files"][0]
+    victim = first.files[0]
     for receipt in (run.rundir / "uploads").glob("*.json"):  # as if killed before them
         receipt.unlink()
     store = run.portal.embedded.app.portal.store  # what checkfiles made of partial bytes
-    item = store.by_at_id(victim["@id"])
+    item = store.by_at_id(victim.portal_id)
     item.props.update(status="content error", content_error_detail="File size 3 does not "
                       "match item file_size 39")
     store.save(item, store.keys_of(item.uuid))
     with pytest.raises(InputError) as stopped:
         run_step(run, step.rule, pre, [])
     message = stopped.value.message
-    assert victim["uri"] in message and victim["@id"] in message
+    assert victim.uri in message and victim.portal_id in message
     assert "File size 3 does not match" in message and "'upload failed'" in message
 
 

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 from conftest import time_limit
-from encode_accession.data import ACCESSION_RULES
 
+from encode_accession.core.resources import ACCESSION_RULES
 from encode_accession.demo.run import write_demo_run
 from encode_accession.localportal.demo import DEMO_KEY_ID, DEMO_SECRET
 from encode_accession.metadata.cromwell import load_metadata

@@ -16,12 +16,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 from conftest import time_limit
 
-from encode_accession.accession.upload import upload
+from encode_accession.accession.upload import Planned, upload
+from encode_accession.localportal import LocalPortal
 from encode_accession.localportal.demo import DEMO_AWARD, DEMO_EXPERIMENT, DEMO_LAB
 from encode_accession.portal import PortalClient
 from encode_accession.storage.stores import Storage
@@ -76,18 +77,19 @@ class ServedPortal:
         with tempfile.TemporaryDirectory() as folder:
             source = Path(folder) / f"{name}.bed.gz"
             source.write_bytes(data)
-            upload(Storage(), str(source), len(data), client.get_upload_credentials(
-                created["@id"]))
+            upload(Storage(), str(source), Planned(hashlib.md5(data).hexdigest(), len(data)),
+                   client.get_upload_credentials(created["@id"]))
         checked = client.get(created["@id"], database=True)  # the portal's checkfiles
         assert checked is not None and checked["status"] == "in progress", checked
         return checked
 
     def tamper(self, accession: str, data: bytes) -> None:
-        """Replace the bytes the portal holds for a file (its md5sum stays)."""
+        """Replace the bytes the portal holds for a file (its md5sum stays): the object in the
+        portal's own S3 store, where its upload credentials point."""
         credentials = self.client(admin=True).get_upload_credentials(accession)
         target = urlsplit(credentials["upload_url"])
-        assert target.scheme == "file", "tests tamper with file:// uploads only"
-        Path(unquote(target.path)).write_bytes(data)
+        assert target.scheme == "s3", credentials["upload_url"]
+        LocalPortal(self.db).uploads.objects.path(target.path.lstrip("/")).write_bytes(data)
 
 
 @pytest.fixture(scope="module")
