@@ -8,6 +8,8 @@ Why it looks the way it does:
 - GET/PATCH are retried with exponential backoff on connection errors and 502/503/504.
   POST never is, blindly: after a failure it first looks the object up by its alias (or md5)
   in the database, because the failed POST may have committed.
+- PATCH replaces arrays: extending one (an experiment's `analyses`) reads it again after the
+  write and writes again until its values are there, so concurrent runs keep every link.
 - Secrets live only in the session's auth; messages, logs and repr name the key id only.
 """
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import random
 import re
 import time
 from collections import Counter
@@ -44,6 +47,7 @@ log = logging.getLogger(__name__)
 RETRY_STATUSES = frozenset({502, 503, 504})
 THROTTLED = 429
 DEFAULT_RATE_LIMIT = 10.0  # requests/s the ENCODE portal asks clients to stay under
+EXTEND_ATTEMPTS = 8  # writes of one array extension before concurrent writers are blamed
 MAX_RETRY_AFTER = 300.0  # seconds; a longer Retry-After ends the call instead of hanging it
 Filters = Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None
 
@@ -290,16 +294,52 @@ class PortalClient:
     def patch(self, identifier: str, payload: dict[str, Any], *,
               extend_arrays: bool = False) -> dict[str, Any]:
         """PATCH replaces arrays; with extend_arrays the current values are kept and the new
-        ones appended (deduplicated, order kept), read fresh from the database first."""
-        path = self._path(identifier)
+        ones appended (deduplicated, order kept), and kept against concurrent writers
+        (:meth:`_extend`)."""
         if extend_arrays:
-            current = self.get(identifier, database=True)
-            if current is None:
-                raise PortalNotFound(f"PATCH {path}: not found", status=404)
-            payload = {k: _merge_unique(current.get(k), v) if isinstance(v, list) else v
-                       for k, v in payload.items()}
+            return self._extend(identifier, payload)
+        path = self._path(identifier)
         response = self._request("PATCH", path, payload=payload)
         return self._json("PATCH", path, response)["@graph"][0]
+
+    def _extend(self, identifier: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Read (database), merge, PATCH, and read again until the new values are there.
+
+        The portal's PATCH replaces a whole array, so two writers that read the same list
+        each drop the other's value (two runs linking their analyses to one experiment). A
+        writer that read before our PATCH lands its own within about one read-to-PATCH time
+        after ours, so the check waits that long (jittered) before it reads again; values
+        missing then are merged in and written again, with jittered backoff, a bounded
+        number of times. Values already there are not written again."""
+        path = self._path(identifier)
+        new = {k: v for k, v in payload.items() if isinstance(v, list)}
+        read_at, current = time.monotonic(), self._current(identifier, path)
+        for attempt in range(1, EXTEND_ATTEMPTS + 1):
+            merged = {k: _merge_unique(current.get(k), v) if k in new else v
+                      for k, v in payload.items()}
+            if all(current.get(k) == v for k, v in merged.items()):
+                return current
+            self._json("PATCH", path, self._request("PATCH", path, payload=merged))
+            window = time.monotonic() - read_at
+            time.sleep(random.uniform(1, 2) * window)
+            current = self._current(identifier, path)
+            missing = _missing(current, new)
+            if not missing:
+                return current
+            log.warning("PATCH %s: %s lost to a concurrent writer (write %d of %d)", path,
+                        ", ".join(missing), attempt, EXTEND_ATTEMPTS)
+            time.sleep(random.uniform(0, window * 2 ** attempt))
+            read_at, current = time.monotonic(), self._current(identifier, path)
+        raise PortalConflict(f"PATCH {path}: {', '.join(_missing(current, new))} still "
+                             f"lacked values after {EXTEND_ATTEMPTS} writes, as other writers "
+                             "kept replacing the list; run again to add them (nothing posted "
+                             "is lost)", status=409)
+
+    def _current(self, identifier: str, path: str) -> dict[str, Any]:
+        current = self.get(identifier, database=True)
+        if current is None:
+            raise PortalNotFound(f"PATCH {path}: not found", status=404)
+        return current
 
     def regenerate_upload_credentials(self, identifier: str) -> dict[str, Any]:
         """Fresh 36 h S3 credentials for a file still uploading (or upload failed)."""
@@ -383,6 +423,14 @@ def _conflict_lookup_keys(payload: dict[str, Any]) -> list[str]:
     """After a 409 the conflicting key may be any alias or the md5."""
     keys = list(payload.get("aliases", []))
     return keys + [f"md5:{payload['md5sum']}"] if payload.get("md5sum") else keys
+
+
+def _missing(current: dict[str, Any], new: dict[str, list[Any]]) -> list[str]:
+    """The keys of ``new`` whose values are not all in ``current``'s arrays."""
+    def keys(values: Any) -> set[str]:
+        return {json.dumps(v, sort_keys=True) for v in (values if isinstance(values, list)
+                                                        else [])}
+    return [k for k, values in new.items() if not keys(values) <= keys(current.get(k))]
 
 
 def _merge_unique(current: Any, new: list[Any]) -> list[Any]:

@@ -1,0 +1,70 @@
+"""Concurrent writers extending one array: every value is kept.
+
+The portal's PATCH replaces a whole array, so clients that read the same list each drop the
+others' values; ``PortalClient.patch(..., extend_arrays=True)`` reads again after its write
+and writes again until its values are there.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from conftest import time_limit
+
+from encode_accession.localportal.demo import DEMO_AWARD, DEMO_EXPERIMENT, PIPELINE_LAB
+from encode_accession.portal import PortalClient
+
+from .conftest import FAST
+from .payloads import bam
+from .test_portal_cli import serve
+
+WRITERS = 8
+
+
+def _analyses(client: PortalClient, count: int) -> list[str]:
+    """``count`` analyses of the demo experiment, each with a file of its own."""
+    ids = []
+    for n in range(count):
+        file = client.post("file", bam(f"encode-processing-pipeline:bam-{n}", lab=PIPELINE_LAB))
+        ids.append(client.post("analysis", {
+            "aliases": [f"encode-processing-pipeline:wf-{n}"], "files": [file["@id"]],
+            "pipeline_version": "2.1.0", "lab": PIPELINE_LAB, "award": DEMO_AWARD})["@id"])
+    return ids
+
+
+def _extend_at_once(url: str, analyses: list[str]) -> list[dict]:
+    """One client per analysis, each in its own thread, all PATCHing at the same moment."""
+    start = threading.Barrier(len(analyses))
+
+    def link(analysis: str) -> dict:
+        client = PortalClient(url, "DEMOKEY1", "demosecretdemose", **FAST)
+        start.wait(timeout=time_limit(30))
+        return client.patch(DEMO_EXPERIMENT, {"analyses": [analysis]}, extend_arrays=True)
+
+    with ThreadPoolExecutor(max_workers=len(analyses)) as pool:
+        return list(pool.map(link, analyses))
+
+
+def test_eight_concurrent_clients_extending_analyses_keep_all_eight(tmp_path):
+    # latency widens the read-to-PATCH window in which writers overwrite each other
+    with serve("--db", str(tmp_path / "p.sqlite"), "--latency-ms", "20") as line:
+        url = line.split("serving at ")[1].split()[0]
+        client = PortalClient(url, "DEMOKEY1", "demosecretdemose", **FAST)
+        analyses = _analyses(client, WRITERS)
+        results = _extend_at_once(url, analyses)
+        kept = client.get(DEMO_EXPERIMENT, database=True)["analyses"]
+        assert sorted(kept) == sorted(analyses), f"{len(set(kept) & set(analyses))} of 8 kept"
+        assert all(a in r["analyses"] for a, r in zip(analyses, results, strict=True))
+
+
+def test_extending_with_values_already_there_writes_nothing(tmp_path):
+    with serve("--db", str(tmp_path / "p.sqlite")) as line:
+        url = line.split("serving at ")[1].split()[0]
+        client = PortalClient(url, "DEMOKEY1", "demosecretdemose", **FAST)
+        (analysis,) = _analyses(client, 1)
+        client.patch(DEMO_EXPERIMENT, {"analyses": [analysis]}, extend_arrays=True)
+        before = client.request_counts["PATCH"]
+        again = client.patch(DEMO_EXPERIMENT, {"analyses": [analysis]}, extend_arrays=True)
+        assert again["analyses"] == [analysis]
+        assert client.request_counts["PATCH"] == before
