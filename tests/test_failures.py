@@ -15,10 +15,13 @@ import pytest
 from services import serve_portal
 
 from encode_accession.accession.checks import dataset_status_problem, workflow_status_problem
-from encode_accession.core.failures import DEBUG_ENV, describe, wants_traceback
+from encode_accession.cli.main import main as cli_main
+from encode_accession.core.failures import DEBUG_ENV, describe, exit_status, wants_traceback
+from encode_accession.demo.synthetic import Options, write_synthetic_run
 from encode_accession.localportal import FaultConfig, LocalPortal, PortalApp
 from encode_accession.localportal.demo import DEMO_KEY_ID, DEMO_SECRET
 from encode_accession.metadata.cromwell import load_metadata, parse_metadata
+from encode_accession.planning.steps import load_steps, resolve_steps
 from encode_accession.portal import PortalClient
 
 FAST = {"backoff": 0.001, "timeout": 10, "retries": 1}
@@ -120,6 +123,38 @@ def test_database_errors_are_one_message(tmp_path):
 def test_an_unexpected_bug_keeps_its_traceback():
     assert describe(ValueError("a bug")) is None
     assert describe(KeyError("x")) is None
+
+
+def _bug() -> int:
+    return {"rep1": 1}["rep10"]
+
+
+def test_a_bug_in_a_job_ends_with_one_line_below_its_traceback(capsys, monkeypatch):
+    monkeypatch.delenv(DEBUG_ENV, raising=False)
+    assert exit_status("step", _bug, lambda: {"server": "dev"}) == 1
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines[0] == "Traceback (most recent call last):"  # into the job's log
+    assert lines[-2] == "KeyError: 'rep10'"
+    assert lines[-1] == ("encode-accession step: internal error KeyError: 'rep10' (the "
+                         "traceback is in the log above; please report it)")
+
+
+def test_a_bug_in_a_job_is_raised_as_it_is_with_debug(monkeypatch):
+    monkeypatch.delenv(DEBUG_ENV, raising=False)
+    with pytest.raises(KeyError, match="rep10"):
+        exit_status("step", _bug, lambda: {"debug": True})
+
+
+def test_a_bug_behind_the_cli_is_one_line_naming_debug(monkeypatch, capsys, tmp_path):
+    monkeypatch.delenv(DEBUG_ENV, raising=False)
+    monkeypatch.setattr("encode_accession.cli.main.build_plan", lambda *a, **k: _bug())
+    metadata = write_synthetic_run(load_steps(resolve_steps("atac")), Options(folder=tmp_path))
+    assert cli_main(["plan", "-m", str(metadata), "--steps", "atac"]) == 1
+    assert capsys.readouterr().err.strip() == (
+        "error: internal error KeyError: 'rep10' (run again with --debug to see the "
+        "traceback; please report it)")
+    with pytest.raises(KeyError):
+        cli_main(["--debug", "plan", "-m", str(metadata), "--steps", "atac"])
 
 
 def test_the_traceback_is_kept_when_asked(monkeypatch):

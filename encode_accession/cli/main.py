@@ -18,7 +18,7 @@ from importlib import import_module
 
 from encode_accession.accession import runs
 from encode_accession.core.errors import InputError
-from encode_accession.core.failures import describe, wants_traceback
+from encode_accession.core.failures import describe, internal_error, wants_traceback
 from encode_accession.metadata.cromwell import load_metadata
 from encode_accession.planning.plan import Plan, PlanOptions, build_plan
 from encode_accession.planning.steps import load_steps, resolve_steps
@@ -61,9 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except Exception as e:
-        message = describe(e, server=getattr(args, "server", None))
-        if message is None or args.debug or wants_traceback():
+        if args.debug or wants_traceback():
             raise
+        message = describe(e, server=getattr(args, "server", None)) or \
+            internal_error(e, "run again with --debug to see the traceback")
         print(f"error: {message}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # `... | head` closed the pipe: stop quietly, as cat does

@@ -1,7 +1,8 @@
 """The one-line message a user sees for every failure class the project knows.
 
 Jobs and the command line call :func:`describe` on any exception; a message means "print it
-and exit non-zero", None means an unexpected bug whose traceback must stay visible. Messages
+and exit non-zero", None means an unexpected bug: its traceback goes to the job's log (the
+command line shows it with ``--debug``) and the last line says so (:func:`internal_error`). Messages
 name the file, key or server and the fix; secrets never appear (portal errors carry only
 the access key id). ``--debug``, ``debug: true`` or ENCODE_ACCESSION_DEBUG=1 keep the stack.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import sys
+import traceback
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -51,19 +53,30 @@ def wants_traceback(config: Mapping[str, Any] | None = None) -> bool:
     return bool(config and config.get("debug"))
 
 
+def internal_error(exc: BaseException, traceback_at: str) -> str:
+    """The one line for a bug: the exception, where its traceback is, and to report it."""
+    lines = str(exc).strip().splitlines()
+    detail = f"{type(exc).__name__}: {lines[0][:200]}" if lines else type(exc).__name__
+    return f"internal error {detail} ({traceback_at}; please report it)"
+
+
 def exit_status(job: str, work: Callable[[], object],
                 settings: Callable[[], Mapping[str, Any]] = dict) -> int:
     """Run one workflow job's ``work`` the way every rule's job ends: 0 when it worked; a
     known failure (:func:`describe`) one line on stderr naming the culprit and the fix, and
-    status 1; anything else its traceback (a bug). ``settings`` (read only on failure) name
-    the server and may ask for the traceback (``debug``)."""
+    status 1; anything else (a bug) its traceback into the job's log, then the one line
+    :func:`internal_error` last, and status 1. ``settings`` (read only on failure) name the
+    server and may ask for the traceback to be raised as it is (``debug``)."""
     try:
         work()
     except Exception as exc:
         known = settings()
-        message = describe(exc, server=known.get("server"))
-        if message is None or wants_traceback(known):
+        if wants_traceback(known):
             raise
+        message = describe(exc, server=known.get("server"))
+        if message is None:
+            traceback.print_exc()
+            message = internal_error(exc, "the traceback is in the log above")
         print(f"encode-accession {job}: {message}", file=sys.stderr)
         return 1
     return 0
