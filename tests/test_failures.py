@@ -59,6 +59,14 @@ def test_bad_input_is_its_own_message(tmp_path):
                             "(fix: give the path of the metadata file itself)"
 
 
+def test_a_metadata_file_that_is_a_pipe_is_refused_before_reading(tmp_path):
+    os.mkfifo(tmp_path / "metadata.json")  # no writer: reading would wait for ever
+    exc = failure(lambda: load_metadata(tmp_path / "metadata.json"))
+    assert describe(exc).startswith(f"{tmp_path / 'metadata.json'}: is a named pipe (FIFO), "
+                                    "not a regular metadata file (fix: point to the metadata "
+                                    "file itself")
+
+
 def test_an_unreachable_portal_names_the_server_and_how_to_resume():
     url = f"http://127.0.0.1:{free_port()}"
     exc = failure(lambda: PortalClient(url, **FAST).get("/"))

@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # the cloud clients are imported on first use: local runs nee
     from google.cloud import storage as gcs
 
 from encode_accession.core.errors import InputError
+from encode_accession.core.files import refuse_irregular
 from encode_accession.storage.progress import Progress
 
 log = logging.getLogger(__name__)
@@ -396,6 +397,7 @@ class _LocalStore:
 
     def size(self, uri: str) -> int:
         path = _local_path(uri)
+        refuse_irregular(path, uri)
         if os.path.isdir(path):
             raise IsADirectoryError(path)
         return os.stat(path).st_size
@@ -404,7 +406,9 @@ class _LocalStore:
         return os.path.isfile(_local_path(uri))
 
     def open_read(self, uri: str) -> BinaryIO:
-        return open(_local_path(uri), "rb")  # noqa: SIM115 - the caller closes it
+        path = _local_path(uri)
+        refuse_irregular(path, uri)  # opening a FIFO would wait for a writer
+        return open(path, "rb")  # noqa: SIM115 - the caller closes it
 
 
 def _local_path(uri: str) -> str:

@@ -167,6 +167,23 @@ def test_an_output_path_the_os_refuses_is_named_before_anything_is_posted(tmp_pa
                             "(File name too long)")
 
 
+@pytest.mark.parametrize("kind", ["fifo", "link to /dev/zero"])
+def test_an_output_that_is_not_a_regular_file_is_named_before_any_read(tmp_path, kind):
+    """A FIFO would block the checksums job for ever, /dev/zero would never end."""
+    metadata = write_demo_run(tmp_path / "run")
+    odd = tmp_path / "run/atac" / json.loads(metadata.read_text())["id"] / \
+        "call-filter/shard-1/execution/rep2.nodup.bam"
+    odd.unlink()
+    if kind == "fifo":
+        os.mkfifo(odd)
+        problem = "is a named pipe (FIFO), not a regular file"
+    else:
+        odd.symlink_to("/dev/zero")
+        problem = "is a character device (the link leads to /dev/zero), not a regular file"
+    out = run_failing(tmp_path, config_for(tmp_path, metadata))
+    assert_one_message(out, f"{odd}: {problem} (fix: point to the file itself")
+
+
 def test_a_results_folder_under_a_file_is_named(tmp_path):
     (tmp_path / "taken").write_text("")
     out = run_failing(tmp_path, config_for(tmp_path, results="taken/results"))
