@@ -184,6 +184,22 @@ def test_an_output_that_is_not_a_regular_file_is_named_before_any_read(tmp_path,
     assert_one_message(out, f"{odd}: {problem} (fix: point to the file itself")
 
 
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda filt, nodup: filt.update(attempt=float("nan")),  # json.dumps writes NaN
+     "calls.atac.filter[1].attempt: expected a whole number, found nan"),
+    (lambda filt, nodup: filt["outputs"].update(nodup_bam=nodup.split("/run/", 1)[1]),
+     "calls.atac.filter[1].outputs.nodup_bam: 'atac/"),
+], ids=["nan-attempt", "relative-output"])
+def test_metadata_cromwell_did_not_write_is_named_at_its_key(tmp_path, edit, message):
+    metadata = write_demo_run(tmp_path / "run")
+    data = json.loads(metadata.read_text())
+    filt = data["calls"]["atac.filter"][1]
+    edit(filt, filt["outputs"]["nodup_bam"])
+    metadata.write_text(json.dumps(data))
+    out = run_failing(tmp_path, config_for(tmp_path, metadata))
+    assert_one_message(out, f"{metadata}: {message}")
+
+
 def test_a_results_folder_under_a_file_is_named(tmp_path):
     (tmp_path / "taken").write_text("")
     out = run_failing(tmp_path, config_for(tmp_path, results="taken/results"))
