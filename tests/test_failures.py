@@ -247,6 +247,16 @@ def test_cli_names_a_ca_bundle_that_does_not_exist(tmp_path):
         .startswith(f"error: ca_bundle: CA bundle {missing} does not exist")
 
 
+def test_cli_names_a_ca_bundle_that_is_not_pem_rather_than_the_server(tmp_path, served_tls):
+    url, cert = served_tls
+    key = tmp_path / "key.pem"  # a PEM file, but a key: no certificate in it
+    key.write_text("-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n"
+                   "-----END PRIVATE KEY-----\n")
+    line = one_error(cli(tmp_path, "search", "--server", url, "--ca-bundle", str(key)))
+    assert line.startswith(f"error: ca_bundle: CA bundle {key} holds no PEM certificate (")
+    assert url not in line
+
+
 def test_cli_unreachable_portal_is_one_line(tmp_path):
     url = f"http://127.0.0.1:{free_port()}"
     assert url in one_error(cli(tmp_path, "facets", "assay", "--server", url))

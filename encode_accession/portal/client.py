@@ -20,6 +20,7 @@ import logging
 import os
 import random
 import re
+import ssl
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -30,6 +31,7 @@ from urllib.parse import quote
 import requests
 
 from encode_accession.core.errors import InputError
+from encode_accession.core.files import irregular_kind
 from encode_accession.portal.errors import (
     PortalAuthError,
     PortalConflict,
@@ -354,15 +356,34 @@ class PortalClient:
 
 
 def _checked_ca_bundle(ca_bundle: str | None) -> str | None:
-    """A CA bundle that exists; a wrong path would otherwise fail every request with OSError."""
+    """A CA bundle that exists and holds PEM certificates: a wrong path would fail every
+    request with OSError, a file of something else with a TLS error blamed on the server."""
     for name, path in (("ca_bundle", ca_bundle),
                        ("REQUESTS_CA_BUNDLE", os.environ.get("REQUESTS_CA_BUNDLE"))):
-        if path and not os.path.exists(path):
-            raise InputError(name, "", f"CA bundle {path} does not exist",
+        problem = _ca_bundle_problem(path) if path else None
+        if problem:
+            raise InputError(name, "", f"CA bundle {path} {problem}",
                              "give the PEM file of the CA that signed the portal's certificate")
         if ca_bundle:
             break
     return ca_bundle
+
+
+def _ca_bundle_problem(path: str) -> str | None:
+    if not os.path.exists(path):
+        return "does not exist"
+    if os.path.isdir(path):  # a folder of hashed certificates (c_rehash), as requests allows
+        return None
+    kind = irregular_kind(path)  # a FIFO would block the load below
+    if kind:
+        return f"is {kind}, not a PEM file"
+    try:  # a bare context: loads only this file, not the system's certificates
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cafile=path)
+    except ssl.SSLError as exc:
+        return f"holds no PEM certificate ({exc.reason or exc})"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    return None
 
 
 def _tls_failure(method: str, path: str, server: str, exc: Exception) -> PortalError:

@@ -301,6 +301,14 @@ def test_a_ca_bundle_that_does_not_exist_is_named(tmp_path):
     assert_one_message(out, f"ca_bundle: CA bundle {missing} does not exist")
 
 
+def test_a_ca_bundle_that_is_not_pem_is_named_not_the_server(tmp_path):
+    der = tmp_path / "portal.der"
+    der.write_bytes(b"0\x82\x03\x1a0\x82\x02\x02")  # the start of a DER certificate
+    out = run_failing(tmp_path, config_for(tmp_path, ca_bundle=str(der)))
+    assert_one_message(out, f"ca_bundle: CA bundle {der} holds no PEM certificate (")
+    assert "give the PEM file of the CA" in out and "TLS with" not in out
+
+
 def created_by_kind(db: Path, before: Counter) -> Counter:
     """New portal objects by kind (every quality metric type counted as one kind)."""
     with closing(sqlite3.connect(db)) as conn:
