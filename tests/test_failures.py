@@ -128,6 +128,29 @@ def test_database_errors_are_one_message(tmp_path):
     assert describe(exc).startswith("SQLite database: unable to open database file")
 
 
+def test_s3_errors_outside_the_storage_layer_are_one_message():
+    from botocore.exceptions import ClientError, EndpointConnectionError
+
+    missing = ClientError({"Error": {"Code": "NoSuchBucket", "BucketName": "encoded-files-dev",
+                                     "Message": "The specified bucket does not exist"}},
+                          "PutObject")
+    assert describe(missing) == (
+        "S3 PutObject: NoSuchBucket: The specified bucket does not exist (bucket "
+        "encoded-files-dev) (fix: check the bucket, the s3_endpoint_url setting and the AWS "
+        "credentials, then run the same command again: objects already posted are found, "
+        "not duplicated)")
+    down = describe(EndpointConnectionError(endpoint_url="http://127.0.0.1:9"))
+    assert down.startswith('S3: Could not connect to the endpoint URL: "http://127.0.0.1:9" '
+                           "(fix: check the network and the s3_endpoint_url setting; ")
+
+
+def test_google_cloud_errors_outside_the_storage_layer_are_one_message():
+    from google.api_core.exceptions import ServiceUnavailable
+
+    message = describe(ServiceUnavailable("backend error"))
+    assert message.startswith("Google Cloud: 503 backend error (fix: check the network")
+
+
 def test_an_unexpected_bug_keeps_its_traceback():
     assert describe(ValueError("a bug")) is None
     assert describe(KeyError("x")) is None

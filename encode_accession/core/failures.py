@@ -36,6 +36,9 @@ def describe(exc: BaseException, *, server: str | None = None) -> str | None:
         return f"{portal} is unavailable ({exc}); {RESUME}"
     if isinstance(exc, PortalError):  # auth, validation, TLS, conflicts: their text says why
         return str(exc)
+    cloud = _cloud_failure(exc)  # before OSError: requests' errors are OSErrors too
+    if cloud:
+        return cloud
     if isinstance(exc, OSError):
         where = exc.filename if exc.filename is not None else "a file"
         return (f"{where}: {exc.strerror or exc} (fix: check the path, that its folder exists "
@@ -43,6 +46,31 @@ def describe(exc: BaseException, *, server: str | None = None) -> str | None:
     if isinstance(exc, sqlite3.Error):
         return (f"SQLite database: {exc} (fix: check the tracker_db path and that its "
                 "folder is writable)")
+    return None
+
+
+def _cloud_failure(exc: BaseException) -> str | None:
+    """S3 (botocore) and Google Cloud errors met outside the storage layer (which names the
+    URI itself), e.g. while uploading to the portal's bucket. Their modules are looked at
+    only if already imported: a local run loads neither."""
+    if "botocore" in sys.modules:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        if isinstance(exc, ClientError):
+            error = exc.response.get("Error", {})
+            bucket = f" (bucket {error['BucketName']})" if error.get("BucketName") else ""
+            return (f"S3 {exc.operation_name}: {error.get('Code', '?')}: "
+                    f"{error.get('Message', '')}{bucket} (fix: check the bucket, the "
+                    "s3_endpoint_url setting and the AWS credentials, then run the same "
+                    "command again: objects already posted are found, not duplicated)")
+        if isinstance(exc, BotoCoreError):
+            return (f"S3: {exc} (fix: check the network and the s3_endpoint_url setting; "
+                    f"{RESUME})")
+    if "google.api_core" in sys.modules:
+        from google.api_core.exceptions import GoogleAPIError
+
+        if isinstance(exc, GoogleAPIError):
+            return f"Google Cloud: {exc} (fix: check the network and the credentials; {RESUME})"
     return None
 
 
