@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import socket
 import sqlite3
 import time
@@ -226,6 +227,25 @@ def test_allow_unsucceeded_accessions_a_failed_workflow_anyway(tmp_path):
     config = config_for(tmp_path, metadata, allow_unsucceeded=True)
     result = snakemake(tmp_path, config, "-j", "1", "results/preflight.json")
     assert result.returncode == 0, result.stderr[-3000:]
+
+
+def test_the_suggested_command_line_spelling_accessions_a_failed_workflow(tmp_path):
+    """The refusal says `--config allow_unsucceeded=true`: that works as printed."""
+    metadata = write_demo_run(tmp_path / "run")
+    data = json.loads(metadata.read_text())
+    metadata.write_text(json.dumps({**data, "status": "Failed"}))
+    out = run_failing(tmp_path, config_for(tmp_path, metadata))
+    (suggested,) = re.findall(r"--config (allow_unsucceeded=\w+)", out)
+    result = snakemake(tmp_path, config_for(tmp_path, metadata), "-j", "1",
+                       "results/preflight.json", "--config", suggested)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def test_a_misspelt_server_stops_before_any_job(tmp_path):
+    out = run_failing(tmp_path, config_for(tmp_path, server="prd"))
+    assert_one_message(out, "server: prd: is not prod, dev, local[:<db path>] or an http(s) "
+                            "URL (fix: use e.g. prod")
+    assert not (tmp_path / "results").exists()  # no job ran: nothing was hashed
 
 
 @pytest.mark.parametrize("status", ["deleted", "revoked", "replaced"])
