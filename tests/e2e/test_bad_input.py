@@ -275,6 +275,17 @@ def test_step_versions_missing_on_the_portal_are_each_named(tmp_path):
                 f"/analysis-step-versions/gone-{index}/ is not on the portal") in out
 
 
+def test_a_deleted_step_version_is_refused(tmp_path):
+    steps = load_steps(ACCESSION_RULES / "atac.yaml")
+    version = steps.steps[0].dcc_step_version
+    portal = LocalPortal(tmp_path / "portal.sqlite")
+    admin = User(at_id="/users/admin/", key_id="ADMIN", groups=frozenset({"admin"}))
+    portal.update(resolve(portal.store, portal.types, version), {"status": "deleted"}, admin)
+    out = run_failing(tmp_path, config_for(tmp_path))
+    assert_one_message(out, f"accession.steps[0].dcc_step_version: {version} is deleted on "
+                            "the portal")
+
+
 # -- portals that cannot be used ---------------------------------------------------------------
 
 @pytest.fixture
