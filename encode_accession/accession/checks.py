@@ -47,11 +47,12 @@ def step_version_problems(plan: Plan, portal: PortalClient) -> list[InputError]:
     problems = []
     for version, index in first_step.items():
         where = (plan.steps_file.path, f"accession.steps[{index}].dcc_step_version")
-        if found[version] is None:
+        obj = found[version]
+        if obj is None:
             problems.append(InputError(*where, f"{version} is not on the portal {portal.server}",
                                        "use the steps file of this pipeline version, or have "
                                        "the DCC create that analysis step version first"))
-        elif found[version].get("status") == "deleted":  # no new step runs may point to it
+        elif obj.get("status") == "deleted":  # no new step runs may point to it
             problems.append(InputError(*where, f"{version} is deleted on the portal "
                                        f"{portal.server}", "use the steps file of a current "
                                        "pipeline version, or ask the DCC which step version "
