@@ -16,7 +16,7 @@ from encode_accession.localportal.demo import DEMO_AWARD, DEMO_EXPERIMENT, PIPEL
 from encode_accession.portal import PortalClient
 
 from .conftest import FAST
-from .payloads import bam
+from .payloads import bam, step_run
 from .test_portal_cli import serve
 
 WRITERS = 8
@@ -33,17 +33,17 @@ def _analyses(client: PortalClient, count: int) -> list[str]:
     return ids
 
 
-def _extend_at_once(url: str, analyses: list[str]) -> list[dict]:
-    """One client per analysis, each in its own thread, all PATCHing at the same moment."""
-    start = threading.Barrier(len(analyses))
+def _extend_at_once(url: str, item: str, key: str, values: list[str]) -> list[dict]:
+    """One client per value, each in its own thread, all PATCHing at the same moment."""
+    start = threading.Barrier(len(values))
 
-    def link(analysis: str) -> dict:
+    def link(value: str) -> dict:
         client = PortalClient(url, "DEMOKEY1", "demosecretdemose", **FAST)
         start.wait(timeout=time_limit(30))
-        return client.patch(DEMO_EXPERIMENT, {"analyses": [analysis]}, extend_arrays=True)
+        return client.patch(item, {key: [value]}, extend_arrays=True)
 
-    with ThreadPoolExecutor(max_workers=len(analyses)) as pool:
-        return list(pool.map(link, analyses))
+    with ThreadPoolExecutor(max_workers=len(values)) as pool:
+        return list(pool.map(link, values))
 
 
 def test_eight_concurrent_clients_extending_analyses_keep_all_eight(tmp_path):
@@ -52,10 +52,25 @@ def test_eight_concurrent_clients_extending_analyses_keep_all_eight(tmp_path):
         url = line.split("serving at ")[1].split()[0]
         client = PortalClient(url, "DEMOKEY1", "demosecretdemose", **FAST)
         analyses = _analyses(client, WRITERS)
-        results = _extend_at_once(url, analyses)
+        results = _extend_at_once(url, DEMO_EXPERIMENT, "analyses", analyses)
         kept = client.get(DEMO_EXPERIMENT, database=True)["analyses"]
         assert sorted(kept) == sorted(analyses), f"{len(set(kept) & set(analyses))} of 8 kept"
         assert all(a in r["analyses"] for a, r in zip(analyses, results, strict=True))
+
+
+def test_steps_sharing_one_quality_metric_keep_every_file_it_describes(tmp_path):
+    """A replicate correlation is posted once and extended by every step job it describes
+    files of (accession/quality.py), possibly at once."""
+    with serve("--db", str(tmp_path / "p.sqlite"), "--latency-ms", "20") as line:
+        url = line.split("serving at ")[1].split()[0]
+        client = PortalClient(url, "DEMOKEY1", "demosecretdemose", **FAST)
+        files = [client.post("file", bam(f"encode-awg:bam-{n}"))["@id"] for n in range(4)]
+        qc = client.post("atac_replication_quality_metric", {
+            "step_run": client.post("analysis_step_run", step_run())["@id"],
+            "quality_metric_of": [files[0]], "lab": "/labs/encode-awg/", "award": DEMO_AWARD,
+            "assay_term_name": "ATAC-seq", "reproducible_peaks": 1000})
+        _extend_at_once(url, qc["@id"], "quality_metric_of", files[1:])
+        assert sorted(client.get(qc["@id"], database=True)["quality_metric_of"]) == sorted(files)
 
 
 def test_extending_with_values_already_there_writes_nothing(tmp_path):
