@@ -50,6 +50,7 @@ RETRY_STATUSES = frozenset({502, 503, 504})
 THROTTLED = 429
 DEFAULT_RATE_LIMIT = 10.0  # requests/s the ENCODE portal asks clients to stay under
 EXTEND_ATTEMPTS = 8  # writes of one array extension before concurrent writers are blamed
+MAX_EXTEND_WAIT = 10.0  # seconds; a read-to-PATCH time stretched by retries waits no longer
 MAX_RETRY_AFTER = 300.0  # seconds; a longer Retry-After ends the call instead of hanging it
 Filters = Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None
 
@@ -322,7 +323,7 @@ class PortalClient:
             if all(current.get(k) == v for k, v in merged.items()):
                 return current
             self._json("PATCH", path, self._request("PATCH", path, payload=merged))
-            window = time.monotonic() - read_at
+            window = min(time.monotonic() - read_at, MAX_EXTEND_WAIT)
             time.sleep(random.uniform(1, 2) * window)
             current = self._current(identifier, path)
             missing = _missing(current, new)
@@ -330,7 +331,7 @@ class PortalClient:
                 return current
             log.warning("PATCH %s: %s lost to a concurrent writer (write %d of %d)", path,
                         ", ".join(missing), attempt, EXTEND_ATTEMPTS)
-            time.sleep(random.uniform(0, window * 2 ** attempt))
+            time.sleep(random.uniform(0, min(window * 2 ** attempt, MAX_EXTEND_WAIT)))
             read_at, current = time.monotonic(), self._current(identifier, path)
         raise PortalConflict(f"PATCH {path}: {', '.join(_missing(current, new))} still "
                              f"lacked values after {EXTEND_ATTEMPTS} writes, as other writers "

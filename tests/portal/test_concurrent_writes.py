@@ -10,10 +10,12 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from conftest import time_limit
 
 from encode_accession.localportal.demo import DEMO_AWARD, DEMO_EXPERIMENT, PIPELINE_LAB
-from encode_accession.portal import PortalClient
+from encode_accession.portal import PortalClient, PortalConflict
+from encode_accession.portal.client import EXTEND_ATTEMPTS
 
 from .conftest import FAST
 from .payloads import bam, step_run
@@ -83,3 +85,33 @@ def test_extending_with_values_already_there_writes_nothing(tmp_path):
         again = client.patch(DEMO_EXPERIMENT, {"analyses": [analysis]}, extend_arrays=True)
         assert again["analyses"] == [analysis]
         assert client.request_counts["PATCH"] == before
+
+
+def test_a_writer_that_keeps_replacing_the_list_makes_the_extension_give_up_naming_it(
+        tmp_path):
+    """Bounded: against a writer that never stops resetting the list, the extension stops
+    after its last write with one message instead of retrying for ever."""
+    with serve("--db", str(tmp_path / "p.sqlite"), "--latency-ms", "2") as line:
+        url = line.split("serving at ")[1].split()[0]
+        client = PortalClient(url, "DEMOKEY1", "demosecretdemose", **FAST)
+        analysis, theirs = _analyses(client, 2)
+        stop = threading.Event()
+
+        def reset() -> None:
+            rival = PortalClient(url, "DEMOKEY1", "demosecretdemose", **FAST)
+            while not stop.is_set():
+                rival.patch(DEMO_EXPERIMENT, {"analyses": [theirs]})
+
+        rival = threading.Thread(target=reset)
+        rival.start()
+        try:
+            with pytest.raises(PortalConflict) as raised:
+                client.patch(DEMO_EXPERIMENT, {"analyses": [analysis]}, extend_arrays=True)
+        finally:
+            stop.set()
+            rival.join(timeout=time_limit(30))
+        assert str(raised.value) == (
+            f"PATCH {DEMO_EXPERIMENT}: analyses still lacked values after {EXTEND_ATTEMPTS} "
+            "writes, as other writers kept replacing the list; run again to add them (nothing "
+            "posted is lost)")
+        assert client.request_counts["PATCH"] == EXTEND_ATTEMPTS
