@@ -146,6 +146,30 @@ def test_only_cloud_uris_and_absolute_paths_count_as_files():
     wf = load_metadata(shared_fixture("cromwell/mirna_replicated_metadata.json"))
     assert wf.files
     assert all(u.startswith(("gs://", "s3://", "/")) for u in wf.files)
-    relative = parse_metadata({"id": "w", "calls": {"wf.t": [call(
-        outputs={"a": "rel/path.bam", "b": "gs://x/y.bam", "c": "ENCFF000AAA"})]}})
-    assert list(relative.files) == ["gs://x/y.bam"]
+    mixed = parse_metadata({"id": "w", "calls": {"wf.t": [call(
+        inputs={"a": "rel/path.bam", "prefix": "rep1_vs_rep2"},
+        outputs={"b": "gs://x/y.bam", "c": "ENCFF000AAA", "d": "https://example.org/x"})]}})
+    assert list(mixed.files) == ["gs://x/y.bam"]
+
+
+def test_a_relative_output_path_is_named_in_the_metadata_not_blamed_on_the_steps():
+    with pytest.raises(InputError) as raised:
+        parse_metadata({"id": "w", "calls": {"wf.t": [call(0), call(1, outputs={
+            "qc": {"json": "run/qc.json"}, "bam": ["/abs/a.bam", "rel/b.bam"]})]}}, "m.json")
+    assert raised.value.message == (
+        "m.json: calls.wf.t[1].outputs.qc.json: 'run/qc.json' is a relative path (and 1 "
+        "more): output files must be absolute paths or gs:// or s3:// URIs (fix: use the "
+        "metadata.json Cromwell wrote (`caper metadata WORKFLOW_ID`), or make the paths "
+        "absolute)")
+
+
+@pytest.mark.parametrize("value", [float("nan"), 1.5, "2", True, None])
+@pytest.mark.parametrize("key", ["attempt", "shardIndex"])
+def test_attempts_and_shards_that_are_not_whole_numbers_are_named(key, value):
+    entry = {**call(0), key: value}
+    with pytest.raises(InputError) as raised:
+        parse_metadata({"id": "w", "calls": {"wf.t": [call(1), entry]}}, "m.json")
+    assert raised.value.message == (
+        f"m.json: calls.wf.t[1].{key}: expected a whole number, found {value!r} (fix: use "
+        "the metadata.json Cromwell wrote (`caper metadata WORKFLOW_ID`), or give each call "
+        f"attempt an integer {key})")

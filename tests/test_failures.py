@@ -15,10 +15,13 @@ import pytest
 from services import serve_portal
 
 from encode_accession.accession.checks import dataset_status_problem, workflow_status_problem
-from encode_accession.core.failures import DEBUG_ENV, describe, wants_traceback
+from encode_accession.cli.main import main as cli_main
+from encode_accession.core.failures import DEBUG_ENV, describe, exit_status, wants_traceback
+from encode_accession.demo.synthetic import Options, write_synthetic_run
 from encode_accession.localportal import FaultConfig, LocalPortal, PortalApp
 from encode_accession.localportal.demo import DEMO_KEY_ID, DEMO_SECRET
 from encode_accession.metadata.cromwell import load_metadata, parse_metadata
+from encode_accession.planning.steps import load_steps, resolve_steps
 from encode_accession.portal import PortalClient
 
 FAST = {"backoff": 0.001, "timeout": 10, "retries": 1}
@@ -54,6 +57,14 @@ def test_bad_input_is_its_own_message(tmp_path):
     exc = failure(lambda: load_metadata(tmp_path))
     assert describe(exc) == f"{tmp_path}: is a directory, not a metadata file " \
                             "(fix: give the path of the metadata file itself)"
+
+
+def test_a_metadata_file_that_is_a_pipe_is_refused_before_reading(tmp_path):
+    os.mkfifo(tmp_path / "metadata.json")  # no writer: reading would wait for ever
+    exc = failure(lambda: load_metadata(tmp_path / "metadata.json"))
+    assert describe(exc).startswith(f"{tmp_path / 'metadata.json'}: is a named pipe (FIFO), "
+                                    "not a regular metadata file (fix: point to the metadata "
+                                    "file itself")
 
 
 def test_an_unreachable_portal_names_the_server_and_how_to_resume():
@@ -117,9 +128,64 @@ def test_database_errors_are_one_message(tmp_path):
     assert describe(exc).startswith("SQLite database: unable to open database file")
 
 
+def test_s3_errors_outside_the_storage_layer_are_one_message():
+    from botocore.exceptions import ClientError, EndpointConnectionError
+
+    missing = ClientError({"Error": {"Code": "NoSuchBucket", "BucketName": "encoded-files-dev",
+                                     "Message": "The specified bucket does not exist"}},
+                          "PutObject")
+    assert describe(missing) == (
+        "S3 PutObject: NoSuchBucket: The specified bucket does not exist (bucket "
+        "encoded-files-dev) (fix: check the bucket, the s3_endpoint_url setting and the AWS "
+        "credentials, then run the same command again: objects already posted are found, "
+        "not duplicated)")
+    down = describe(EndpointConnectionError(endpoint_url="http://127.0.0.1:9"))
+    assert down.startswith('S3: Could not connect to the endpoint URL: "http://127.0.0.1:9" '
+                           "(fix: check the network and the s3_endpoint_url setting; ")
+
+
+def test_google_cloud_errors_outside_the_storage_layer_are_one_message():
+    from google.api_core.exceptions import ServiceUnavailable
+
+    message = describe(ServiceUnavailable("backend error"))
+    assert message.startswith("Google Cloud: 503 backend error (fix: check the network")
+
+
 def test_an_unexpected_bug_keeps_its_traceback():
     assert describe(ValueError("a bug")) is None
     assert describe(KeyError("x")) is None
+
+
+def _bug() -> int:
+    return {"rep1": 1}["rep10"]
+
+
+def test_a_bug_in_a_job_ends_with_one_line_below_its_traceback(capsys, monkeypatch):
+    monkeypatch.delenv(DEBUG_ENV, raising=False)
+    assert exit_status("step", _bug, lambda: {"server": "dev"}) == 1
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines[0] == "Traceback (most recent call last):"  # into the job's log
+    assert lines[-2] == "KeyError: 'rep10'"
+    assert lines[-1] == ("encode-accession step: internal error KeyError: 'rep10' (the "
+                         "traceback is in the log above; please report it)")
+
+
+def test_a_bug_in_a_job_is_raised_as_it_is_with_debug(monkeypatch):
+    monkeypatch.delenv(DEBUG_ENV, raising=False)
+    with pytest.raises(KeyError, match="rep10"):
+        exit_status("step", _bug, lambda: {"debug": True})
+
+
+def test_a_bug_behind_the_cli_is_one_line_naming_debug(monkeypatch, capsys, tmp_path):
+    monkeypatch.delenv(DEBUG_ENV, raising=False)
+    monkeypatch.setattr("encode_accession.cli.main.build_plan", lambda *a, **k: _bug())
+    metadata = write_synthetic_run(load_steps(resolve_steps("atac")), Options(folder=tmp_path))
+    assert cli_main(["plan", "-m", str(metadata), "--steps", "atac"]) == 1
+    assert capsys.readouterr().err.strip() == (
+        "error: internal error KeyError: 'rep10' (run again with --debug to see the "
+        "traceback; please report it)")
+    with pytest.raises(KeyError):
+        cli_main(["--debug", "plan", "-m", str(metadata), "--steps", "atac"])
 
 
 def test_the_traceback_is_kept_when_asked(monkeypatch):
@@ -202,6 +268,16 @@ def test_cli_names_a_ca_bundle_that_does_not_exist(tmp_path):
     missing = tmp_path / "nope.pem"
     assert one_error(cli(tmp_path, "search", "--server", "prod", "--ca-bundle", str(missing))) \
         .startswith(f"error: ca_bundle: CA bundle {missing} does not exist")
+
+
+def test_cli_names_a_ca_bundle_that_is_not_pem_rather_than_the_server(tmp_path, served_tls):
+    url, cert = served_tls
+    key = tmp_path / "key.pem"  # a PEM file, but a key: no certificate in it
+    key.write_text("-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n"
+                   "-----END PRIVATE KEY-----\n")
+    line = one_error(cli(tmp_path, "search", "--server", url, "--ca-bundle", str(key)))
+    assert line.startswith(f"error: ca_bundle: CA bundle {key} holds no PEM certificate (")
+    assert url not in line
 
 
 def test_cli_unreachable_portal_is_one_line(tmp_path):

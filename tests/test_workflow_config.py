@@ -86,6 +86,31 @@ def test_server_lab_and_award_come_from_the_environment_when_the_config_has_none
     assert run["metadata"] == "/runs/wf/metadata.json"
 
 
+@pytest.mark.parametrize("server", ["prd", "ftp://portal", "http://portal.example.org"])
+def test_a_server_that_is_not_one_is_refused_when_the_config_is_read(server):
+    config = {"metadata": "/runs/wf/metadata.json", "pipeline": "atac", "lab": "my-lab",
+              "award": "UM1", "server": server}
+    with pytest.raises(SystemExit) as stop:
+        check_config(config, environ={})
+    assert str(stop.value).startswith(
+        f"encode-accession: invalid configuration:\nserver: {server}: ")
+    assert "(fix: use " in str(stop.value)
+
+
+@pytest.mark.parametrize(("given", "read"), [("true", True), ("false", False), ("True", True),
+                                             ("yes", True), ("no", False)])
+def test_booleans_given_on_the_command_line_as_words_are_booleans(given, read):
+    """``--config allow_unsucceeded=true`` (as the refusal suggests) is the string "true"."""
+    config = {"allow_unsucceeded": given, "force": given, "replicated": given}
+    check_config(config, environ={})
+    assert (config["allow_unsucceeded"], config["force"], config["replicated"]) == (read,) * 3
+
+
+def test_other_strings_for_booleans_are_still_refused():
+    with pytest.raises(SystemExit, match="config: force: 'maybe' is not of type 'boolean'"):
+        check_config({"force": "maybe"}, environ={})
+
+
 def test_a_batch_runs_each_entry_in_its_own_folder_with_shared_settings():
     config = {"server": "dev", "lab": "my-lab", "award": "UM1", "force": True,
               "runs": {"rep1": {"metadata": "/a/metadata.json", "pipeline": "atac"},

@@ -2,8 +2,8 @@
 
 - A workflow Cromwell did not finish with ``Succeeded`` (Failed, Running, Aborted, ...): its
   outputs may be partial. ``allow_unsucceeded: true`` accessions it anyway.
-- Steps whose ``dcc_step_version`` is not on the portal: the steps format requires each
-  to exist, and every step run would be refused later, one by one.
+- Steps whose ``dcc_step_version`` is not on the portal, or is ``deleted`` there: the steps
+  format requires each to exist, and every step run would be refused later, one by one.
 - A dataset that is ``deleted``, ``replaced`` or ``revoked``: on the real portal only admins
   may see deleted and replaced objects and revoked data is withdrawn, so new files there are
   lost (encode-portal-api.md, "Permissions by status", from encoded's ``types/base.py``).
@@ -36,18 +36,28 @@ def workflow_status_problem(workflow: Workflow, *, allow_unsucceeded: bool) -> I
 
 
 def step_version_problems(plan: Plan, portal: PortalClient) -> list[InputError]:
-    """One problem per ``dcc_step_version`` of the planned steps that the portal lacks."""
+    """One problem per ``dcc_step_version`` of the planned steps that the portal lacks or has
+    deleted."""
     first_step: dict[str, int] = {}
     for step in plan.steps:
         if step.dcc_step_version:
             first_step.setdefault(step.dcc_step_version, step.index)
     with ThreadPoolExecutor(max_workers=4) as pool:  # one GET each, concurrently
         found = dict(zip(first_step, pool.map(portal.get, first_step), strict=True))
-    return [InputError(plan.steps_file.path, f"accession.steps[{index}].dcc_step_version",
-                       f"{version} is not on the portal {portal.server}",
-                       "use the steps file of this pipeline version, or have the DCC create "
-                       "that analysis step version first")
-            for version, index in first_step.items() if found[version] is None]
+    problems = []
+    for version, index in first_step.items():
+        where = (plan.steps_file.path, f"accession.steps[{index}].dcc_step_version")
+        obj = found[version]
+        if obj is None:
+            problems.append(InputError(*where, f"{version} is not on the portal {portal.server}",
+                                       "use the steps file of this pipeline version, or have "
+                                       "the DCC create that analysis step version first"))
+        elif obj.get("status") == "deleted":  # no new step runs may point to it
+            problems.append(InputError(*where, f"{version} is deleted on the portal "
+                                       f"{portal.server}", "use the steps file of a current "
+                                       "pipeline version, or ask the DCC which step version "
+                                       "replaced it"))
+    return problems
 
 
 def dataset_status_problem(dataset: dict[str, Any]) -> InputError | None:

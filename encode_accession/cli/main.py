@@ -18,7 +18,7 @@ from importlib import import_module
 from encode_accession import __version__
 from encode_accession.core import resources
 from encode_accession.core.errors import InputError
-from encode_accession.core.failures import describe, wants_traceback
+from encode_accession.core.failures import describe, internal_error, wants_traceback
 from encode_accession.metadata.cromwell import load_metadata
 from encode_accession.planning.plan import Plan, PlanOptions, build_plan
 from encode_accession.planning.steps import load_steps, resolve_steps
@@ -72,9 +72,10 @@ def run_handler(args: argparse.Namespace) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141  # as a command killed by SIGPIPE
     except Exception as e:
-        message = describe(e, server=getattr(args, "server", None))
-        if message is None or args.debug or wants_traceback():
+        if args.debug or wants_traceback():
             raise
+        message = describe(e, server=getattr(args, "server", None)) or \
+            internal_error(e, "run again with --debug to see the traceback")
         print(f"error: {message}", file=sys.stderr)
         return 1
 

@@ -28,6 +28,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
+from itertools import combinations
 from pathlib import Path
 from typing import Any
 
@@ -218,9 +219,16 @@ def _put(section: dict[str, Any], key: str, uris: list[str], *, as_list: bool = 
     section[leaf] = every[0] if len(every) == 1 and not as_list else every
 
 
-# The comparisons the ATAC/ChIP pipelines make: pseudoreplicates, pooled, true replicates.
-SETS = ("rep1-pr1_vs_rep1-pr2", "rep2-pr1_vs_rep2-pr2", "pooled-pr1_vs_pooled-pr2",
-        "rep1_vs_rep2")
+POOLED_SET = "pooled-pr1_vs_pooled-pr2"
+
+
+def peak_sets(replicates: int) -> list[str]:
+    """The comparisons the ATAC/ChIP pipelines make (the ``prefix`` of an IDR/overlap call):
+    each replicate's pseudoreplicates, the pooled pseudoreplicates, every pair of true
+    replicates."""
+    reps = range(1, replicates + 1)
+    return [*(f"rep{n}-pr1_vs_rep{n}-pr2" for n in reps), POOLED_SET,
+            *(f"rep{a}_vs_rep{b}" for a, b in combinations(reps, 2))]
 
 
 def encode_qc_json(replicates: int, peak_caller: str, *, with_control: bool = True,
@@ -252,8 +260,10 @@ def encode_qc_json(replicates: int, peak_caller: str, *, with_control: bool = Tr
            "elbow_pt": 0.6, "syn_elbow_pt": 0.5, "syn_jsd": 0.42}
     if with_control:  # deepTools plotFingerprint --JSDsample
         jsd.update({"jsd": 0.38, "pct_genome_enrich": 18.0, "diff_enrich": 9.6, "ch_div": 0.12})
-    reproducibility = {"Nt": 80_000, "N1": 90_000, "N2": 85_000, "Np": 95_000, "N_opt": 95_000,
-                       "N_consv": 80_000, "opt_set": "pooled-pr1_vs_pooled-pr2",
+    # encode_task_reproducibility.py: N1..Nn are the replicates' own pseudoreplicate peaks
+    reproducibility = {"Nt": 80_000, **{f"N{n}": 95_000 - 5_000 * n
+                                        for n in range(1, replicates + 1)},
+                       "Np": 95_000, "N_opt": 95_000, "N_consv": 80_000, "opt_set": POOLED_SET,
                        "consv_set": "rep1_vs_rep2", "rescue_ratio": 1.19,
                        "self_consistency_ratio": 1.06, "reproducibility": "pass"}
     return {
@@ -295,7 +305,8 @@ def encode_qc_json(replicates: int, peak_caller: str, *, with_control: bool = Tr
         "replication": {"reproducibility": {"idr": reproducibility,
                                             "overlap": {**reproducibility, "Nt": 120_000}}},
         "peak_enrich": {"frac_reads_in_peaks": {
-            method: {s: {"frip": 0.3 + i / 100} for i, s in enumerate(SETS)}
+            method: {s: {"frip": 0.3 + (i % 50) / 100}
+                     for i, s in enumerate(peak_sets(max(replicates, 2)))}
             for method in ("idr", "overlap")}},
         "peak_stat": {"peak_region_size": {  # parse_peak_region_size_qc: floats
             f"{m}_opt": {"min_size": 150.0, "25_pct": 300.0, "50_pct": 450.0, "75_pct": 700.0,

@@ -200,10 +200,10 @@ def _walk_calls(
             raise InputError(source, f"calls.{key}", "expected a list of call attempts")
         transparent = key.startswith("ScatterAt")
         name = key if prefix is None else f"{prefix}.{key.rsplit('.', 1)[-1]}"
-        done = _last_done_per_shard(entries)
-        unfinished.extend(_unfinished_shards(name, scatter, entries, done))
-        for entry in done:
-            shard = int(entry.get("shardIndex", -1))
+        done = _last_done_per_shard(entries, f"calls.{key}", source)
+        unfinished.extend(_unfinished_shards(name, scatter, entries, f"calls.{key}", source))
+        for index, entry in done:
+            shard = _whole_number(entry, "shardIndex", -1, f"calls.{key}[{index}]", source)
             sub = entry.get("subWorkflowMetadata")
             if isinstance(sub, dict) and isinstance(sub.get("calls"), dict):
                 inner_prefix = prefix if transparent else name
@@ -211,45 +211,81 @@ def _walk_calls(
                                        unfinished)
                 continue
             runtime = entry.get("runtimeAttributes") or {}
+            outputs = entry.get("outputs") or {}
+            _refuse_relative_paths(outputs, f"calls.{key}[{index}].outputs", source)
             yield Call(
                 name=name,
                 shard=shard,
                 scatter=scatter,
-                attempt=int(entry.get("attempt", 1)),
+                attempt=_whole_number(entry, "attempt", 1, f"calls.{key}[{index}]", source),
                 docker=entry.get("dockerImageUsed") or runtime.get("docker"),
                 inputs=entry.get("inputs") or {},
-                outputs=entry.get("outputs") or {},
+                outputs=outputs,
             )
 
 
-def _last_done_per_shard(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per shard, the Done attempt with the highest attempt number; other statuses are dropped."""
-    best: dict[int, dict[str, Any]] = {}
-    for entry in entries:
+def _last_done_per_shard(entries: list[Any], where: str, source: str
+                         ) -> list[tuple[int, dict[str, Any]]]:
+    """Per shard, the Done attempt with the highest attempt number (with its index in the
+    list, for messages); other statuses are dropped."""
+    best: dict[int, tuple[int, int, dict[str, Any]]] = {}  # shard -> (attempt, index, entry)
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise InputError(source, f"{where}[{index}]", "expected a call attempt (an object)")
         if entry.get("executionStatus") != DONE:
             continue
-        shard = int(entry.get("shardIndex", -1))
-        if shard not in best or int(entry.get("attempt", 1)) > int(best[shard].get("attempt", 1)):
-            best[shard] = entry
-    return [best[s] for s in sorted(best)]
+        shard = _whole_number(entry, "shardIndex", -1, f"{where}[{index}]", source)
+        attempt = _whole_number(entry, "attempt", 1, f"{where}[{index}]", source)
+        if shard not in best or attempt > best[shard][0]:
+            best[shard] = (attempt, index, entry)
+    return [best[s][1:] for s in sorted(best)]
+
+
+def _whole_number(entry: Mapping[str, Any], key: str, default: int, where: str,
+                  source: str) -> int:
+    """``attempt`` and ``shardIndex`` are whole numbers in what Cromwell writes; NaN, 1.5,
+    "2" or true mean the file was edited or written by something else."""
+    value = entry.get(key, default)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise InputError(source, f"{where}.{key}", f"expected a whole number, found {value!r}",
+                     "use the metadata.json Cromwell wrote (`caper metadata WORKFLOW_ID`), or "
+                     f"give each call attempt an integer {key}")
+
+
+def _refuse_relative_paths(outputs: Mapping[str, Any], where: str, source: str) -> None:
+    """Cromwell writes every output file as an absolute path or a gs:// / s3:// URI; a
+    relative path (an edited or moved run) would not be taken for a file at all, and the
+    run's files would then seem missing from the steps' point of view."""
+    relative = [(f"{where}.{key}", uri) for key, uri in _flat_strings(outputs)
+                if "/" in uri and "://" not in uri and not uri.startswith(FILE_PREFIXES)]
+    if relative:
+        key, uri = relative[0]
+        more = f" (and {len(relative) - 1} more)" if len(relative) > 1 else ""
+        raise InputError(source, key, f"{uri!r} is a relative path{more}: output files must "
+                         "be absolute paths or gs:// or s3:// URIs",
+                         "use the metadata.json Cromwell wrote (`caper metadata WORKFLOW_ID`), "
+                         "or make the paths absolute")
 
 
 def _unfinished_shards(name: str, scatter: tuple[int, ...], entries: list[dict[str, Any]],
-                       done: list[dict[str, Any]]) -> list[Unfinished]:
+                       where: str, source: str) -> list[Unfinished]:
     """The shards among ``entries`` with no Done attempt: the status of their last attempt."""
-    finished = {int(e.get("shardIndex", -1)) for e in done}
-    last: dict[int, dict[str, Any]] = {}
+    finished = {_whole_number(e, "shardIndex", -1, f"{where}[{i}]", source)
+                for i, e in enumerate(entries) if e.get("executionStatus") == DONE}
+    last: dict[int, tuple[int, dict[str, Any]]] = {}  # shard -> (attempt, entry)
     attempts: dict[int, int] = {}
-    for entry in entries:
-        shard = int(entry.get("shardIndex", -1))
+    for index, entry in enumerate(entries):
+        shard = _whole_number(entry, "shardIndex", -1, f"{where}[{index}]", source)
         if shard in finished:
             continue
         attempts[shard] = attempts.get(shard, 0) + 1
-        if shard not in last or int(entry.get("attempt", 1)) >= int(last[shard].get("attempt", 1)):
-            last[shard] = entry
+        attempt = _whole_number(entry, "attempt", 1, f"{where}[{index}]", source)
+        if shard not in last or attempt >= last[shard][0]:
+            last[shard] = (attempt, entry)
     task = name.rsplit(".", 1)[-1]
     return [Unfinished(task, _label(task, scatter, shard),
-                       str(last[shard].get("executionStatus")), attempts[shard])
+                       str(last[shard][1].get("executionStatus")), attempts[shard])
             for shard in sorted(last)]
 
 
@@ -278,14 +314,19 @@ def flatten_files(section: Mapping[str, Any], prefix: str = "") -> Iterator[tupl
     Nested objects give dotted keys (``analysis.nuclear_bam``); arrays are walked without
     changing the key, as the accessioning steps' filekeys expect.
     """
+    return ((key, text) for key, text in _flat_strings(section, prefix)
+            if text.startswith(FILE_PREFIXES))
+
+
+def _flat_strings(section: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, str]]:
+    """(dotted key, string) for every string in a call's inputs or outputs."""
     for key, value in section.items():
         flat = f"{prefix}{key}"
         if isinstance(value, Mapping):
-            yield from flatten_files(value, f"{flat}.")
+            yield from _flat_strings(value, f"{flat}.")
         else:
-            for uri in _strings(value):
-                if uri.startswith(FILE_PREFIXES):
-                    yield flat, uri
+            for text in _strings(value):
+                yield flat, text
 
 
 def _strings(value: Any) -> Iterator[str]:

@@ -1,8 +1,8 @@
 """A user's input file (metadata.json, a steps file) as text, or one InputError.
 
-Every reason the OS or the bytes refuse - missing, a directory, no permission, a name too
-long, not UTF-8 - becomes a message naming the file and the fix, so nothing reading user
-input ends in a traceback.
+Every reason the OS or the bytes refuse - missing, a directory, a pipe or device, no
+permission, a name too long, not UTF-8 - becomes a message naming the file and the fix, so
+nothing reading user input ends in a traceback.
 """
 
 from __future__ import annotations
@@ -10,10 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from encode_accession.core.errors import InputError
+from encode_accession.core.files import refuse_irregular
 
 
 def read_input_text(path: str | Path, what: str, fix_missing: str) -> str:
     """The file's text (UTF-8); ``what`` names the kind of file in messages."""
+    refuse_irregular(path, what=what)  # a FIFO would block the read, /dev/zero never end
     try:
         data = Path(path).read_bytes()
     except FileNotFoundError:

@@ -2,6 +2,8 @@
 
 Kept out of the .smk files so the rules stay thin and this logic is unit-tested.
 
+- **Checks.** The schema validates the config (booleans also as the strings ``--config``
+  gives), and the server name is resolved: a misspelt one stops before any job.
 - **Layering.** A config that names a run (``metadata`` or ``runs``) is used alone: it never
   inherits the demo's local server, lab or award. A missing ``server``/``lab``/``award`` comes
   from ``$DCC_SERVER``/``$DCC_LAB``/``$DCC_AWARD`` or stops with one message. Only a config
@@ -25,6 +27,7 @@ CONFIG_SCHEMA = "config.schema.yaml"
 # Keys a `runs:` entry may set for itself; everything else is shared by the batch.
 RUN_KEYS = ("metadata", "pipeline", "steps", "annotation", "replicated", "force", "private")
 IDENTITY_KEYS = ("server", "lab", "award")
+_BOOLEAN_WORDS = {"true": True, "yes": True, "false": False, "no": False}
 # What a config that names no run accessions: the bundled demo into the embedded portal, all
 # of it in demo/ (so results/, the default for real runs, stays free for them).
 DEMO = {"pipeline": "atac", "server": "local:demo/local_portal.sqlite", "lab": "encode-awg",
@@ -35,6 +38,7 @@ def check_config(config: dict[str, Any], environ: dict[str, str] | None = None) 
     """Validate the config, layer it (see the module docstring) and fill in schema defaults;
     bad config exits with one message."""
     environ = dict(os.environ) if environ is None else environ
+    _read_command_line_booleans(config)
     try:
         validate(config, CONFIG_SCHEMA, "config")
         if is_demo(config):
@@ -49,11 +53,26 @@ def check_config(config: dict[str, Any], environ: dict[str, str] | None = None) 
                              f"set {', '.join(missing)} in your config or "
                              f"{', '.join('DCC_' + k.upper() for k in missing)} in the "
                              "environment (a config naming a run never falls back to the demo)")
+        # a misspelt server stops here, not in a job after every output was hashed
+        from encode_accession.portal.servers import resolve_server
+        resolve_server(config["server"])
     except InputError as e:
         raise SystemExit(f"encode-accession: invalid configuration:\n{e.message}") from None
     for key, spec in load_schema(CONFIG_SCHEMA)["properties"].items():
         if "default" in spec:
             config.setdefault(key, spec["default"])
+
+
+def _read_command_line_booleans(config: dict[str, Any]) -> None:
+    """``--config force=true`` gives the string "true" (Snakemake reads only True and False
+    as booleans), so the schema's booleans take true/false/yes/no as strings too: the
+    spellings messages suggest work as printed."""
+    for key, spec in load_schema(CONFIG_SCHEMA)["properties"].items():
+        types = spec.get("type")
+        value = config.get(key)
+        if "boolean" in (types if isinstance(types, list) else [types]) and \
+                isinstance(value, str) and value.lower() in _BOOLEAN_WORDS:
+            config[key] = _BOOLEAN_WORDS[value.lower()]
 
 
 def is_demo(config: dict[str, Any]) -> bool:

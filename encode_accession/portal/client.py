@@ -9,6 +9,8 @@ Why it looks the way it does:
   backoff, on connection errors and 502/503/504; each retry waits for its slot in the rate
   limit and is counted. POST never is, blindly: after a failure it first looks the object up
   by its alias (or md5) in the database, because the failed POST may have committed.
+- PATCH replaces arrays: extending one (an experiment's `analyses`) reads it again after the
+  write and writes again until its values are there, so concurrent runs keep every link.
 - A `local:` server is a portal on loopback like any other: its provider (the local portal,
   found through an entry point, never imported here) serves it and hands out its URL.
 - Secrets live only in the session's auth; messages, logs and repr name the key id only.
@@ -19,7 +21,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import random
 import re
+import ssl
 import threading
 import time
 from collections import Counter
@@ -32,6 +36,7 @@ import requests
 from urllib3.util.retry import Retry
 
 from encode_accession.core.errors import InputError
+from encode_accession.core.files import irregular_kind
 from encode_accession.portal.errors import (
     PortalAuthError,
     PortalConflict,
@@ -51,6 +56,8 @@ RETRY_STATUSES = frozenset({502, 503, 504})
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"})
 THROTTLED = 429
 DEFAULT_RATE_LIMIT = 10.0  # requests/s the ENCODE portal asks clients to stay under
+EXTEND_ATTEMPTS = 8  # writes of one array extension before concurrent writers are blamed
+MAX_EXTEND_WAIT = 10.0  # seconds; a read-to-PATCH time stretched by retries waits no longer
 MAX_RETRY_AFTER = 300.0  # seconds; a longer Retry-After ends the call instead of hanging it
 Filters = Mapping[str, str | Sequence[str]] | Sequence[tuple[str, str]] | None
 
@@ -339,16 +346,52 @@ class PortalClient:
     def patch(self, identifier: str, payload: dict[str, Any], *,
               extend_arrays: bool = False) -> dict[str, Any]:
         """PATCH replaces arrays; with extend_arrays the current values are kept and the new
-        ones appended (deduplicated, order kept), read fresh from the database first."""
-        path = self._path(identifier)
+        ones appended (deduplicated, order kept), and kept against concurrent writers
+        (:meth:`_extend`)."""
         if extend_arrays:
-            current = self.get(identifier, database=True)
-            if current is None:
-                raise PortalNotFound(f"PATCH {path}: not found", status=404)
-            payload = {k: _merge_unique(current.get(k), v) if isinstance(v, list) else v
-                       for k, v in payload.items()}
+            return self._extend(identifier, payload)
+        path = self._path(identifier)
         response = self._request("PATCH", path, payload=payload)
         return self._json("PATCH", path, response)["@graph"][0]
+
+    def _extend(self, identifier: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Read (database), merge, PATCH, and read again until the new values are there.
+
+        The portal's PATCH replaces a whole array, so two writers that read the same list
+        each drop the other's value (two runs linking their analyses to one experiment). A
+        writer that read before our PATCH lands its own within about one read-to-PATCH time
+        after ours, so the check waits that long (jittered) before it reads again; values
+        missing then are merged in and written again, with jittered backoff, a bounded
+        number of times. Values already there are not written again."""
+        path = self._path(identifier)
+        new = {k: v for k, v in payload.items() if isinstance(v, list)}
+        read_at, current = time.monotonic(), self._current(identifier, path)
+        for attempt in range(1, EXTEND_ATTEMPTS + 1):
+            merged = {k: _merge_unique(current.get(k), v) if k in new else v
+                      for k, v in payload.items()}
+            if all(current.get(k) == v for k, v in merged.items()):
+                return current
+            self._json("PATCH", path, self._request("PATCH", path, payload=merged))
+            window = min(time.monotonic() - read_at, MAX_EXTEND_WAIT)
+            time.sleep(random.uniform(1, 2) * window)
+            current = self._current(identifier, path)
+            missing = _missing(current, new)
+            if not missing:
+                return current
+            log.warning("PATCH %s: %s lost to a concurrent writer (write %d of %d)", path,
+                        ", ".join(missing), attempt, EXTEND_ATTEMPTS)
+            time.sleep(random.uniform(0, min(window * 2 ** attempt, MAX_EXTEND_WAIT)))
+            read_at, current = time.monotonic(), self._current(identifier, path)
+        raise PortalConflict(f"PATCH {path}: {', '.join(_missing(current, new))} still "
+                             f"lacked values after {EXTEND_ATTEMPTS} writes, as other writers "
+                             "kept replacing the list; run again to add them (nothing posted "
+                             "is lost)", status=409)
+
+    def _current(self, identifier: str, path: str) -> dict[str, Any]:
+        current = self.get(identifier, database=True)
+        if current is None:
+            raise PortalNotFound(f"PATCH {path}: not found", status=404)
+        return current
 
     def regenerate_upload_credentials(self, identifier: str) -> dict[str, Any]:
         """Fresh 36 h S3 credentials for a file still uploading (or upload failed)."""
@@ -390,15 +433,34 @@ class _CountedRetry(Retry):
 
 
 def _checked_ca_bundle(ca_bundle: str | None) -> str | None:
-    """A CA bundle that exists; a wrong path would otherwise fail every request with OSError."""
+    """A CA bundle that exists and holds PEM certificates: a wrong path would fail every
+    request with OSError, a file of something else with a TLS error blamed on the server."""
     for name, path in (("ca_bundle", ca_bundle),
                        ("REQUESTS_CA_BUNDLE", os.environ.get("REQUESTS_CA_BUNDLE"))):
-        if path and not os.path.exists(path):
-            raise InputError(name, "", f"CA bundle {path} does not exist",
+        problem = _ca_bundle_problem(path) if path else None
+        if problem:
+            raise InputError(name, "", f"CA bundle {path} {problem}",
                              "give the PEM file of the CA that signed the portal's certificate")
         if ca_bundle:
             break
     return ca_bundle
+
+
+def _ca_bundle_problem(path: str) -> str | None:
+    if not os.path.exists(path):
+        return "does not exist"
+    if os.path.isdir(path):  # a folder of hashed certificates (c_rehash), as requests allows
+        return None
+    kind = irregular_kind(path)  # a FIFO would block the load below
+    if kind:
+        return f"is {kind}, not a PEM file"
+    try:  # a bare context: loads only this file, not the system's certificates
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cafile=path)
+    except ssl.SSLError as exc:
+        return f"holds no PEM certificate ({exc.reason or exc})"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    return None
 
 
 def _tls_failure(method: str, path: str, server: str, exc: Exception) -> PortalError:
@@ -459,6 +521,14 @@ def _conflict_lookup_keys(payload: dict[str, Any]) -> list[str]:
     """After a 409 the conflicting key may be any alias or the md5."""
     keys = list(payload.get("aliases", []))
     return keys + [f"md5:{payload['md5sum']}"] if payload.get("md5sum") else keys
+
+
+def _missing(current: dict[str, Any], new: dict[str, list[Any]]) -> list[str]:
+    """The keys of ``new`` whose values are not all in ``current``'s arrays."""
+    def keys(values: Any) -> set[str]:
+        return {json.dumps(v, sort_keys=True) for v in (values if isinstance(values, list)
+                                                        else [])}
+    return [k for k, values in new.items() if not keys(values) <= keys(current.get(k))]
 
 
 def _merge_unique(current: Any, new: list[Any]) -> list[Any]:

@@ -6,6 +6,7 @@ pipeline replicate (``rep1``, ``rep2``) of the file; plots are attached as PNG d
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from encode_accession.qc.atac_chip import pipeline_replicate, qc_json
@@ -65,6 +66,15 @@ def _method_and_set(ctx: QcContext) -> tuple[str, dict[str, Any], str]:
     return method, qc_json(ctx)["replication"]["reproducibility"][method], ctx.call.inputs["prefix"]
 
 
+def _replicate_number(peak_set: str) -> str:
+    """``12`` for ``rep12-pr1_vs_rep12-pr2`` (a replicate's own pseudoreplicates; older
+    pipelines: ``rep12-pr``): every digit, as the qc_json's ``N12`` has them."""
+    match = re.fullmatch(r"rep(\d+)", peak_set.split("-")[0])
+    if match is None:
+        raise LookupError(f"peak set prefix {peak_set!r} names no replicate (repN-...)")
+    return match.group(1)
+
+
 @register("atac_replication")
 def replication(ctx: QcContext) -> Metric:
     method, qc, current = _method_and_set(ctx)
@@ -77,7 +87,7 @@ def replication(ctx: QcContext) -> Metric:
     elif task == method:
         props["reproducible_peaks"] = int(qc["Nt"])
     elif task == f"{method}_pr":
-        props["reproducible_peaks"] = int(qc[f"N{current.split('-')[0][-1]}"])
+        props["reproducible_peaks"] = int(qc[f"N{_replicate_number(current)}"])
     if method == "idr":
         props["idr_cutoff"] = float(ctx.call.inputs["idr_thresh"])
         props["idr_dispersion_plot"] = ctx.attachment(ctx.output("idr_plot"), "image/png")

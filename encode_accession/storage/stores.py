@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # the cloud clients are imported on first use: local runs nee
     from google.cloud import storage as gcs
 
 from encode_accession.core.errors import InputError
+from encode_accession.core.files import refuse_irregular
 from encode_accession.storage.progress import Progress
 
 log = logging.getLogger(__name__)
@@ -183,6 +184,18 @@ def _credentials_error(uri: str, problem: str, which: str) -> InputError:
     return InputError(uri, "", problem, fix=f"check the {which}")
 
 
+def _unreachable(uri: str, service: str, err: BaseException, setting: str) -> InputError:
+    """No answer from the store: the network, or a wrong endpoint."""
+    return InputError(uri, "", f"no answer from {service} ({err})",
+                      fix=f"check the network and {setting}, then run the same command again")
+
+
+def _refused(uri: str, service: str, reason: str) -> InputError:
+    """An answer that is neither "missing" nor "denied": the store's own trouble (503...)."""
+    return InputError(uri, "", f"{service} refused to read it ({reason})",
+                      fix="run the same command again later; nothing is lost")
+
+
 class _GcsStore:
     def __init__(self) -> None:
         self._client: gcs.Client | None = None
@@ -207,6 +220,14 @@ class _GcsStore:
             raise _credentials_error(
                 uri, f"no usable Google credentials ({err})", _GOOGLE_CREDENTIALS
             ) from err
+        except google_errors.RetryError as err:  # no answer within the client's retry deadline
+            raise _unreachable(uri, "Google Cloud Storage", err.cause or err,
+                               "the STORAGE_EMULATOR_HOST variable, if set") from err
+        except google_errors.GoogleAPICallError as err:  # e.g. 429, 500, 503 after retries
+            raise _refused(uri, "Google Cloud Storage", f"HTTP {err.code}: {err.message}") from err
+        except google_auth_errors.TransportError as err:
+            raise _unreachable(uri, "Google Cloud Storage", err,
+                               "the STORAGE_EMULATOR_HOST variable, if set") from err
 
     def client(self) -> gcs.Client:
         from google.auth.credentials import AnonymousCredentials
@@ -262,6 +283,7 @@ class _S3Store:
     @contextmanager
     def errors(self, uri: str) -> Iterator[None]:
         from botocore.exceptions import (
+            BotoCoreError,
             ClientError,
             CredentialRetrievalError,
             NoCredentialsError,
@@ -277,8 +299,18 @@ class _S3Store:
             raise _credentials_error(
                 uri, f"no usable AWS credentials ({err})", _AWS_CREDENTIALS
             ) from err
+        except BotoCoreError as err:  # no answer: EndpointConnectionError, timeouts
+            raise _unreachable(uri, f"S3 at {self._endpoint_url or 'AWS'}", err,
+                               f"the s3_endpoint_url setting ({S3_ENDPOINT_ENV})") from err
         except ClientError as err:
             status = _http_status(err)
+            error = err.response.get("Error", {})
+            if error.get("Code") == "NoSuchBucket":
+                raise InputError(
+                    uri, "", f"bucket {_bucket_and_key(uri)[0]} not found (NoSuchBucket)",
+                    fix="check the bucket in the Cromwell metadata's paths, and the "
+                    f"s3_endpoint_url setting ({S3_ENDPOINT_ENV}) when not on AWS",
+                ) from err
             if status == 404:
                 raise _not_found(uri) from err
             if status in (401, 403):
@@ -288,7 +320,8 @@ class _S3Store:
                     f"{_AWS_CREDENTIALS}, and that they may read this bucket (S3 also answers "
                     "403 for a missing key if you may not list the bucket)",
                 ) from err
-            raise
+            raise _refused(uri, "S3", f"{error.get('Code', status)}: "
+                           f"{error.get('Message', err)}") from err
 
     def client(self):  # -> botocore S3 client (its type is generated at runtime)
         import boto3
@@ -401,6 +434,7 @@ class _LocalStore:
 
     def size(self, uri: str) -> int:
         path = _local_path(uri)
+        refuse_irregular(path, uri)
         if os.path.isdir(path):
             raise IsADirectoryError(path)
         return os.stat(path).st_size
@@ -409,7 +443,9 @@ class _LocalStore:
         return os.path.isfile(_local_path(uri))
 
     def open_read(self, uri: str) -> BinaryIO:
-        return open(_local_path(uri), "rb")  # noqa: SIM115 - the caller closes it
+        path = _local_path(uri)
+        refuse_irregular(path, uri)  # opening a FIFO would wait for a writer
+        return open(path, "rb")  # noqa: SIM115 - the caller closes it
 
 
 def _local_path(uri: str) -> str:

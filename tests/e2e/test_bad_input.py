@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import socket
 import sqlite3
 import time
@@ -183,6 +184,39 @@ def test_an_output_path_the_os_refuses_is_named_before_anything_is_posted(tmp_pa
                             "(File name too long)")
 
 
+@pytest.mark.parametrize("kind", ["fifo", "link to /dev/zero"])
+def test_an_output_that_is_not_a_regular_file_is_named_before_any_read(tmp_path, kind):
+    """A FIFO would block the checksums job for ever, /dev/zero would never end."""
+    metadata = write_demo_run(tmp_path / "run")
+    odd = tmp_path / "run/atac" / json.loads(metadata.read_text())["id"] / \
+        "call-filter/shard-1/execution/rep2.nodup.bam"
+    odd.unlink()
+    if kind == "fifo":
+        os.mkfifo(odd)
+        problem = "is a named pipe (FIFO), not a regular file"
+    else:
+        odd.symlink_to("/dev/zero")
+        problem = "is a character device (the link leads to /dev/zero), not a regular file"
+    out = run_failing(tmp_path, config_for(tmp_path, metadata))
+    assert_one_message(out, f"{odd}: {problem} (fix: point to the file itself")
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda filt, nodup: filt.update(attempt=float("nan")),  # json.dumps writes NaN
+     "calls.atac.filter[1].attempt: expected a whole number, found nan"),
+    (lambda filt, nodup: filt["outputs"].update(nodup_bam=nodup.split("/run/", 1)[1]),
+     "calls.atac.filter[1].outputs.nodup_bam: 'atac/"),
+], ids=["nan-attempt", "relative-output"])
+def test_metadata_cromwell_did_not_write_is_named_at_its_key(tmp_path, edit, message):
+    metadata = write_demo_run(tmp_path / "run")
+    data = json.loads(metadata.read_text())
+    filt = data["calls"]["atac.filter"][1]
+    edit(filt, filt["outputs"]["nodup_bam"])
+    metadata.write_text(json.dumps(data))
+    out = run_failing(tmp_path, config_for(tmp_path, metadata))
+    assert_one_message(out, f"{metadata}: {message}")
+
+
 def test_a_results_folder_under_a_file_is_named(tmp_path):
     (tmp_path / "taken").write_text("")
     out = run_failing(tmp_path, config_for(tmp_path, results="taken/results"))
@@ -211,6 +245,25 @@ def test_allow_unsucceeded_accessions_a_failed_workflow_anyway(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
 
 
+def test_the_suggested_command_line_spelling_accessions_a_failed_workflow(tmp_path):
+    """The refusal says `--config allow_unsucceeded=true`: that works as printed."""
+    metadata = write_demo_run(tmp_path / "run")
+    data = json.loads(metadata.read_text())
+    metadata.write_text(json.dumps({**data, "status": "Failed"}))
+    out = run_failing(tmp_path, config_for(tmp_path, metadata))
+    (suggested,) = re.findall(r"--config (allow_unsucceeded=\w+)", out)
+    result = snakemake(tmp_path, config_for(tmp_path, metadata), "-j", "1",
+                       "results/preflight.json", "--config", suggested)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def test_a_misspelt_server_stops_before_any_job(tmp_path):
+    out = run_failing(tmp_path, config_for(tmp_path, server="prd"))
+    assert_one_message(out, "server: prd: is not prod, dev, local[:<db path>] or an http(s) "
+                            "URL (fix: use e.g. prod")
+    assert not (tmp_path / "results").exists()  # no job ran: nothing was hashed
+
+
 @pytest.mark.parametrize("status", ["deleted", "revoked", "replaced"])
 def test_a_dataset_that_takes_no_new_files_is_refused(tmp_path, status):
     db = tmp_path / "portal.sqlite"
@@ -236,6 +289,17 @@ def test_step_versions_missing_on_the_portal_are_each_named(tmp_path):
     for index in (0, 2):
         assert (f"{path}: accession.steps[{index}].dcc_step_version: "
                 f"/analysis-step-versions/gone-{index}/ is not on the portal") in out
+
+
+def test_a_deleted_step_version_is_refused(tmp_path):
+    steps = load_steps(ACCESSION_RULES / "atac.yaml")
+    version = steps.steps[0].dcc_step_version
+    portal = LocalPortal(tmp_path / "portal.sqlite")
+    admin = User(at_id="/users/admin/", key_id="ADMIN", groups=frozenset({"admin"}))
+    portal.update(resolve(portal.store, portal.types, version), {"status": "deleted"}, admin)
+    out = run_failing(tmp_path, config_for(tmp_path))
+    assert_one_message(out, f"accession.steps[0].dcc_step_version: {version} is deleted on "
+                            "the portal")
 
 
 # -- portals that cannot be used ---------------------------------------------------------------
@@ -282,6 +346,14 @@ def test_a_ca_bundle_that_does_not_exist_is_named(tmp_path):
     missing = tmp_path / "nope.pem"
     out = run_failing(tmp_path, config_for(tmp_path, ca_bundle=str(missing)))
     assert_one_message(out, f"ca_bundle: CA bundle {missing} does not exist")
+
+
+def test_a_ca_bundle_that_is_not_pem_is_named_not_the_server(tmp_path):
+    der = tmp_path / "portal.der"
+    der.write_bytes(b"0\x82\x03\x1a0\x82\x02\x02")  # the start of a DER certificate
+    out = run_failing(tmp_path, config_for(tmp_path, ca_bundle=str(der)))
+    assert_one_message(out, f"ca_bundle: CA bundle {der} holds no PEM certificate (")
+    assert "give the PEM file of the CA" in out and "TLS with" not in out
 
 
 def created_by_kind(db: Path, before: Counter) -> Counter:

@@ -19,7 +19,7 @@ from typing import Any
 from qc.formats import juicer_stats_json, juicer_stats_text
 
 from encode_accession.demo.run import PNG
-from encode_accession.demo.synthetic import encode_qc_json
+from encode_accession.demo.synthetic import POOLED_SET, encode_qc_json, peak_sets
 from encode_accession.metadata.cromwell import flatten_files
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -94,13 +94,15 @@ def rep(shard: int) -> int:
 
 
 
-def peak_set(task: str, shard: int) -> str:
-    """The ``prefix`` input of an IDR/overlap call: which two peak sets it compared."""
+def peak_set(task: str, shard: int, replicates: int) -> str:
+    """The ``prefix`` input of an IDR/overlap call: which two peak sets it compared (a
+    synthetic run has one true-replicate call per replicate: the first pairs in order)."""
     if task.endswith("_ppr"):
-        return "pooled-pr1_vs_pooled-pr2"
+        return POOLED_SET
     if task.endswith("_pr"):
         return f"rep{rep(shard)}-pr1_vs_rep{rep(shard)}-pr2"
-    return "rep1_vs_rep2"
+    pairs = peak_sets(max(replicates, 2))[replicates + 1:]
+    return pairs[max(shard, 0) % len(pairs)]
 
 
 def atac_chip(run: RunEditor, peak_caller: str, *, control: bool) -> None:
@@ -119,15 +121,16 @@ def atac_chip(run: RunEditor, peak_caller: str, *, control: bool) -> None:
                                   controls=len(run.calls("align_ctl"))))})
     run.pooled("jsd", "filter", {"plot": ("jsd.png", PNG)})
     run.per_call("gc_bias", "filter", lambda _: {"gc_plot": ("gc.png", PNG)})
+    sets = partial(peak_set, replicates=len(aligns))
     for method in ("idr", "overlap"):
         for task in (f"{method}_pr", f"{method}_ppr", method):
-            run.set_inputs(task, lambda s, task=task: {"prefix": peak_set(task, s),
+            run.set_inputs(task, lambda s, task=task: {"prefix": sets(task, s),
                                                         **({"idr_thresh": 0.05}
                                                            if task.startswith("idr") else {})})
             if method == "idr":
                 run.add_outputs(task, lambda s, task=task: {
-                    "idr_plot": (f"{peak_set(task, s)}.idr.png", PNG),
-                    "idr_log": (f"{peak_set(task, s)}.idr.log", "IDR parameters: 0.05\n")})
+                    "idr_plot": (f"{sets(task, s)}.idr.png", PNG),
+                    "idr_log": (f"{sets(task, s)}.idr.log", "IDR parameters: 0.05\n")})
 
 
 def atac(run: RunEditor) -> None:

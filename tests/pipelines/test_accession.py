@@ -80,7 +80,27 @@ FAMILIES = [
 
 @pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f.name)
 def test_family_accessions_into_the_local_portal(family, tmp_path):
-    run, variant = prepare(family, tmp_path)
+    accession_family(family, tmp_path)
+
+
+def test_chip_run_with_twelve_replicates_accessions(tmp_path):
+    """Replicates 10 and up are keys ``rep10``... of the qc_json, ``N10``... of its
+    reproducibility section: each replicate's pseudoreplicate peaks get its own count."""
+    family = next(f for f in FAMILIES if f.name == "tf_chip")
+    run, qc = accession_family(family, tmp_path, replicates=12)
+    counts = {}
+    for file_id, planned in run.plan.files.items():
+        if planned.call.task == "idr_pr" and "chip_replication" in planned.spec.quality_metrics:
+            (replication,) = [q for q in map(run.portal.get, qc[file_id])
+                              if "ChipReplicationQualityMetric" in q["@type"]]
+            counts[planned.call.inputs["prefix"]] = replication["reproducible_peaks"]
+    assert counts == {f"rep{n}-pr1_vs_rep{n}-pr2": 95_000 - 5_000 * n for n in range(1, 13)}
+
+
+def accession_family(family: Family, tmp_path: Path, replicates: int = 2
+                     ) -> tuple[Run, dict[str, list[str]]]:
+    """Accession a synthetic run of the family; returns the run and its QC @ids by file."""
+    run, variant = prepare(family, tmp_path, replicates)
     pre = preflight(run, checksums(run).checksums)
     assert pre.dataset == (f"/annotations/{ANNOTATION}/" if variant.needs_annotation
                            else EXPERIMENT)
@@ -95,14 +115,15 @@ def test_family_accessions_into_the_local_portal(family, tmp_path):
     assert_quality_metrics_posted(run, pre, receipts, qc)
     assert set(result.files) == {r.portal_id for r in receipts.values()}
     assert result.portal_id in run.portal.get(pre.dataset, database=True)["analyses"]
+    return run, qc
 
 
-def prepare(family: Family, tmp_path: Path) -> tuple[Run, Variant]:
+def prepare(family: Family, tmp_path: Path, replicates: int = 2) -> tuple[Run, Variant]:
     """The synthetic run with its QC outputs, a portal that has its inputs, and a config that
     names the family, so the run itself picks the variant (and privacy, and the dataset)."""
     steps = load_steps(RULES_DIR / f"{family.steps}.yaml")
     folder = tmp_path / "run"
-    metadata = synthetic_metadata(steps, Options(replicates=2, folder=folder))
+    metadata = synthetic_metadata(steps, Options(replicates=replicates, folder=folder))
     if family.add_qc:
         family.add_qc(RunEditor(metadata, folder))
     metadata_path = folder / "metadata.json"
@@ -118,7 +139,7 @@ def prepare(family: Family, tmp_path: Path) -> tuple[Run, Variant]:
     run_job("plan", tmp_path / "results", None, json.dumps(settings))
     run = Run(load_plan_file(tmp_path / "results" / "plan.json"))
     assert run.private is variant.private
-    load_objects(LocalPortal(db), portal_objects(run.plan, family.assay))
+    load_objects(LocalPortal(db), portal_objects(run.plan, family.assay, replicates))
     return run, variant
 
 
@@ -133,8 +154,8 @@ def accession_steps(run: Run, pre: Preflight) -> dict[str, StepReceipt]:
     return steps
 
 
-def portal_objects(plan: Plan, assay: str) -> list[dict[str, Any]]:
-    """An experiment with two replicates (and an Annotation), the analysis steps of the
+def portal_objects(plan: Plan, assay: str, replicates: int = 2) -> list[dict[str, Any]]:
+    """An experiment with its replicates (and an Annotation), the analysis steps of the
     steps file, and every input the run's files derive from, found by md5."""
     common = {"lab": DEMO_LAB, "award": DEMO_AWARD, "date_created": "2024-01-01T00:00:00+00:00"}
     objects: list[dict[str, Any]] = [
@@ -147,7 +168,7 @@ def portal_objects(plan: Plan, assay: str) -> list[dict[str, Any]]:
     objects += [{"@id": f"/replicates/{uuid.uuid5(uuid.NAMESPACE_URL, f'{EXPERIMENT}{n}')}/",
                  "@type": ["Replicate", "Item"], "experiment": EXPERIMENT,
                  "biological_replicate_number": n, "technical_replicate_number": 1,
-                 "status": "released"} for n in (1, 2)]
+                 "status": "released"} for n in range(1, replicates + 1)]
     objects += step_version_objects(plan.steps_file)
     objects += [input_file(plan, uri, n) for n, uri in enumerate(plan.portal_inputs)]
     if plan.steps_file.quality_standard:  # the analysis links to it

@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 
 import pytest
 
@@ -136,3 +137,51 @@ def test_missing_google_credentials_name_adc(monkeypatch, tmp_path):
     assert raised.value.source == uri
     assert "no usable Google credentials" in raised.value.problem
     assert "GOOGLE_APPLICATION_CREDENTIALS" in raised.value.fix
+
+
+@pytest.fixture
+def answering_400(gcs_env, monkeypatch):
+    """A loopback endpoint (in place of the emulator) that answers every request as GCS
+    does a bad one (not retried)."""
+    from werkzeug.serving import make_server
+    from werkzeug.wrappers import Response
+
+    def app(environ, start_response):
+        body = json.dumps({"error": {"code": 400, "message": "Invalid bucket name"}})
+        return Response(body, 400, content_type="application/json")(environ, start_response)
+
+    server = make_server("127.0.0.1", 0, app)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", f"http://127.0.0.1:{server.server_port}")
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.usefixtures("answering_400")
+def test_an_error_answer_from_gcs_is_one_input_error():
+    uri = "gs://bad_bucket/x.bam"
+    with pytest.raises(InputError) as raised:
+        Storage().md5(uri)
+    assert raised.value.message.startswith(
+        f"{uri}: Google Cloud Storage refused to read it (HTTP 400: ")
+    assert "Invalid bucket name" in raised.value.problem
+
+
+def test_no_answer_from_gcs_within_the_retry_deadline_is_one_input_error():
+    """The client retries a refused connection for 120 s, then raises RetryError; the
+    mapping is checked on that exception itself."""
+    from google.api_core.exceptions import RetryError
+
+    uri = "gs://encode-test/x.bam"
+    refused = ConnectionRefusedError(111, "Connection refused")
+    with pytest.raises(InputError) as raised, Storage()._gcs.errors(uri):
+        raise RetryError("Timeout of 120.0s exceeded", refused)
+    assert raised.value.message == (
+        f"{uri}: no answer from Google Cloud Storage ([Errno 111] Connection refused) (fix: "
+        "check the network and the STORAGE_EMULATOR_HOST variable, if set, then run the same "
+        "command again)")

@@ -95,6 +95,39 @@ def test_directory_is_not_a_file(tmp_path, operation):
     assert not Storage().exists(str(tmp_path))
 
 
+def _fifo(folder: Path) -> Path:
+    os.mkfifo(folder / "out.bam")
+    return folder / "out.bam"
+
+
+def _socket(folder: Path) -> Path:
+    import socket
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(folder / "out.bam"))  # the file stays after the socket is closed
+    server.close()
+    return folder / "out.bam"
+
+
+def _zero_link(folder: Path) -> Path:
+    (folder / "out.bam").symlink_to("/dev/zero")
+    return folder / "out.bam"
+
+
+@pytest.mark.parametrize(("make", "kind"), [
+    (_fifo, "a named pipe (FIFO)"), (_socket, "a socket"),
+    (_zero_link, "a character device (the link leads to /dev/zero)")])
+@pytest.mark.parametrize("operation", ["md5", "size", "open_read", "read_bytes"])
+def test_pipes_devices_and_sockets_are_refused_before_any_read(tmp_path, make, kind,
+                                                               operation):
+    path = str(make(tmp_path))
+    with pytest.raises(InputError) as raised:  # a FIFO would block here, /dev/zero not end
+        getattr(Storage(), operation)(path)
+    assert raised.value.message == (
+        f"{path}: is {kind}, not a regular file (fix: point to the file itself: a pipe, "
+        "device or socket has no fixed bytes to hash or upload)")
+    assert not Storage().exists(path)
+
+
 @pytest.mark.parametrize(
     ("uri", "problem"),
     [

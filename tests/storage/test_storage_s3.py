@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import os
+import socket
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -130,6 +131,26 @@ def test_missing_object_is_one_input_error(storage, operation, uri):
         getattr(storage, operation)(uri)
     assert raised.value.source == uri
     assert "not found" in raised.value.problem
+
+
+def test_a_missing_bucket_is_named(storage):
+    with pytest.raises(InputError) as raised:
+        storage.md5("s3://no-such-bucket/x.bam")
+    assert raised.value.problem == "bucket no-such-bucket not found (NoSuchBucket)"
+    assert "s3_endpoint_url" in raised.value.fix
+
+
+def test_an_endpoint_that_does_not_answer_is_one_input_error():
+    with socket.socket() as probe:  # a free port: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        endpoint = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    uri = "s3://encode-test/x.bam"
+    with pytest.raises(InputError) as raised:
+        Storage(s3_endpoint_url=endpoint).md5(uri)
+    assert raised.value.message.startswith(
+        f"{uri}: no answer from S3 at {endpoint} (Could not connect to the endpoint URL: ")
+    assert raised.value.fix == ("check the network and the s3_endpoint_url setting "
+                                "(ENCODE_S3_ENDPOINT_URL), then run the same command again")
 
 
 def test_missing_credentials_name_the_env_vars(moto_s3, storage, monkeypatch):
