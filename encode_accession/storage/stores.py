@@ -300,7 +300,7 @@ class _S3Store:
                 uri, f"no usable AWS credentials ({err})", _AWS_CREDENTIALS
             ) from err
         except BotoCoreError as err:  # no answer: EndpointConnectionError, timeouts
-            raise _unreachable(uri, f"S3 at {self._endpoint_url or 'AWS'}", err,
+            raise _unreachable(uri, f"S3 at {self.endpoint_url or 'AWS'}", err,
                                f"the s3_endpoint_url setting ({S3_ENDPOINT_ENV})") from err
         except ClientError as err:
             status = _http_status(err)
