@@ -3,8 +3,9 @@
 Why it looks the way it does:
 - One requests Session with Basic auth, JSON headers, a timeout on every call and TLS
   verification always on (`ca_bundle`, or REQUESTS_CA_BUNDLE, for a self-signed portal).
-- One request-rate limit for the whole client, across threads (the portal asks for at most
-  10 requests/s; none for local portals); a 429 pauses every thread for its Retry-After.
+- One request rate per portal across threads, and across the processes of this host (the
+  portal asks for at most 10 requests/s; none for local portals): `portal/ratelimit.py`'s
+  shared schedule. A 429 pauses everyone sharing it for its Retry-After.
 - GET/PATCH are retried with exponential backoff on connection errors and 502/503/504.
   POST never is, blindly: after a failure it first looks the object up by its alias (or md5)
   in the database, because the failed POST may have committed.
@@ -57,8 +58,9 @@ class PortalClient:
                  *, timeout: float = 60, ca_bundle: str | None = None, retries: int = 5,
                  backoff: float = 0.5, rate_limit: float | None = None,
                  pool_size: int = 10) -> None:
-        """``rate_limit``: requests/s across all threads; None is 10 for remote portals and
-        no limit for local ones, 0 is no limit. ``pool_size``: connections kept for threads."""
+        """``rate_limit``: requests/s to this portal across all threads and processes of this
+        host; None is 10 for remote portals and no limit for local ones, 0 is no limit.
+        ``pool_size``: connections kept for threads."""
         target = resolve_server(server)
         key = key if key is not None else os.environ.get("DCC_API_KEY")
         secret = secret if secret is not None else os.environ.get("DCC_SECRET_KEY")
@@ -87,7 +89,7 @@ class PortalClient:
         self._verify: str | bool = _checked_ca_bundle(ca_bundle) or True
         if rate_limit is None:
             rate_limit = 0.0 if target.local else DEFAULT_RATE_LIMIT
-        self._limiter = RateLimiter(rate_limit)
+        self._limiter = RateLimiter(rate_limit, portal=self.server)
         if key and secret:
             self._session.auth = (key, secret)
         if self.embedded is not None:
