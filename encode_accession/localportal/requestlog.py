@@ -60,3 +60,14 @@ def request_arrivals(path: Path) -> list[float]:
     if not path.exists():
         return []
     return sorted(float(line.rsplit(" ", 1)[1]) for line in path.read_text().splitlines())
+
+
+def busiest_second(arrivals: list[float]) -> int:
+    """Most requests in any one-second window [t, t + 1) of sorted ``arrivals``: the rate a
+    portal saw at its peak (the busiest window starts at an arrival)."""
+    busiest = first = 0
+    for last, arrived in enumerate(arrivals):
+        while arrivals[first] <= arrived - 1:
+            first += 1
+        busiest = max(busiest, last - first + 1)
+    return busiest

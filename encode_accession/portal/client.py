@@ -90,6 +90,7 @@ class PortalClient:
         if rate_limit is None:
             rate_limit = 0.0 if target.local else DEFAULT_RATE_LIMIT
         self._limiter = RateLimiter(rate_limit, portal=self.server)
+        self._paced = {"response": [self._pace_redirect]}
         if key and secret:
             self._session.auth = (key, secret)
         if self.embedded is not None:
@@ -111,6 +112,12 @@ class PortalClient:
 
     # -- transport -----------------------------------------------------------------------
 
+    def _pace_redirect(self, response: requests.Response, **_: Any) -> None:
+        """A redirect requests is about to follow (an alias's @id) is one more request to the
+        portal: it waits for its slot too."""
+        if response.is_redirect:
+            self._limiter.wait()
+
     def _sleep(self, attempt: int) -> None:
         time.sleep(self.backoff * 2 ** (attempt - 1))
 
@@ -128,7 +135,8 @@ class PortalClient:
             try:
                 response = self._session.request(method, url, params=params, json=payload,
                                                  timeout=self.timeout, verify=self._verify,
-                                                 stream=stream, allow_redirects=not stream)
+                                                 stream=stream, allow_redirects=not stream,
+                                                 hooks=None if stream else self._paced)
             except requests.exceptions.SSLError as exc:
                 raise _tls_failure(method, path, self.server, exc) from exc
             except (requests.ConnectionError, requests.Timeout) as exc:

@@ -22,7 +22,11 @@ from services import serve_portal
 
 from encode_accession.localportal import LocalPortal, PortalApp
 from encode_accession.localportal.demo import DEMO_KEY_ID, DEMO_SECRET
-from encode_accession.localportal.requestlog import RequestLog, request_arrivals
+from encode_accession.localportal.requestlog import (
+    RequestLog,
+    busiest_second,
+    request_arrivals,
+)
 from encode_accession.portal import PortalClient
 from encode_accession.portal.ratelimit import RateLimiter, schedule_path
 
@@ -197,9 +201,9 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         server.wait(timeout=time_limit(30))
 
 
-def busiest_second(arrivals: list[float]) -> int:
-    """Most requests in any one-second window [t, t + 1) (the busiest starts at an arrival)."""
-    return max(sum(1 for t in arrivals if start <= t < start + 1) for start in arrivals)
+def test_the_busiest_second_of_a_request_log_is_a_half_open_window():
+    assert busiest_second([0.0, 0.5, 0.99, 1.0, 1.5]) == 3  # [0, 1) or [0.5, 1.5)
+    assert busiest_second([0.0, 1.0, 2.0]) == 1 and busiest_second([]) == 0
 
 
 def test_processes_talking_to_one_portal_keep_one_rate_in_its_request_log(served):
@@ -220,6 +224,19 @@ def test_processes_talking_to_one_portal_keep_one_rate_in_its_request_log(served
     assert busiest_second(arrivals) <= rate + 1
     # the limit held because the slots were shared: 32 requests cannot take less than 6.2 s
     assert arrivals[-1] - arrivals[0] >= (total - 1) / rate * 0.95
+
+
+def test_a_redirect_the_client_follows_waits_for_its_own_slot(tmp_path):
+    """An alias answers with a redirect to the object's @id: two requests, two slots."""
+    log = tmp_path / "requests.log"
+    with serve_portal(RequestLog(PortalApp(LocalPortal(tmp_path / "portal.sqlite")), log)) \
+            as (url, _):
+        client = PortalClient(url, DEMO_KEY_ID, DEMO_SECRET, rate_limit=5)
+        assert client.get("/encode-awg:demo-atac-experiment/")["@id"] == "/experiments/TSTSR000001/"
+    lines = log.read_text().splitlines()
+    assert [line.split(" ")[2] for line in lines] == ["301", "200"]
+    first, second = request_arrivals(log)
+    assert second - first >= 0.2 * 0.9
 
 
 class ThrottleOnce:
