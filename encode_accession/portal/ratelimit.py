@@ -25,24 +25,28 @@ reserved slots, already in the past a moment later. A slot or pause more than an
 can only come from a clock set back (or a file written by something else): it is ignored.
 
 If the cache folder cannot hold the file (read-only, no locks on that file system), the
-limiter warns and keeps the schedule in the process, as before. No rate (0, the default for
-local portals) means no file at all: a 429 then pauses only the threads of its process.
+limiter warns and keeps the schedule in the process, as before (so does Windows, which has
+no flock). No rate (0, the default for local portals) means no file at all: a 429 then
+pauses only the threads of its process.
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import logging
 import os
 import socket
 import struct
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Protocol
+
+if sys.platform != "win32":  # no flock on Windows: there each process keeps its own schedule
+    import fcntl
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +170,7 @@ class RateLimiter:
         self._sleep = sleep
         self.schedule: Path | None = None  # the shared file, if any
         self._state: _Schedule = _MemoryState()
-        if portal is not None and self.rate > 0:
+        if portal is not None and self.rate > 0 and sys.platform != "win32":
             path = schedule_path(portal, folder)
             try:
                 self._state = _shared_state(path)
