@@ -64,7 +64,8 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--max-body-mb", type=float, default=DEFAULT_MAX_BODY_BYTES / 2**20,
                        help="larger request bodies are answered 413 (default: %(default)g)")
     serve.add_argument("--request-log", type=Path, metavar="FILE",
-                       help="append one 'METHOD PATH STATUS' line per request (benchmarks)")
+                       help="append one 'METHOD PATH STATUS ARRIVED' line per request "
+                            "(ARRIVED: Unix time; benchmarks, rate checks)")
     serve.add_argument("--md5-rule", choices=MD5_RULES, default="current",
                        help="current: duplicate md5 conflicts only for raw data; strict: "
                             "pre-2024 rule, conflicts for every lab but the pipeline lab")

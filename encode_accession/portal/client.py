@@ -3,8 +3,9 @@
 Why it looks the way it does:
 - One requests Session with Basic auth, JSON headers, a timeout on every call and TLS
   verification always on (`ca_bundle`, or REQUESTS_CA_BUNDLE, for a self-signed portal).
-- One request-rate limit for the whole client, across threads (the portal asks for at most
-  10 requests/s; none for local portals); a 429 pauses every thread for its Retry-After.
+- One request rate per portal across threads, and across the processes of this host (the
+  portal asks for at most 10 requests/s; none for local portals): `portal/ratelimit.py`'s
+  shared schedule. A 429 pauses everyone sharing it for its Retry-After.
 - GET/PATCH are retried by urllib3's ``Retry`` on the session's adapter, with exponential
   backoff, on connection errors and 502/503/504; each retry waits for its slot in the rate
   limit and is counted. POST never is, blindly: after a failure it first looks the object up
@@ -71,8 +72,9 @@ class PortalClient:
                  *, timeout: float = 60, ca_bundle: str | None = None, retries: int = 5,
                  backoff: float = 0.5, rate_limit: float | None = None,
                  pool_size: int = 10) -> None:
-        """``rate_limit``: requests/s across all threads; None is 10 for remote portals and
-        no limit for local ones, 0 is no limit. ``pool_size``: connections kept for threads."""
+        """``rate_limit``: requests/s to this portal across all threads and processes of this
+        host; None is 10 for remote portals and no limit for local ones, 0 is no limit.
+        ``pool_size``: connections kept for threads."""
         target = resolve_server(server)
         key = key if key is not None else os.environ.get("DCC_API_KEY")
         secret = secret if secret is not None else os.environ.get("DCC_SECRET_KEY")
@@ -92,7 +94,7 @@ class PortalClient:
         self._attempts = threading.local()  # attempts of the calling thread's current request
         if rate_limit is None:
             rate_limit = 0.0 if target.local else DEFAULT_RATE_LIMIT
-        self._limiter = RateLimiter(rate_limit)
+        self._limiter = RateLimiter(rate_limit, portal=self.server)  # shared by this host
         self._session = requests.Session()
         self._pool_size = pool_size
         self.retries = retries  # mounts the adapter with its Retry
@@ -100,6 +102,7 @@ class PortalClient:
                                       "Content-Type": "application/json"})
         # Passed on every request: requests lets REQUESTS_CA_BUNDLE override Session.verify.
         self._verify: str | bool = _checked_ca_bundle(ca_bundle) or True
+        self._paced = {"response": [self._pace_redirect]}
         if key and secret:
             self._session.auth = (key, secret)
 
@@ -153,6 +156,12 @@ class PortalClient:
         self._limiter.wait()
         self.request_counts[method] += 1
 
+    def _pace_redirect(self, response: requests.Response, **_: Any) -> None:
+        """A redirect requests is about to follow (an alias's @id) is one more request to the
+        portal: it waits for its slot too."""
+        if response.is_redirect:
+            self._limiter.wait()
+
     def _request(self, method: str, path: str, *, params: Any = None, payload: Any = None,
                  stream: bool = False) -> requests.Response:
         """One call within the rate limit, retried by the adapter for idempotent methods. A
@@ -167,7 +176,8 @@ class PortalClient:
             try:
                 response = self._session.request(method, url, params=params, json=payload,
                                                  timeout=self.timeout, verify=self._verify,
-                                                 stream=stream, allow_redirects=not stream)
+                                                 stream=stream, allow_redirects=not stream,
+                                                 hooks=None if stream else self._paced)
             except requests.exceptions.SSLError as exc:
                 raise _tls_failure(method, path, self.server, exc) from exc
             except (requests.ConnectionError, requests.Timeout) as exc:

@@ -51,7 +51,7 @@ PEAKS = {
 class ServedPortal:
     url: str
     db: Path
-    requests: Path  # one "METHOD PATH STATUS" line per request
+    requests: Path  # one "METHOD PATH STATUS ARRIVED" line per request
     files: dict[str, dict[str, Any]]  # name in PEAKS -> the portal's file object
 
     def client(self, admin: bool = False) -> PortalClient:
