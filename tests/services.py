@@ -122,15 +122,17 @@ def gcs_emulator() -> Iterator[GcsEmulator]:
 
 
 @contextmanager
-def serve_portal(app, tls_dir=None) -> Iterator[tuple[str, object]]:
-    """Serve a local portal app on a free loopback port in a thread; yields (URL, CA bundle)."""
+def serve_portal(app, tls_dir=None, request_log=None) -> Iterator[tuple[str, object]]:
+    """Serve a local portal app on a free loopback port in a thread; yields (URL, CA bundle).
+    ``request_log``: a file getting a line per request to the portal's API."""
     import logging
     import threading
 
     from encode_accession.localportal.server import create_server as create_portal_server
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server, url, cert = create_portal_server(app, "127.0.0.1", 0, tls_dir=tls_dir)
+    server, url, cert = create_portal_server(app, "127.0.0.1", 0, tls_dir=tls_dir,
+                                             request_log=request_log)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                               daemon=True)
     thread.start()

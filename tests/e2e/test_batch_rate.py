@@ -13,7 +13,6 @@ from encode_accession.demo.run import write_demo_run
 from encode_accession.localportal import LocalPortal, PortalApp
 from encode_accession.localportal.demo import DEMO_KEY_ID, DEMO_SECRET
 from encode_accession.localportal.requestlog import (
-    RequestLog,
     busiest_second,
     request_arrivals,
 )
@@ -30,7 +29,7 @@ def test_a_batch_at_eight_jobs_keeps_the_configured_rate_in_the_portals_request_
     runs = {"first": {"metadata": str(write_demo_run(tmp_path / "one")), "pipeline": "atac"},
             "second": {"metadata": str(another_demo_run(
                 tmp_path / "two", "0d9e8f7a-1b2c-4d3e-8f4a-5b6c7d8e9f00")), "pipeline": "atac"}}
-    with serve_portal(RequestLog(PortalApp(LocalPortal(tmp_path / "portal.sqlite")), log)) \
+    with serve_portal(PortalApp(LocalPortal(tmp_path / "portal.sqlite")), request_log=log) \
             as (url, _):
         config = write_config(tmp_path, server=url, lab="encode-awg", award="DEMO-AWARD",
                               tracker_db=str(tmp_path / "tracker.db"), rate_limit=rate,

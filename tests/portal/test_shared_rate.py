@@ -23,7 +23,6 @@ from services import serve_portal
 from encode_accession.localportal import LocalPortal, PortalApp
 from encode_accession.localportal.demo import DEMO_KEY_ID, DEMO_SECRET
 from encode_accession.localportal.requestlog import (
-    RequestLog,
     busiest_second,
     request_arrivals,
 )
@@ -229,7 +228,7 @@ def test_processes_talking_to_one_portal_keep_one_rate_in_its_request_log(served
 def test_a_redirect_the_client_follows_waits_for_its_own_slot(tmp_path):
     """An alias answers with a redirect to the object's @id: two requests, two slots."""
     log = tmp_path / "requests.log"
-    with serve_portal(RequestLog(PortalApp(LocalPortal(tmp_path / "portal.sqlite")), log)) \
+    with serve_portal(PortalApp(LocalPortal(tmp_path / "portal.sqlite")), request_log=log) \
             as (url, _):
         client = PortalClient(url, DEMO_KEY_ID, DEMO_SECRET, rate_limit=5)
         assert client.get("/encode-awg:demo-atac-experiment/")["@id"] == "/experiments/TSTSR000001/"
@@ -246,6 +245,9 @@ class ThrottleOnce:
         self.app, self.path, self.retry_after = app, path, retry_after
         self.throttled = threading.Event()
 
+    def __getattr__(self, name: str):  # the server reads the app's portal and its S3
+        return getattr(self.app, name)
+
     def __call__(self, environ, start_response):
         if environ["PATH_INFO"] == self.path and not self.throttled.is_set():
             self.throttled.set()
@@ -259,7 +261,7 @@ def test_a_429_seen_by_one_process_pauses_the_others(tmp_path):
     retry_after, lab = 3, "/labs/encode-awg/"
     app = ThrottleOnce(PortalApp(LocalPortal(tmp_path / "portal.sqlite")), lab, retry_after)
     log = tmp_path / "requests.log"
-    with serve_portal(RequestLog(app, log)) as (url, _):
+    with serve_portal(app, request_log=log) as (url, _):
         throttled = start_workers(url, 5, 1, lab, 1)
         throttled[0].stdin.write("go\n")
         throttled[0].stdin.flush()
