@@ -77,8 +77,8 @@ def test_lab_and_award_default_from_the_environment(monkeypatch):
 
 
 def test_an_invalid_config_exits_with_the_key_named():
-    with pytest.raises(SystemExit, match="config: force: 'yes' is not of type 'boolean'"):
-        check_config({"metadata": "m.json", "pipeline": "atac", "force": "yes"})
+    with pytest.raises(SystemExit, match="config: force: 'maybe' is not of type 'boolean'"):
+        check_config({"metadata": "m.json", "pipeline": "atac", "force": "maybe"})
 
 
 @pytest.mark.parametrize(("lab", "award"), [("demo-lab", "DEMO-AWARD"),

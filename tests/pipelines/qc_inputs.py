@@ -108,7 +108,9 @@ def peak_set(task: str, shard: int, replicates: int) -> str:
 def atac_chip(run: RunEditor, peak_caller: str, *, control: bool) -> None:
     """Shared by ATAC and ChIP: replicate fastqs as workflow inputs (how QC finds a file's
     replicate), read lengths, the qc_json, plots below the filtered bams, peak-call inputs."""
-    aligns = run.calls("align")
+    # one align call per replicate; a peak-call-only run has none, but one pseudoreplicate
+    # call per replicate
+    replicates = max(len(run.calls(task)) for task in ("align", "idr_pr", "overlap_pr"))
     for prefix, task in (("", "align"), ("ctl_", "align_ctl")):  # controls: chip-seq-pipeline2
         for shard, fastqs in run.raw_inputs(task, "fastqs_R1"):  # calls align as align_ctl
             run.metadata["inputs"][f"{prefix}fastqs_rep{rep(shard)}_R1"] = fastqs
@@ -117,11 +119,11 @@ def atac_chip(run: RunEditor, peak_caller: str, *, control: bool) -> None:
         run.add_outputs(task, lambda s: {"read_len_log": ("read_length.txt", f"{70 + s}\n")})
     run.set_inputs("filter", lambda _: {"paired_end": True})
     run.add_call("qc_report", [], -1, {"qc_json": (
-        "qc.json", encode_qc_json(len(aligns), peak_caller, with_control=control,
+        "qc.json", encode_qc_json(replicates, peak_caller, with_control=control,
                                   controls=len(run.calls("align_ctl"))))})
     run.pooled("jsd", "filter", {"plot": ("jsd.png", PNG)})
     run.per_call("gc_bias", "filter", lambda _: {"gc_plot": ("gc.png", PNG)})
-    sets = partial(peak_set, replicates=len(aligns))
+    sets = partial(peak_set, replicates=replicates)
     for method in ("idr", "overlap"):
         for task in (f"{method}_pr", f"{method}_ppr", method):
             run.set_inputs(task, lambda s, task=task: {"prefix": sets(task, s),

@@ -7,12 +7,16 @@ and writes again until its values are there.
 
 from __future__ import annotations
 
+import io
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from conftest import time_limit
+from services import serve_portal
 
+from encode_accession.localportal import LocalPortal, PortalApp
 from encode_accession.localportal.demo import DEMO_AWARD, DEMO_EXPERIMENT, PIPELINE_LAB
 from encode_accession.portal import PortalClient, PortalConflict
 from encode_accession.portal.client import EXTEND_ATTEMPTS
@@ -87,29 +91,37 @@ def test_extending_with_values_already_there_writes_nothing(tmp_path):
         assert client.request_counts["PATCH"] == before
 
 
+class RivalAlwaysWins:
+    """WSGI middleware standing for a writer that never stops resetting the experiment's
+    analyses: every PATCH of them that reaches the portal carries the rival's list instead
+    (its write landed right after ours), so an extension can never see its value kept. A
+    thread racing the client did this by timing, which a busy machine does not keep."""
+
+    def __init__(self, app, path: str, theirs: list[str]) -> None:
+        self.app, self.path, self.theirs = app, path, theirs
+
+    def __getattr__(self, name: str):  # the server reads the app's portal and its S3
+        return getattr(self.app, name)
+
+    def __call__(self, environ, start_response):
+        if environ["REQUEST_METHOD"] == "PATCH" and environ["PATH_INFO"] == self.path:
+            body = json.dumps({"analyses": self.theirs}).encode()
+            environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(body), str(len(body))
+        return self.app(environ, start_response)
+
+
 def test_a_writer_that_keeps_replacing_the_list_makes_the_extension_give_up_naming_it(
         tmp_path):
     """Bounded: against a writer that never stops resetting the list, the extension stops
     after its last write with one message instead of retrying for ever."""
-    with serve("--db", str(tmp_path / "p.sqlite"), "--latency-ms", "2") as line:
-        url = line.split("serving at ")[1].split()[0]
+    portal = PortalApp(LocalPortal(tmp_path / "p.sqlite"))
+    with serve_portal(portal) as (url, _):
         client = PortalClient(url, "DEMOKEY1", "demosecretdemose", **FAST)
         analysis, theirs = _analyses(client, 2)
-        stop = threading.Event()
-
-        def reset() -> None:
-            rival = PortalClient(url, "DEMOKEY1", "demosecretdemose", **FAST)
-            while not stop.is_set():
-                rival.patch(DEMO_EXPERIMENT, {"analyses": [theirs]})
-
-        rival = threading.Thread(target=reset)
-        rival.start()
-        try:
-            with pytest.raises(PortalConflict) as raised:
-                client.patch(DEMO_EXPERIMENT, {"analyses": [analysis]}, extend_arrays=True)
-        finally:
-            stop.set()
-            rival.join(timeout=time_limit(30))
+    with serve_portal(RivalAlwaysWins(portal, DEMO_EXPERIMENT, [theirs])) as (url, _):
+        client = PortalClient(url, "DEMOKEY1", "demosecretdemose", **FAST)
+        with pytest.raises(PortalConflict) as raised:
+            client.patch(DEMO_EXPERIMENT, {"analyses": [analysis]}, extend_arrays=True)
         assert str(raised.value) == (
             f"PATCH {DEMO_EXPERIMENT}: analyses still lacked values after {EXTEND_ATTEMPTS} "
             "writes, as other writers kept replacing the list; run again to add them (nothing "
