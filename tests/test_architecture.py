@@ -111,3 +111,24 @@ def test_the_portal_client_imports_nothing_of_the_local_portal():
 
 def test_the_reachability_check_follows_imports_through_modules():
     assert reachable({"a": {"b"}, "b": {"c"}, "c": set(), "d": {"a"}}, "a") == {"b", "c"}
+
+
+def test_a_cycle_through_a_package_init_is_found(tmp_path):
+    """`pkg.a.x` imports `pkg.b.y`, which runs `pkg/b/__init__`, which imports `pkg.b.z`,
+    which imports `pkg.a.w`, which runs `pkg/a/__init__`, which imports `pkg.a.x`: a cycle no
+    module-to-module edge shows, found because importing a module runs its packages'
+    `__init__`s (the importer's own excepted)."""
+    files = {"pkg/__init__.py": "", "pkg/a/__init__.py": "from pkg.a import x\n",
+             "pkg/a/x.py": "from pkg.b.y import f\n", "pkg/a/w.py": "def h(): pass\n",
+             "pkg/b/__init__.py": "from pkg.b.z import g\n", "pkg/b/y.py": "def f(): pass\n",
+             "pkg/b/z.py": "from pkg.a.w import h\n"}
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    known = {".".join(Path(n).with_suffix("").parts).removesuffix(".__init__"): tmp_path / n
+             for n in files}
+    graph = {name: imports(name, path, known) for name, path in known.items()}
+    assert cycles(graph) == [["pkg.a", "pkg.a.x", "pkg.b", "pkg.b.z"]]
+    module_edges = {name: {t for t in targets if known[t].name != "__init__.py"}
+                    for name, targets in graph.items()}
+    assert cycles(module_edges) == []  # without the packages' __init__s: no cycle

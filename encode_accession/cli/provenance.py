@@ -11,22 +11,20 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-import sqlite3
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+from encode_accession.cli.database import Handler, database_errors
 from encode_accession.core.errors import InputError
-from encode_accession.database.sqlite import connect, connect_existing, default_db_path
+from encode_accession.database.sqlite import connect, connect_existing
 from encode_accession.provenance import render
 from encode_accession.provenance.checks import check
 from encode_accession.provenance.query import lineage
 from encode_accession.provenance.record import RECORD_FIELDS, log_derived, parse_parameters
 from encode_accession.provenance.report import DEFAULT_OUTPUT, write_report
-
-Handler = Callable[[argparse.Namespace], int]
 
 
 def register(commands: Any) -> None:
@@ -39,7 +37,7 @@ def register(commands: Any) -> None:
     def command(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
         parser = commands.add_parser(name, parents=[common], help=help_text,
                                      description=help_text)
-        parser.set_defaults(handler=_guarded(handler))
+        parser.set_defaults(handler=database_errors(handler))
         return parser
 
     log = command("log-derived", _log_derived,
@@ -95,18 +93,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _format_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="output format (default: text)")
-
-
-def _guarded(handler: Handler) -> Handler:
-    """Database failures become one-line errors, like InputError in the main CLI."""
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return handler(args)
-        except sqlite3.DatabaseError as exc:
-            print(f"error: tracker database {args.db or default_db_path()}: {exc}",
-                  file=sys.stderr)
-            return 1
-    return run
 
 
 def _log_derived(args: argparse.Namespace) -> int:

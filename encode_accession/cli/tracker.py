@@ -13,21 +13,20 @@ import argparse
 import json
 import sqlite3
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+from encode_accession.cli.database import Handler, database_errors
 from encode_accession.core.errors import InputError
 from encode_accession.core.outputs import open_text_output
-from encode_accession.database.sqlite import connect, connect_existing, default_db_path
+from encode_accession.database.sqlite import connect, connect_existing
 from encode_accession.portal.client import PortalClient
-from encode_accession.portal.errors import PortalError
 from encode_accession.tracker import citations, export, render, search, service, store
 from encode_accession.tracker.credentials import portal_client
 from encode_accession.tracker.identifiers import REFERENCE_TYPES, experiment_accession
 
-Handler = Callable[[argparse.Namespace], int]
 LIST_LIMIT = 100  # a screenful or two; a page costs the same at any collection size
 _LIST_FILTERS = (("assay", "assay title, e.g. 'Histone ChIP-seq'"),
                  ("organism", "scientific name, e.g. 'Homo sapiens'"),
@@ -64,7 +63,7 @@ def register(commands: Any) -> None:
                                      description=help_text)
         parser.add_argument("--format", choices=formats, default=formats[0],
                             help=f"output format (default: {formats[0]})")
-        parser.set_defaults(handler=_guarded(handler))
+        parser.set_defaults(handler=database_errors(handler))
         return parser
 
     track = command("track", _track, "fetch experiments from the portal and store them "
@@ -167,20 +166,6 @@ def _add_filters(parser: argparse.ArgumentParser, filters: Sequence[tuple[str, s
 def _filters(args: argparse.Namespace) -> dict[str, list[str]]:
     return {key.removeprefix("filter_"): values for key, values in vars(args).items()
             if key.startswith("filter_") and values}
-
-
-def _guarded(handler: Handler) -> Handler:
-    """Portal and database failures become one-line errors, like InputError in main()."""
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return handler(args)
-        except PortalError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-        except sqlite3.DatabaseError as exc:
-            print(f"error: tracker database {args.db or default_db_path()}: {exc}",
-                  file=sys.stderr)
-        return 1
-    return run
 
 
 def _portal(args: argparse.Namespace) -> PortalClient:
