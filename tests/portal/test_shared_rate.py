@@ -245,7 +245,10 @@ def test_a_redirect_the_client_follows_waits_for_its_own_slot(tmp_path):
     lines = log.read_text().splitlines()
     assert [line.split(" ")[2] for line in lines] == ["301", "200"]
     first, second = request_arrivals(log)
-    assert second - first >= 0.2 * 0.9
+    # the redirect waited for a slot (1/rate = 0.2 s after the first); unpaced it follows in
+    # ~10 ms. Half an interval of slack: the first request may reach the server late on a
+    # busy machine, which shortens the gap the log shows
+    assert second - first >= 0.2 * 0.5
 
 
 class ThrottleOnce:
