@@ -50,3 +50,24 @@ def steps_of(rundir):
     """The run's planned steps (rule -> the rules it waits for), once its plan has run."""
     return planned_steps(checkpoints.plan.get(rundir=rundir).output[0])
 
+
+def preflight_step(rundir):
+    """The step whose job runs the run's preflight first, in the same process (one job
+    process fewer): the run's only step that waits for no other step, so every other step
+    descends from it. None when several steps wait for no other: they share a preflight job."""
+    roots = [step for step, after in steps_of(rundir).items() if not after]
+    return roots[0] if len(roots) == 1 else None
+
+
+def preflight_of(rundir):
+    """The preflight receipt as the input of a step or summary job, unless a step job makes
+    it (preflight_step): then that job's own inputs are the preflight's."""
+    return [] if preflight_step(rundir) else [f"{rundir}/{layout.PREFLIGHT}"]
+
+
+def step_inputs(rundir, step):
+    """A step job waits for the receipts of the steps its files derive from, and the
+    preflight; the job that runs the preflight itself waits for what the preflight needs."""
+    if step == preflight_step(rundir):
+        return [f"{rundir}/{layout.PLAN}", *checksums_of(rundir)]
+    return [*preflight_of(rundir), *(layout.step_receipt(rundir, s) for s in steps_of(rundir)[step])]
