@@ -94,9 +94,11 @@ rule summary:
 onsuccess:
     if len(RUNS) > 1:
         print(batch_table(RUNS))
+    no_timer_left()
 
 
 onerror:
+    no_timer_left()
     if len(RUNS) > 1:
         print(batch_table(RUNS), file=sys.stderr)
     # what failed and why (each failed job's one line), repeated as the very last lines, after

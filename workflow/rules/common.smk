@@ -6,6 +6,7 @@ import json
 import os
 import re
 import sys
+import threading
 
 from encode_accession.accession.batch import batch_table
 from encode_accession.planning.config import local_metadata, metadata_is_here
@@ -71,3 +72,12 @@ def step_inputs(rundir, step):
     if step == preflight_step(rundir):
         return [f"{rundir}/{layout.PLAN}", *checksums_of(rundir)]
     return [*preflight_of(rundir), *(layout.step_receipt(rundir, s) for s in steps_of(rundir)[step])]
+
+
+def no_timer_left():
+    """Cancel the timers Snakemake's job-rate limiter leaves behind once every job is done
+    (plain `snakemake` limits to 100 jobs/s: each scheduling round arms a 1 s timer, and the
+    interpreter waits for the last one before it exits, up to a second after the run)."""
+    for thread in threading.enumerate():
+        if isinstance(thread, threading.Timer):
+            thread.cancel()
