@@ -39,6 +39,8 @@ def run_job(job: str, rundir: Path, step: str | None, settings: str | None
 
         return write_plan_file(rundir / layout.PLAN, json.loads(settings or "{}"))
     run = _loaded(rundir)
+    if job in ("checksums", "preflight", "step"):  # the stages that read the run's files
+        run.storage.prepare([*run.plan.portal_inputs, *(f.uri for f in run.plan.files.values())])
     if job == "checksums":
         from encode_accession.accession.checksums import checksums
 
