@@ -14,9 +14,11 @@ The file is also what a person reads to see what a run will post (``plan`` in it
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import sys
 from collections.abc import Mapping
+from contextlib import redirect_stderr
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -132,21 +134,30 @@ def write_plan_file(path: str | Path, settings: Mapping[str, Any]) -> dict[str, 
     return doc
 
 
-def plan_ahead(path: str | Path, settings: Mapping[str, Any]) -> bool:
+def plan_ahead(path: str | Path, settings: Mapping[str, Any], log: str | Path | None = None
+               ) -> bool:
     """Plan a run before Snakemake builds its DAG (the Snakefile does, at parse time, for a
     run whose metadata is already here: :func:`planning.config.metadata_is_here`) when its
     plan file is missing or stale: the ``plan`` checkpoint then finds its output there, so
     there is no plan job and the DAG is built once. Returns whether the plan file is current.
 
     A current plan file is left as it is (checked cheaply: the settings, and hashes of the
-    metadata and steps file). Any failure to plan is left to the checkpoint: its job plans
-    again and fails with its one message, as it always did (in a batch the others go on)."""
+    metadata and steps file). What planning says (the steps chosen, what is left out and
+    why) goes to stderr and to ``log``, as the plan job's would. Any failure to plan is left
+    to the checkpoint: its job plans again and fails with its one message, as it always did
+    (in a batch the others go on)."""
     if plan_is_current(path, settings):
         return True
+    said = io.StringIO()
     try:
-        write_plan_file(path, settings)
+        with redirect_stderr(said):
+            write_plan_file(path, settings)
     except Exception:  # noqa: BLE001 - the plan job reports it, in its own words
         return False
+    sys.stderr.write(said.getvalue())
+    if log is not None:
+        Path(log).parent.mkdir(parents=True, exist_ok=True)
+        Path(log).write_text(said.getvalue(), encoding="utf-8")
     return True
 
 

@@ -28,7 +28,7 @@ PREFLIGHT = f"{{rundir}}/{layout.PREFLIGHT}"
 if workflow.is_main_process and not workflow.output_settings.dryrun:
     for rundir, settings in RUNS.items():
         if metadata_is_here(settings):
-            plan_ahead(f"{rundir}/{layout.PLAN}", settings)
+            plan_ahead(f"{rundir}/{layout.PLAN}", settings, f"{rundir}/logs/plan.log")
 
 
 wildcard_constraints:
