@@ -3,7 +3,8 @@ started with the same command line (`-m metadata.json -p mirna -s SERVER --lab -
 the reference's `accession`, and this project's `encode-accession accession`.
 
     .venv/bin/python benchmarks/vs_reference.py [--output bench.json] [--jobs 4]
-        [--latency-ms 50] [--cache-dir DIR] [--skip-reference]
+        [--latency-ms 50] [--batch N] [--bytes MB] [--repeat K] [--via accession snakemake]
+        [--cache-dir DIR] [--skip-reference]
 
 The real replicated microRNA run (`../shared/fixtures/cromwell/mirna_replicated_metadata.json`,
 12 planned files) is staged in a GCS emulator (every gs:// file of the run, a few bytes each;
@@ -15,6 +16,18 @@ client CPU (user+sys of the tool's process tree from `os.wait4`; the portal runs
 process), portal requests per planned file (the portal's request log), the ratios ours /
 reference against the issue's targets, and whether both portals hold the same files (md5,
 output type) with the same derived_from (as md5s).
+
+This workflow runs through `encode-accession accession` and through plain `snakemake -j`
+(`--via`). Beside each wall time: the run's physical limit, its dependent request rounds (the
+longest chain of requests in the portal's log each arriving a latency after the one before:
+requests sent at once share a round, so concurrency is in it) x the latency, plus the
+processes on its critical path x the start of a bare interpreter; and the CPU the portal
+double (its server process) and the storage services (this process's threads) spent serving
+the tool. `--batch N` also runs N copies of the run (each its own workflow id and output
+bytes, the inputs shared) through `-l LIST` for both tools (`runs:` for snakemake) and
+reports the CPU per extra run; `--bytes MB` makes the planned files MB megabytes on average
+(a tenfold spread) and measures the services' own GCS-to-S3 copy rate beside the runs.
+`--repeat K` interleaves K attempts per tool and reports the median.
 
 Each tool runs from a venv of its own, built once in `--cache-dir` and reused. Ours holds the
 default install (`pip install -e .`: no test extras, so Snakemake starts without the SLURM
