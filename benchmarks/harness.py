@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from encode_accession.localportal.demo import DEMO_KEY_ID, DEMO_SECRET
-from encode_accession.localportal.requestlog import read_request_log
+from encode_accession.localportal.requestlog import read_request_log, request_arrivals
 
-__all__ = ["read_request_log"]  # tests read logs through the harness too
+__all__ = ["read_request_log", "request_arrivals"]  # tests read logs through the harness too
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -46,10 +46,20 @@ class ServedPortal:
     url: str
     ca_bundle: Path | None
     request_log: Path
+    pid: int
 
     def requests(self) -> Counter[str]:
         """Requests answered so far, by method."""
         return Counter(method for method, _, _ in read_request_log(self.request_log))
+
+    def cpu_s(self) -> float:
+        """CPU the portal's server process has used so far (user + sys, from /proc; 0 where
+        there is none): what the double costs while it serves a client."""
+        try:
+            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def isolated_env(home: Path, **extra: str) -> dict[str, str]:
@@ -91,7 +101,7 @@ def served_portal(folder: Path, *, latency_ms: float = 0, tls: bool = False,
             raise RuntimeError(f"portal did not start: {line!r} "
                                f"{(folder / 'server.log').read_text()[-2000:]}")
         ca = Path(match[2]) if match[2] else None
-        yield ServedPortal(match[1], ca, log)
+        yield ServedPortal(match[1], ca, log, process.pid)
     finally:
         process.terminate()
         try:
@@ -139,3 +149,33 @@ def print_table(title: str, rows: list[tuple[str, ...]]) -> None:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
+
+
+def dependent_rounds(arrivals: list[float], latency_s: float) -> int:
+    """The longest chain of requests each of which reached the portal at least one latency
+    after the one before (sorted Unix arrival times): the request rounds a client made one
+    after another, its critical path in requests. Earliest-first is optimal for a chain of
+    points spaced at least ``latency_s`` apart."""
+    rounds, last = 0, float("-inf")
+    for arrived in arrivals:
+        if arrived >= last + latency_s:
+            rounds, last = rounds + 1, arrived
+    return rounds
+
+
+def process_start_s(python: Path | str, repeat: int = 5) -> float:
+    """The quickest start and exit of a bare interpreter (``python -c pass``): what one more
+    process on a run's critical path costs at the least."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run([str(python), "-c", "pass"], check=True)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def physical_limit(rounds: int, latency_s: float, processes: int, start_s: float) -> float:
+    """What a run cannot beat: its dependent request rounds at the portal's latency, plus
+    the process starts on its critical path (`concurrency` is in the rounds: requests sent
+    at once share a round)."""
+    return rounds * latency_s + processes * start_s

@@ -68,9 +68,9 @@ def measure_size(folder: Path, files: int, latency_ms: float, jobs: int) -> dict
                        env=env, cwd=work, log=work / "snakemake.log")
         requests = portal.requests()
         # On a fresh folder `-n` stops at the plan checkpoint; with the plan written (after
-        # the run) `-n -R preflight` builds the DAG of everything after it: the step jobs.
+        # the run) `-n -R step` builds the DAG of everything from the step jobs on.
         replanned = measure([*SNAKEMAKE, "-d", str(work), "--configfile",
-                             str(work / "config.yaml"), "-n", "-R", "preflight", "-j", str(jobs)],
+                             str(work / "config.yaml"), "-n", "-R", "step", "-j", str(jobs)],
                             env=env, cwd=work, log=work / "dry-run-with-plan.log")
     total = sum(requests.values())
     posted = len(list((work / "results" / "files").rglob("*.json")))

@@ -26,7 +26,7 @@ from encode_accession.demo.run import write_demo_run
 from encode_accession.localportal import LocalPortal
 from encode_accession.localportal.loader import load_objects
 from encode_accession.run import layout
-from encode_accession.run.planfile import load_plan_file
+from encode_accession.run.planfile import load_plan_file, plan_ahead
 from encode_accession.run.receipts import load, read_receipt
 from encode_accession.run.state import Duplicate, FileReceipt, Settings
 from encode_accession.storage.stores import get_storage
@@ -418,3 +418,25 @@ def test_planning_again_leaves_an_identical_plan_file_untouched(tmp_path):
     write_plan_file(path, {**settings, "concurrency": 2})
     assert path.stat().st_mtime_ns != before
     assert read_receipt(path)["settings"]["concurrency"] == 2
+
+
+def test_planning_ahead_writes_a_missing_plan_once_and_replans_only_what_changed(tmp_path):
+    settings = demo_settings(tmp_path)
+    plan = tmp_path / "results" / layout.PLAN
+    assert plan_ahead(plan, settings) and load_plan_file(plan).settings.force is False
+    written = plan.stat().st_mtime_ns
+    assert plan_ahead(plan, settings) and plan.stat().st_mtime_ns == written  # current: kept
+    assert plan_ahead(plan, {**settings, "force": True})  # settings changed: planned again
+    assert load_plan_file(plan).settings.force is True
+    metadata = Path(settings["metadata"])
+    sha = json.loads(plan.read_text())["metadata"]["sha256"]
+    metadata.write_text(json.dumps({**json.loads(metadata.read_text()), "note": "rerun"}))
+    assert plan_ahead(plan, {**settings, "force": True})  # new metadata bytes: planned again
+    assert json.loads(plan.read_text())["metadata"]["sha256"] != sha
+
+
+def test_a_run_that_cannot_be_planned_ahead_is_left_to_its_plan_job(tmp_path):
+    settings = demo_settings(tmp_path, metadata=str(tmp_path / "broken.json"))
+    (tmp_path / "broken.json").write_text("{not json")
+    plan = tmp_path / "results" / layout.PLAN
+    assert not plan_ahead(plan, settings) and not plan.exists()

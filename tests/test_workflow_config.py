@@ -11,7 +11,7 @@ from conftest import REPO
 from encode_accession.core.errors import InputError
 from encode_accession.core.resources import ACCESSION_RULES
 from encode_accession.demo.synthetic import Options, write_synthetic_run
-from encode_accession.planning.config import DEMO, check_config, run_settings
+from encode_accession.planning.config import DEMO, check_config, metadata_is_here, run_settings
 from encode_accession.planning.setup import setup_run
 from encode_accession.planning.steps import load_steps
 from encode_accession.run.layout import check_results_server
@@ -130,3 +130,13 @@ def test_a_results_folder_refuses_a_server_other_than_the_one_it_posted_to(tmp_p
     with pytest.raises(SystemExit, match="accessioned to local:x.sqlite, but the config now "
                                          "names server dev"):
         check_results_server({str(tmp_path): {"server": "dev"}})
+
+
+def test_only_a_run_whose_metadata_is_already_here_is_planned_before_the_dag(tmp_path):
+    metadata = tmp_path / "metadata.json"
+    assert not metadata_is_here({"metadata": str(metadata)})  # an upstream rule makes it
+    metadata.write_text("{}")
+    assert metadata_is_here({"metadata": str(metadata)})
+    assert metadata_is_here({"metadata": None})  # the demo: its run is bundled
+    assert not metadata_is_here({"metadata": "gs://bucket/metadata.json"})
+    assert not metadata_is_here({"metadata": "caper-label", "cromwell_server": "http://c"})

@@ -3,6 +3,7 @@ ordered by derived_from (real `snakemake`, nothing posted)."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -38,6 +39,7 @@ def test_after_the_plan_checkpoint_each_step_is_one_job_whatever_its_files(tmp_p
     first = snakemake(tmp_path, config, "-n")
     assert first.returncode == 0, first.stderr
     assert "checkpoint" in first.stdout and "\nplan " in first.stdout
+    assert not (tmp_path / "results").exists()  # a dry run writes nothing, not even the plan
     planned = snakemake(tmp_path, config, "results/plan.json")
     assert planned.returncode == 0, planned.stderr
     result = snakemake(tmp_path, config, "-n")
@@ -49,6 +51,31 @@ def test_after_the_plan_checkpoint_each_step_is_one_job_whatever_its_files(tmp_p
     assert "analysis" not in counts  # a stage of the summary job, not a job of its own
     for step in plan.steps:
         assert f"results/steps/{step.rule}.json" in result.stdout
+
+
+def test_plain_snakemake_plans_a_local_run_before_its_dag_so_no_plan_job_runs(tmp_path):
+    config, plan = real_atac(tmp_path)
+    result = snakemake(tmp_path, config, "results/plan.json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads((tmp_path / "results/plan.json").read_text())["workflow_id"] == \
+        plan.workflow.id
+    assert "Rule: plan" not in result.stderr and "Nothing to be done" in result.stderr
+    again = snakemake(tmp_path, config, "-n")  # the DAG has every step, with no plan job
+    counts = dict(re.findall(r"^(\w+)\s+(\d+)$", again.stdout, re.M))
+    assert int(counts["step"]) == len(plan.steps) and "plan" not in counts
+
+
+def test_a_run_whose_steps_descend_from_one_runs_its_preflight_in_that_steps_job(tmp_path):
+    metadata = shared_fixture("cromwell/mirna_replicated_metadata.json")
+    config = {"metadata": str(metadata), "pipeline": "mirna"}
+    assert snakemake(tmp_path, config, "results/plan.json").returncode == 0
+    result = snakemake(tmp_path, config, "-n", "-p")
+    assert result.returncode == 0, result.stderr
+    counts = dict(re.findall(r"^(\w+)\s+(\d+)$", result.stdout, re.M))
+    assert "preflight" not in counts and int(counts["step"]) == 2
+    commands = re.findall(r"encode_accession\.accession (\S+) results (step\w+)", result.stdout)
+    assert sorted(commands) == [("preflight,step", "step00_star"),
+                                ("step", "step01_wigtobigwig")]
 
 
 def test_step_jobs_wait_for_the_steps_their_files_derive_from(tmp_path):

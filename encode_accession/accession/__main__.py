@@ -35,15 +35,15 @@ def main(argv: list[str] | None = None) -> int:
     rundir = Path(args.rundir)
     for job in args.jobs:
         done: list[State | dict] = []
-        record = layout.failure_record(rundir, job, args.step)
-        status = exit_status(job, partial(_run_into, done, job, rundir, args.step,
-                                          args.settings),
+        step = args.step if job == "step" else None  # `preflight,step`: the step's own
+        record = layout.failure_record(rundir, job, step)
+        status = exit_status(job, partial(_run_into, done, job, rundir, step, args.settings),
                              lambda: _settings_for_message(rundir, args.settings), record)
         if status:
             return status
         result = done[0]
         doc = result.to_json() if isinstance(result, State) else result
-        print(json.dumps({"job": job, **({"step": args.step} if args.step else {}),
+        print(json.dumps({"job": job, **({"step": step} if step else {}),
                           **{k: doc[k] for k in ("@id", "created") if k in doc}}))
         if isinstance(result, Summary):
             from encode_accession.accession.summary import incomplete

@@ -38,10 +38,9 @@ def run_job(job: str, rundir: Path, step: str | None, settings: str | None
         from encode_accession.run.planfile import write_plan_file
 
         return write_plan_file(rundir / layout.PLAN, json.loads(settings or "{}"))
-    from encode_accession.accession.context import Run
-    from encode_accession.run.planfile import load_plan_file
-
-    run = Run(load_plan_file(rundir / layout.PLAN))
+    run = _loaded(rundir)
+    if job in ("checksums", "preflight", "step"):  # the stages that read the run's files
+        run.storage.prepare([*run.plan.portal_inputs, *(f.uri for f in run.plan.files.values())])
     if job == "checksums":
         from encode_accession.accession.checksums import checksums
 
@@ -79,6 +78,24 @@ def run_job(job: str, rundir: Path, step: str | None, settings: str | None
     return _write(rundir / layout.SUMMARY, result)
 
 
+_RUNS: dict[tuple[Path, int, int], Run] = {}
+
+
+def _loaded(rundir: Path) -> Run:
+    """The run as this process's stages share it: its plan loaded once, and one portal
+    client, one set of storage clients and one QC cache for every stage the process runs
+    (``preflight,step``, ``analysis,summary``). A plan file rewritten since is loaded anew."""
+    from encode_accession.accession.context import Run
+    from encode_accession.run.planfile import load_plan_file
+
+    path = rundir / layout.PLAN
+    stat = path.stat()
+    key = (path.resolve(), stat.st_mtime_ns, stat.st_size)
+    if key not in _RUNS:
+        _RUNS[key] = Run(load_plan_file(path))
+    return _RUNS[key]
+
+
 def _write(path: Path, result: R) -> R:
     save(path, result)
     return result
@@ -86,18 +103,17 @@ def _write(path: Path, result: R) -> R:
 
 def plan_run(rundir: Path, settings: dict[str, Any]) -> Run:
     """Plan a run into ``rundir`` (its plan file) and load it as its jobs do."""
-    from encode_accession.accession.context import Run
-    from encode_accession.run.planfile import load_plan_file
-
     settings = {"name": rundir.name, **settings, "rundir": str(rundir)}
     run_job("plan", rundir, None, json.dumps(settings))
-    return Run(load_plan_file(rundir / layout.PLAN))
+    return _loaded(rundir)
 
 
 def run_all(rundir: Path, settings: dict[str, Any]) -> Summary:
-    """Every stage of one run in this process, parents before children; returns the summary."""
+    """Every stage of one run in this process, parents before children; returns the summary.
+    The run is loaded afresh, as by the first job process of a new Snakemake run."""
     from encode_accession.run.planfile import checksums_job
 
+    _RUNS.clear()
     plan = plan_run(rundir, settings).plan
     if checksums_job(plan):
         run_job("checksums", rundir, None, None)

@@ -268,12 +268,14 @@ def run_workflow(runs: dict[str, dict[str, Any]], args: argparse.Namespace,
     folders of the runs that got through. Snakemake's own output goes to ``log`` (and its
     .snakemake/log/), not the terminal, which ends with each failed job's one-line message."""
     from snakemake.api import SnakemakeApi
+    from snakemake.scheduling.greedy import SchedulerSettings as GreedySchedulerSettings
     from snakemake.settings.types import (
         ConfigSettings,
         DAGSettings,
         ExecutionSettings,
         OutputSettings,
         ResourceSettings,
+        SchedulingSettings,
     )
 
     workdir = args.directory.resolve()
@@ -299,8 +301,12 @@ def run_workflow(runs: dict[str, dict[str, Any]], args: argparse.Namespace,
                 config_settings=ConfigSettings(configfiles=[configfile],
                                                replace_workflow_config=True),
                 resource_settings=ResourceSettings(cores=args.jobs))
+            # greedy: every job is local and asks one core, so Snakemake's ILP scheduler
+            # (a solver process per round of a batch) would choose as the greedy one does
             workflow.dag(dag_settings=DAGSettings(targets=targets)).execute_workflow(
-                execution_settings=ExecutionSettings(keep_going=True))
+                execution_settings=ExecutionSettings(keep_going=True),
+                scheduling_settings=SchedulingSettings(scheduler="greedy"),
+                scheduler_settings=GreedySchedulerSettings())
         except Exception as e:  # Snakemake's errors: in its own words, into the log
             api.print_exception(e)
             failure = e

@@ -118,3 +118,13 @@ def local_metadata(run: dict[str, Any]) -> list[str]:
     return [metadata]
 
 
+
+
+def metadata_is_here(run: dict[str, Any]) -> bool:
+    """Whether a run can be planned before any rule runs: its metadata.json is a local file
+    that exists, or it is the demo (whose run is bundled). Cloud URIs, Cromwell ids and
+    labels, and metadata an upstream rule has yet to make are planned by the plan job."""
+    if not run.get("metadata"):
+        return True
+    local = local_metadata(run)
+    return bool(local) and Path(local[0]).is_file()

@@ -14,9 +14,11 @@ The file is also what a person reads to see what a run will post (``plan`` in it
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import sys
 from collections.abc import Mapping
+from contextlib import redirect_stderr
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -130,6 +132,46 @@ def write_plan_file(path: str | Path, settings: Mapping[str, Any]) -> dict[str, 
     if not unchanged:
         write_receipt(path, doc)
     return doc
+
+
+def plan_ahead(path: str | Path, settings: Mapping[str, Any], log: str | Path | None = None
+               ) -> bool:
+    """Plan a run before Snakemake builds its DAG (the Snakefile does, at parse time, for a
+    run whose metadata is already here: :func:`planning.config.metadata_is_here`) when its
+    plan file is missing or stale: the ``plan`` checkpoint then finds its output there, so
+    there is no plan job and the DAG is built once. Returns whether the plan file is current.
+
+    A current plan file is left as it is (checked cheaply: the settings, and hashes of the
+    metadata and steps file). What planning says (the steps chosen, what is left out and
+    why) goes to stderr and to ``log``, as the plan job's would. Any failure to plan is left
+    to the checkpoint: its job plans again and fails with its one message, as it always did
+    (in a batch the others go on)."""
+    if plan_is_current(path, settings):
+        return True
+    said = io.StringIO()
+    try:
+        with redirect_stderr(said):
+            write_plan_file(path, settings)
+    except Exception:  # noqa: BLE001 - the plan job reports it, in its own words
+        return False
+    sys.stderr.write(said.getvalue())
+    if log is not None:
+        Path(log).parent.mkdir(parents=True, exist_ok=True)
+        Path(log).write_text(said.getvalue(), encoding="utf-8")
+    return True
+
+
+def plan_is_current(path: str | Path, settings: Mapping[str, Any]) -> bool:
+    """Whether ``path`` holds the plan of these settings, planned from the bytes of the
+    metadata and steps file that are there now."""
+    try:
+        doc = _plan_file(str(path))
+        return (doc.get("format") == FORMAT
+                and doc["settings"] == parse_settings(settings).to_json()
+                and all(_sha256(Path(doc[k]["path"]).read_bytes()) == doc[k]["sha256"]
+                        for k in ("metadata", "steps_file")))
+    except (OSError, ValueError, KeyError, TypeError, InputError):
+        return False
 
 
 def load_plan_file(path: str | Path) -> LoadedRun:

@@ -1,6 +1,9 @@
 # The accessioning DAG of each run, in its receipts folder {rundir}:
 #   plan (checkpoint) -> checksums (when some md5 means reading bytes) -> preflight -> step (one job per accessioning step, after
 #   the steps its files derive from) -> summary (the analysis, then the summary).
+# The plan is made before the DAG when the metadata is already here (common.smk: no plan
+# job), and a run whose steps all descend from one has that step's job run the preflight
+# first (no preflight job; `accession -d` still asks the preflight rule for the receipt).
 # Every job is `python -m encode_accession.accession JOB[,JOB] RUNDIR [STEP]` (params.job, see
 # common.smk), which writes the rule's receipts. Stages that always follow each other run in
 # one process (a job process costs ~0.4 s of start and imports before it does anything). All rules but `checksums` talk to the portal
@@ -59,22 +62,22 @@ rule preflight:
 
 rule step:
     input:
-        PREFLIGHT,
-        lambda wc: [layout.step_receipt(wc.rundir, s) for s in steps_of(wc.rundir)[wc.step]],
+        lambda wc: step_inputs(wc.rundir, wc.step),
     output:
         layout.step_receipt("{rundir}", "{step}"),
     params:
         job=JOB,
+        stages=lambda wc: "preflight,step" if wc.step == preflight_step(wc.rundir) else "step",
     log:
         "{rundir}/logs/steps/{step}.log",
     localrule: True
     shell:
-        "{params.job} step {wildcards.rundir:q} {wildcards.step:q} 2>&1 | tee {log:q}"
+        "{params.job} {params.stages} {wildcards.rundir:q} {wildcards.step:q} 2>&1 | tee {log:q}"
 
 
 rule summary:
     input:
-        PREFLIGHT,
+        lambda wc: preflight_of(wc.rundir),
         lambda wc: [layout.step_receipt(wc.rundir, s) for s in steps_of(wc.rundir)],
     output:
         f"{{rundir}}/{layout.ANALYSIS}",
@@ -91,9 +94,11 @@ rule summary:
 onsuccess:
     if len(RUNS) > 1:
         print(batch_table(RUNS))
+    no_timer_left()
 
 
 onerror:
+    no_timer_left()
     if len(RUNS) > 1:
         print(batch_table(RUNS), file=sys.stderr)
     # what failed and why (each failed job's one line), repeated as the very last lines, after

@@ -6,17 +6,29 @@ import json
 import os
 import re
 import sys
+import threading
 
 from encode_accession.accession.batch import batch_table
-from encode_accession.planning.config import local_metadata
+from encode_accession.planning.config import local_metadata, metadata_is_here
 from encode_accession.run import layout
 from encode_accession.run.layout import FAILURES_SHOWN_BY_CALLER
-from encode_accession.run.planfile import planned_checksums_job, planned_steps
+from encode_accession.run.planfile import plan_ahead, planned_checksums_job, planned_steps
 
 # The interpreter running Snakemake has the package; a job imports only its stage.
 JOB = f'"{sys.executable}" -m encode_accession.accession'
 PLAN = f"{{rundir}}/{layout.PLAN}"
 PREFLIGHT = f"{{rundir}}/{layout.PREFLIGHT}"
+
+# Each run is planned here, in Snakemake's own process, when its metadata is a local file (or
+# the demo) and its plan is missing or stale: the plan checkpoint then has nothing to do, so
+# there is no plan job and one DAG build (the `accession` command has planned already and
+# this finds the plans current). Not in a dry run, which writes nothing, nor in a job's own
+# Snakemake on a cluster node. Metadata an upstream rule makes, and bad input, are left to
+# the plan job.
+if workflow.is_main_process and not workflow.output_settings.dryrun:
+    for rundir, settings in RUNS.items():
+        if metadata_is_here(settings):
+            plan_ahead(f"{rundir}/{layout.PLAN}", settings, f"{rundir}/logs/plan.log")
 
 
 wildcard_constraints:
@@ -38,3 +50,34 @@ def checksums_of(rundir):
 def steps_of(rundir):
     """The run's planned steps (rule -> the rules it waits for), once its plan has run."""
     return planned_steps(checkpoints.plan.get(rundir=rundir).output[0])
+
+
+def preflight_step(rundir):
+    """The step whose job runs the run's preflight first, in the same process (one job
+    process fewer): the run's only step that waits for no other step, so every other step
+    descends from it. None when several steps wait for no other: they share a preflight job."""
+    roots = [step for step, after in steps_of(rundir).items() if not after]
+    return roots[0] if len(roots) == 1 else None
+
+
+def preflight_of(rundir):
+    """The preflight receipt as the input of a step or summary job, unless a step job makes
+    it (preflight_step): then that job's own inputs are the preflight's."""
+    return [] if preflight_step(rundir) else [f"{rundir}/{layout.PREFLIGHT}"]
+
+
+def step_inputs(rundir, step):
+    """A step job waits for the receipts of the steps its files derive from, and the
+    preflight; the job that runs the preflight itself waits for what the preflight needs."""
+    if step == preflight_step(rundir):
+        return [f"{rundir}/{layout.PLAN}", *checksums_of(rundir)]
+    return [*preflight_of(rundir), *(layout.step_receipt(rundir, s) for s in steps_of(rundir)[step])]
+
+
+def no_timer_left():
+    """Cancel the timers Snakemake's job-rate limiter leaves behind once every job is done
+    (plain `snakemake` limits to 100 jobs/s: each scheduling round arms a 1 s timer, and the
+    interpreter waits for the last one before it exits, up to a second after the run)."""
+    for thread in threading.enumerate():
+        if isinstance(thread, threading.Timer):
+            thread.cancel()
