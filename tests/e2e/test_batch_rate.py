@@ -40,8 +40,10 @@ def test_a_batch_at_eight_jobs_keeps_the_configured_rate_in_the_portals_request_
     for name in runs:
         assert json.loads((tmp_path / "results" / name / "summary.json").read_text())["created"]
     arrivals = request_arrivals(log)
-    # +1: slots are exactly 1/rate apart, but a request reaches the portal a little after its
-    # slot; while that delay stays under one interval, a second holds one request more at most
-    assert busiest_second(arrivals) <= rate + 1, f"{len(arrivals)} requests"
+    # slots are exactly 1/rate apart, but a request reaches the portal (served by a thread of
+    # this busy test process) some time after its slot: a delay under one interval lets a
+    # second hold one request more, and a busy machine's delays can reach two intervals.
+    # Unshared, the batch's jobs would send several times the rate.
+    assert busiest_second(arrivals) <= rate + 2, f"{len(arrivals)} requests"
     # the rate held the jobs back (unthrottled, the batch takes a few seconds on loopback)
     assert arrivals[-1] - arrivals[0] >= (len(arrivals) - 1) / rate * 0.95
