@@ -14,12 +14,14 @@ bin="$place/venv/bin"
 mkdir "$place/work" "$place/home" && cd "$place/work"
 export HOME="$place/home"  # what the commands keep under ~ (the run record) stays in here
 
-"$bin/accession" --version | grep -q "^accession [0-9]"
+# (outputs read from files: `cmd | grep -q` closes the pipe early, and with pipefail the
+# command's quiet end on a closed pipe, status 141, would fail the script)
+"$bin/accession" --version > version.out && grep -q "^accession [0-9]" version.out
 "$bin/encode-accession" demo -j 2 > demo.out 2>&1 || { tail -30 demo.out; exit 1; }
 "$bin/python" -c "import json, sys; sys.exit(json.load(open('demo/summary.json'))['created'] < 1)"
-"$bin/encode-accession" info --db demo/tracker.db | grep -q "demo-atac"
-"$bin/encode-accession" plan -m demo/demo/metadata.json --steps atac \
-    | grep -qE "^[1-9][0-9]* files in [1-9][0-9]* steps for workflow"
+"$bin/encode-accession" info --db demo/tracker.db > info.out && grep -q "demo-atac" info.out
+"$bin/encode-accession" plan -m demo/demo/metadata.json --steps atac > plan.out
+grep -qE "^[1-9][0-9]* files in [1-9][0-9]* steps for workflow" plan.out
 
 # the reference's command line into a portal served over HTTP
 port=$("$bin/python" -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
