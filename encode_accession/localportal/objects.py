@@ -5,7 +5,9 @@ key once complete, so a killed upload leaves nothing at the key. Multipart parts
 their upload, invisible as objects, until CompleteMultipartUpload joins them (computing the
 object's md5 on the way, so the portal's file check needs no second read). Several processes
 may serve one folder (every job of a `local:` run serves the portal itself): an upload begun
-through one is listed, resumed and completed through another.
+through one is continued and completed through another. Unfinished uploads are never listed
+or aborted through the endpoint (the upload credentials' policy denies both, as on AWS,
+where the bucket's lifecycle rule removes them); they stay here until completed.
 
 Layout under the root: ``<key>`` the objects, ``.etags/<key>`` their ETags (written before
 the object is renamed into place), ``.incoming/`` bytes being written, ``.multipart/<id>/``
@@ -52,14 +54,6 @@ class Part:
     number: int
     etag: str
     size: int
-    modified: float
-
-
-@dataclass(frozen=True)
-class Upload:
-    key: str
-    upload_id: str
-    initiated: float
 
 
 class ObjectStore:
@@ -157,7 +151,7 @@ class ObjectStore:
         return folder
 
     def create_upload(self, key: str) -> str:
-        """CreateMultipartUpload: a new upload id, listed once its folder is complete."""
+        """CreateMultipartUpload: a new upload id, usable once its folder is complete."""
         self.path(key)
         upload_id = secrets.token_urlsafe(32)
         uploads = self.root / ".multipart"
@@ -190,7 +184,7 @@ class ObjectStore:
             try:
                 os.replace(tmp, folder / f"{number:05d}.{etag}")
             except FileNotFoundError:
-                raise _no_such_upload(upload_id) from None  # completed or aborted meanwhile
+                raise _no_such_upload(upload_id) from None  # completed meanwhile
         for earlier in folder.glob(f"{number:05d}.*"):
             if earlier.name != f"{number:05d}.{etag}":
                 earlier.unlink(missing_ok=True)
@@ -204,30 +198,11 @@ class ObjectStore:
             if not number.isdigit():
                 continue
             try:
-                stat = path.stat()
+                size = path.stat().st_size
             except FileNotFoundError:  # replaced meanwhile
                 continue
-            found.append(Part(int(number), etag, stat.st_size, stat.st_mtime))
+            found.append(Part(int(number), etag, size))
         return sorted(found, key=lambda p: p.number)
-
-    def uploads(self, prefix: str) -> list[Upload]:
-        """Unfinished uploads of keys starting with ``prefix``, oldest first."""
-        folder = self.root / ".multipart"
-        if not folder.is_dir():
-            return []
-        found = []
-        for upload in folder.iterdir():
-            if upload.name.startswith("."):
-                continue
-            try:
-                key_file = upload / "key"
-                key = key_file.read_text()
-                initiated = key_file.stat().st_mtime
-            except FileNotFoundError:  # completed or aborted meanwhile
-                continue
-            if key.startswith(prefix):
-                found.append(Upload(key, upload.name, initiated))
-        return sorted(found, key=lambda u: (u.initiated, u.upload_id))
 
     def complete(self, upload_id: str, wanted: list[tuple[int, str]]) -> tuple[str, Stored]:
         """CompleteMultipartUpload: join the named parts (in order, ETags matching) into the
@@ -266,9 +241,6 @@ class ObjectStore:
             self._publish(tmp, key, target, etag)
         shutil.rmtree(folder, ignore_errors=True)
         return key, Stored(etag, md5.hexdigest(), size)
-
-    def abort(self, upload_id: str) -> None:
-        shutil.rmtree(self._upload_dir(upload_id), ignore_errors=True)
 
 
 def _no_such_upload(upload_id: str) -> S3Error:

@@ -1,13 +1,18 @@
-"""The portal's own S3 endpoint: the subset of the S3 REST API that uploaders use.
+"""The portal's own S3 endpoint: the part of the S3 REST API the upload credentials allow.
 
-Path-style (`<portal>/_s3/<bucket>/<key>`), enough for boto3's `put_object`,
-`upload_fileobj` with a multipart `TransferConfig`, and resuming an upload:
-PutObject, CreateMultipartUpload, UploadPart, ListParts, ListMultipartUploads (of one key),
-CompleteMultipartUpload, AbortMultipartUpload and HeadObject. As with the real portal's
-per-file STS credentials, a request is accepted only with the access key id the portal
-issued for that object key (read from the SigV4 `Authorization` header or a presigned
-query; the signature is not verified) and only until those credentials expire; errors are
-S3's XML. When an object is complete the portal runs its file check for it (checkfiles).
+Path-style (`<portal>/_s3/<bucket>/<key>`). The real portal's credentials are a federation
+token whose policy allows ``s3:PutObject`` on the one object key and nothing else
+(ENCODE-DCC/encoded ``upload_credentials.py``; its GetObject statements name external
+buckets, never the upload bucket). This endpoint enforces the same policy, so an uploader
+that works here works there: PutObject, CreateMultipartUpload, UploadPart and
+CompleteMultipartUpload (all ``s3:PutObject``) on that key are served; ListParts,
+ListMultipartUploads, AbortMultipartUpload, HeadObject, GetObject, DeleteObject and copies
+(UploadPartCopy and CopyObject also need ``s3:GetObject`` on their source) answer S3's
+403 ``AccessDenied`` XML naming the action, as AWS does. A request is accepted only with the
+access key id the portal issued for that object key (read from the SigV4 `Authorization`
+header or a presigned query; the signature is not verified) and only until those
+credentials expire. When an object is complete the portal runs its file check for it
+(checkfiles), reading its store directly.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import IO, Any
+from urllib.parse import unquote
 
 from werkzeug.exceptions import ClientDisconnected
 from werkzeug.wrappers import Request, Response
@@ -34,6 +40,12 @@ _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
 _STREAMING = "STREAMING-"  # x-amz-content-sha256 of aws-chunked bodies
 _READ = 1 << 20
 MAX_XML_BYTES = 4 << 20  # a CompleteMultipartUpload of 10,000 parts is ~1 MB
+# object subresources: (the action reading them needs, the action writing them needs)
+_SUBRESOURCES = {"tagging": ("s3:GetObjectTagging", "s3:PutObjectTagging"),
+                 "acl": ("s3:GetObjectAcl", "s3:PutObjectAcl"),
+                 "retention": ("s3:GetObjectRetention", "s3:PutObjectRetention"),
+                 "legal-hold": ("s3:GetObjectLegalHold", "s3:PutObjectLegalHold"),
+                 "attributes": ("s3:GetObjectAttributes", "s3:GetObjectAttributes")}
 
 
 class S3Endpoint:
@@ -60,16 +72,13 @@ class S3Endpoint:
         bucket, _, key = request.path.lstrip("/").partition("/")
         if bucket != self.portal.uploads.bucket:
             raise S3Error(404, "NoSuchBucket", "The specified bucket does not exist")
-        args, method = request.args, request.method
-        if not key:
-            if method == "GET" and "uploads" in args:
-                return self._list_uploads(request, bucket, args.get("prefix", ""))
-            raise _not_implemented(request)
-        self._authorize(request, bucket, key)
+        action, resource = _action(request, bucket, key)
+        grant = self._authorize(request, bucket, key) if key else None
+        if (action, resource) != ("s3:PutObject", f"arn:aws:s3:::{bucket}/{key}"):
+            raise _denied(action, resource, grant)  # all but the upload policy's one
         objects = self.portal.uploads.objects
+        args, method = request.args, request.method
         upload_id = args.get("uploadId")
-        if method == "PUT" and "x-amz-copy-source" in request.headers:
-            raise _not_implemented(request)
         if method == "PUT" and upload_id is not None:
             self._check_upload(upload_id, key)
             number = _int(args.get("partNumber", ""), "partNumber")
@@ -89,26 +98,11 @@ class S3Endpoint:
             _, stored = objects.complete(upload_id, _completed_parts(request))
             self.portal.uploaded(key, stored.md5, stored.size)
             return self._completed(request, bucket, key, stored)
-        if method == "GET" and upload_id is not None:
-            self._check_upload(upload_id, key)
-            return self._list_parts(request, bucket, key, upload_id)
-        if method == "DELETE" and upload_id is not None:
-            self._check_upload(upload_id, key)
-            objects.abort(upload_id)
-            return Response(status=204)
-        if method == "HEAD":
-            head = objects.head(key)
-            if head is None:
-                raise S3Error(404, "NoSuchKey", "The specified key does not exist.")
-            etag, size, modified = head
-            return Response(status=200, headers={
-                "ETag": f'"{etag}"', "Content-Length": str(size),
-                "Last-Modified": datetime.fromtimestamp(modified, UTC).strftime(
-                    "%a, %d %b %Y %H:%M:%S GMT")})
         raise _not_implemented(request)
 
-    def _authorize(self, request: Request, bucket: str, key: str) -> None:
-        """Only the access key id issued for this object, and only before it expires."""
+    def _authorize(self, request: Request, bucket: str, key: str) -> dict[str, Any]:
+        """The credentials issued for this object, when the request is signed with their
+        access key id (the signature is not verified) and they have not expired."""
         header = request.headers.get("Authorization", "")
         match = _CREDENTIAL.search(header) or _CREDENTIAL.search(
             "Credential=" + request.args.get("X-Amz-Credential", ""))
@@ -122,6 +116,7 @@ class S3Endpoint:
                                                f"write {key}")
         if datetime.fromisoformat(grant["expiration"]) <= datetime.now(UTC):
             raise S3Error(403, "ExpiredToken", "The provided token has expired.")
+        return grant
 
     def _check_upload(self, upload_id: str, key: str) -> None:
         if self.portal.uploads.objects.upload_key(upload_id) != key:
@@ -150,40 +145,51 @@ class S3Endpoint:
                                                  "specified by the Content-Length HTTP "
                                                  "header.") from None
 
-    # -- listings ------------------------------------------------------------------------
-
-    def _list_uploads(self, request: Request, bucket: str, prefix: str) -> Response:
-        """ListMultipartUploads for the one key the caller may write (its prefix)."""
-        self._authorize(request, bucket, prefix)
-        uploads = [u for u in self.portal.uploads.objects.uploads(prefix) if u.key == prefix]
-        items: list[tuple[str, Any]] = [
-            ("Bucket", bucket), ("KeyMarker", ""), ("UploadIdMarker", ""),
-            ("NextKeyMarker", ""), ("NextUploadIdMarker", ""), ("Prefix", prefix),
-            ("MaxUploads", "1000"), ("IsTruncated", "false")]
-        items += [("Upload", [("Key", u.key), ("UploadId", u.upload_id),
-                              ("StorageClass", "STANDARD"), ("Initiated", _iso(u.initiated))])
-                  for u in uploads]
-        return _xml("ListMultipartUploadsResult", items)
-
-    def _list_parts(self, request: Request, bucket: str, key: str, upload_id: str) -> Response:
-        marker = _int(request.args.get("part-number-marker", "0"), "part-number-marker")
-        limit = min(_int(request.args.get("max-parts", "1000"), "max-parts"), 1000)
-        parts = [p for p in self.portal.uploads.objects.parts(upload_id) if p.number > marker]
-        page, truncated = parts[:limit], len(parts) > limit
-        items: list[tuple[str, Any]] = [
-            ("Bucket", bucket), ("Key", key), ("UploadId", upload_id),
-            ("StorageClass", "STANDARD"), ("PartNumberMarker", str(marker)),
-            ("NextPartNumberMarker", str(page[-1].number if page else marker)),
-            ("MaxParts", str(limit)), ("IsTruncated", "true" if truncated else "false")]
-        items += [("Part", [("PartNumber", str(p.number)), ("LastModified", _iso(p.modified)),
-                            ("ETag", f'"{p.etag}"'), ("Size", str(p.size))]) for p in page]
-        return _xml("ListPartsResult", items)
-
     @staticmethod
     def _completed(request: Request, bucket: str, key: str, stored: Stored) -> Response:
         return _xml("CompleteMultipartUploadResult", [
             ("Location", f"{request.host_url.rstrip('/')}{request.script_root}/{bucket}/{key}"),
             ("Bucket", bucket), ("Key", key), ("ETag", f'"{stored.etag}"')])
+
+
+def _action(request: Request, bucket: str, key: str) -> tuple[str, str]:
+    """The IAM action a request needs and the resource it needs it on (AWS's names: S3's
+    "Actions, resources, and condition keys" table). A copy needs s3:PutObject on its
+    target, which the upload policy grants, and s3:GetObject on its source, which it does
+    not grant on this bucket: the source is what it is refused for."""
+    method, args = request.method, request.args
+    if not key:
+        return {"PUT": "s3:CreateBucket", "DELETE": "s3:DeleteBucket",
+                "POST": "s3:DeleteObject"}.get(method, "s3:ListBucketMultipartUploads"
+                                               if "uploads" in args else "s3:ListBucket"), \
+            f"arn:aws:s3:::{bucket}"
+    resource = f"arn:aws:s3:::{bucket}/{key}"
+    reading = method in ("GET", "HEAD")
+    for sub, (read, write) in _SUBRESOURCES.items():
+        if sub in args:
+            return read if reading else write, resource
+    if method == "PUT" and "x-amz-copy-source" in request.headers:
+        source = unquote(request.headers["x-amz-copy-source"].partition("?")[0]).lstrip("/")
+        return "s3:GetObject", f"arn:aws:s3:::{source}"
+    if method == "PUT" or (method == "POST" and ("uploads" in args or "uploadId" in args)):
+        return "s3:PutObject", resource
+    if method == "GET" and "uploadId" in args:
+        return "s3:ListMultipartUploadParts", resource
+    if method == "DELETE":
+        return "s3:AbortMultipartUpload" if "uploadId" in args else "s3:DeleteObject", resource
+    return "s3:RestoreObject" if "restore" in args else "s3:GetObject", resource
+
+
+def _denied(action: str, resource: str, grant: dict[str, Any] | None) -> S3Error:
+    """AWS's answer to an action the credentials' policy does not allow (naming the user
+    when the request is on their object: a bucket-level one is refused before it is placed)."""
+    user = grant.get("federated_user_arn") if grant else None
+    if not user:
+        return S3Error(403, "AccessDenied", f'Access Denied: {action} on resource: '
+                                            f'"{resource}" is not allowed')
+    return S3Error(403, "AccessDenied", f"User: {user} is not authorized to perform: "
+                                        f'{action} on resource: "{resource}" because no '
+                                        f"session policy allows the {action} action")
 
 
 def _plain_chunks(stream: IO[bytes], length: int) -> Iterator[bytes]:
@@ -257,10 +263,6 @@ def _int(value: str, name: str) -> int:
         return int(value)
     except ValueError:
         raise S3Error(400, "InvalidArgument", f"{name} must be an integer") from None
-
-
-def _iso(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def _xml(root: str, items: list[tuple[str, Any]], status: int = 200) -> Response:
