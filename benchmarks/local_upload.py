@@ -18,6 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from encode_accession.accession.journal import Journal
 from encode_accession.accession.upload import Planned, upload
 from encode_accession.portal import PortalClient
 from encode_accession.storage.stores import Storage
@@ -44,7 +45,10 @@ def measure(size_mib: int, repeat: int) -> dict[str, float]:
         for n in range(repeat):
             file = post(portal, md5, size, n)  # a new file (the portal accepts the same md5)
             started = time.perf_counter()
-            upload(Storage(), str(source), Planned(md5, size), file["upload_credentials"])
+            journal = Journal(folder / f"journal-{n}.json", folder, workflow_id="bench",
+                              server=portal.server, file_id=str(n), portal_id=file["@id"])
+            upload(Storage(), str(source), Planned(md5, size), file["upload_credentials"],
+                   journal=journal)
             uploads.append(time.perf_counter() - started)
             assert portal.get(file["@id"], database=True)["status"] == "in progress"
             started = time.perf_counter()

@@ -16,6 +16,7 @@ from typing import Any
 
 from encode_accession.accession.analysis import default_score
 from encode_accession.accession.context import Run
+from encode_accession.accession.journal import Journal
 from encode_accession.accession.payloads import (
     FileFacts,
     file_payload,
@@ -29,7 +30,7 @@ from encode_accession.planning.plan import PlannedFile
 from encode_accession.planning.steps import Step
 from encode_accession.portal.errors import PortalAuthError
 from encode_accession.qc.callbacks import CALLBACKS
-from encode_accession.run.layout import file_receipt, upload_receipt
+from encode_accession.run.layout import file_receipt, upload_journal, upload_receipt
 from encode_accession.run.receipts import load_existing, save
 from encode_accession.run.state import FileReceipt, Preflight, StepReceipt, StepRun, UploadReceipt
 
@@ -193,8 +194,11 @@ def upload_file(run: Run, receipt: FileReceipt, obj: dict[str, Any] | None) -> U
         if credentials:
             # the portal's own S3 endpoint shares its TLS certificate
             own = credentials.get("endpoint_url", "").startswith(run.portal.server)
+            journal = Journal(upload_journal(run.rundir, receipt.id), run.rundir,
+                              workflow_id=run.workflow_id, server=run.server,
+                              file_id=receipt.id, portal_id=receipt.portal_id)
             upload(run.storage, receipt.uri, Planned(receipt.md5sum, receipt.file_size),
-                   credentials, verify=run.portal.verify if own else None)
+                   credentials, journal=journal, verify=run.portal.verify if own else None)
             uploaded = True
     result = UploadReceipt(run.workflow_id, run.server, id=receipt.id,
                            portal_id=receipt.portal_id, md5sum=receipt.md5sum,

@@ -62,6 +62,11 @@ def upload_receipt(rundir: Path, file_id: str) -> Path:
     return rundir / "uploads" / f"{file_id}.json"
 
 
+def upload_journal(rundir: Path, file_id: str) -> Path:
+    """One planned file's multipart upload under way: its parts sent so far."""
+    return rundir / "uploads" / f"{file_id}.parts.json"
+
+
 def check_results_server(settings: dict[str, dict[str, Any]]) -> None:
     """A receipts folder must be a folder, and answers for one server: stop when the config
     now names another (at parse time, before any job; the plan job checks the workflow)."""

@@ -1,5 +1,5 @@
 """A run's state as typed values: its settings, and the receipt each job writes and the next
-reads (checksums, preflight, file, upload, step, analysis, summary).
+reads (checksums, preflight, file, upload and its journal, step, analysis, summary).
 
 Jobs exchange these, never dicts of string keys: a field added here is seen by mypy in every
 reader. Each receipt belongs to its run: it records the workflow id and the server it was
@@ -195,6 +195,41 @@ class UploadReceipt(Receipt):
         return self.belongs_to(file.workflow_id, file.server) and \
             (self.id, self.portal_id, self.md5sum, self.file_size) == \
             (file.id, file.portal_id, file.md5sum, file.file_size)
+
+
+@dataclass(frozen=True)
+class SentPart(State):
+    """One part of a multipart upload as S3 confirmed it."""
+
+    number: int
+    size: int
+    etag: str  # S3's, without quotes: CompleteMultipartUpload names the part by it
+    md5: str  # of the bytes sent: a re-run skips the part only when its bytes still have it
+
+
+@dataclass(frozen=True)
+class UploadJournal(Receipt):
+    """A multipart upload under way, rewritten after each part S3 confirms: what a re-run
+    continues from, since the upload credentials may not list the upload's parts (the
+    real portal's allow s3:PutObject only). Not a secret: the upload id is useless without
+    the file's credentials."""
+
+    id: str  # the planned file's id
+    portal_id: str = field(metadata=AT_ID)
+    upload_url: str
+    md5sum: str
+    file_size: int
+    part_size: int
+    upload_id: str
+    parts: tuple[SentPart, ...]
+
+    def continues(self, other: UploadJournal) -> bool:
+        """Whether this journal is of the upload ``other`` (with no upload yet) would start:
+        same run, portal file, object and bytes, cut into the same parts."""
+        return self.belongs_to(other.workflow_id, other.server) and \
+            (self.id, self.portal_id, self.upload_url, self.md5sum, self.file_size,
+             self.part_size) == (other.id, other.portal_id, other.upload_url, other.md5sum,
+                                 other.file_size, other.part_size)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 A line at most every ``interval`` seconds per transfer, and only for transfers that take
 that long: a run of small files logs nothing extra, a 100 GB BAM says how far it got.
-Thread-safe: uploads report from boto3's worker threads.
+Transfers may feed a ``parent`` (every upload of a job feeds the job's), and ``finish``
+ends a large one with its average rate. Thread-safe: uploads report from worker threads.
 """
 
 from __future__ import annotations
@@ -14,16 +15,18 @@ from typing import TextIO
 
 INTERVAL_SECONDS = 10.0
 MIB = 1 << 20
+FINAL_LINE_BYTES = 16 * MIB  # smaller transfers end without a line
 
 
 class Progress:
     """Counts bytes of one transfer; call it with each chunk's size (boto3's ``Callback``)."""
 
     def __init__(self, what: str, label: str, total: int | None, *,
-                 interval: float | None = None, out: TextIO | None = None) -> None:
-        self.what, self.label, self.total = what, label, total
+                 interval: float | None = None, out: TextIO | None = None,
+                 parent: Progress | None = None) -> None:
+        self.what, self.label, self.total, self.parent = what, label, total, parent
         self.interval = INTERVAL_SECONDS if interval is None else interval
-        self.out = out or sys.stderr
+        self.out = out or (parent.out if parent else sys.stderr)
         self.done = 0
         self._lock = threading.Lock()
         self._started = self._last = time.monotonic()
@@ -32,11 +35,27 @@ class Progress:
         with self._lock:
             self.done += count
             now = time.monotonic()
-            if now - self._last < self.interval:
-                return
-            self._last = now
-            rate = self.done / MIB / max(now - self._started, 1e-9)
-            of = f" of {self.total / MIB:,.0f} MiB ({100 * self.done / self.total:.0f}%)" \
-                if self.total else " MiB"
-            print(f"{self.what} {self.label}: {self.done / MIB:,.0f}{of}, {rate:,.0f} MiB/s",
-                  file=self.out, flush=True)
+            if now - self._last >= self.interval:
+                self._last = now
+                self._print(now)
+        if self.parent is not None:
+            self.parent(count)
+
+    def finish(self, *, always: bool = False) -> None:
+        """The transfer's closing line (for one of at least FINAL_LINE_BYTES, or ``always``
+        when it moved any bytes): how much, how long, at what average rate."""
+        with self._lock:
+            if self.done and (always or self.done >= FINAL_LINE_BYTES):
+                now = time.monotonic()
+                print(f"{self.what} {self.label}: {self.done / MIB:,.1f} MiB in "
+                      f"{now - self._started:,.1f} s, {self._rate(now):,.1f} MiB/s",
+                      file=self.out, flush=True)
+
+    def _print(self, now: float) -> None:
+        of = f" of {self.total / MIB:,.0f} MiB ({100 * self.done / self.total:.0f}%)" \
+            if self.total else " MiB"
+        print(f"{self.what} {self.label}: {self.done / MIB:,.0f}{of}, "
+              f"{self._rate(now):,.0f} MiB/s", file=self.out, flush=True)
+
+    def _rate(self, now: float) -> float:
+        return self.done / MIB / max(now - self._started, 1e-9)

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import pytest
 from conftest import time_limit
 
+from encode_accession.accession.journal import Journal
 from encode_accession.accession.upload import Planned, upload
 from encode_accession.localportal import LocalPortal
 from encode_accession.localportal.demo import DEMO_AWARD, DEMO_EXPERIMENT, DEMO_LAB
@@ -77,8 +78,10 @@ class ServedPortal:
         with tempfile.TemporaryDirectory() as folder:
             source = Path(folder) / f"{name}.bed.gz"
             source.write_bytes(data)
+            journal = Journal(Path(folder) / "journal.json", Path(folder), workflow_id=name,
+                              server=self.url, file_id=name, portal_id=created["@id"])
             upload(Storage(), str(source), Planned(hashlib.md5(data).hexdigest(), len(data)),
-                   client.get_upload_credentials(created["@id"]))
+                   client.get_upload_credentials(created["@id"]), journal=journal)
         checked = client.get(created["@id"], database=True)  # the portal's checkfiles
         assert checked is not None and checked["status"] == "in progress", checked
         return checked
