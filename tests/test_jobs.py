@@ -19,6 +19,7 @@ from encode_accession.accession.preflight import duplicate_table, preflight
 from encode_accession.accession.runner import run_all, run_job
 from encode_accession.accession.step import run_step
 from encode_accession.accession.summary import incomplete
+from encode_accession.accession.uploads import upload_step
 from encode_accession.accession.verify import verify_files
 from encode_accession.core.errors import InputError
 from encode_accession.database.sqlite import connect as connect_db
@@ -183,18 +184,25 @@ def test_step_run_alias_names_the_step_workflow_and_docker_tag(run, sums):
         f"encode-awg:{step.dcc_step_run}-{run.workflow_id}-{tag}"
 
 
-def test_a_step_posts_its_files_uploads_them_and_a_rerun_creates_nothing(run, sums):
+def test_a_step_posts_its_files_its_upload_job_sends_them_and_a_rerun_creates_nothing(
+        run, sums):
     pre = preflight(run, sums)
     step = run.plan.steps[0]
     first = run_step(run, step.rule, pre, [])
     assert [f.created for f in first.files] == [True] * len(run.plan.files_of(step))
-    assert all(u.uploaded for u in first.uploads)
+    assert {run.portal.get(f.portal_id, database=True)["status"] for f in first.files} == \
+        {"uploading"}  # the step's job posts; its bytes are the upload job's
+    sent = upload_step(run, first)
+    assert [u.portal_id for u in sent.uploads] == [f.portal_id for f in first.files]
+    assert all(u.uploaded for u in sent.uploads)
+    assert {run.portal.get(f.portal_id, database=True)["status"] for f in first.files} == \
+        {"in progress"}
     posts = run.portal.request_counts["POST"]
     again = run_step(run, step.rule, pre, [])
     assert [f.portal_id for f in again.files] == [f.portal_id for f in first.files]
     assert not any(f.created for f in again.files)
     assert not again.step_run.created and not again.quality_metrics.created
-    assert not any(u.uploaded for u in again.uploads)
+    assert not any(u.uploaded for u in upload_step(run, again).uploads)
     assert run.portal.request_counts["POST"] - posts <= 1 + len(again.quality_metrics
                                                                 .quality_metrics)
 
@@ -213,11 +221,12 @@ def test_a_file_posted_after_its_receipt_was_lost_is_found_not_duplicated(run, s
         == len(first.files)
 
 
-def test_a_file_left_in_content_error_by_an_unfinished_upload_stops_the_step_with_the_fix(
+def test_a_file_left_in_content_error_by_an_unfinished_upload_stops_the_upload_job_with_the_fix(
         run, sums):
     pre = preflight(run, sums)
     step = run.plan.steps[0]
     first = run_step(run, step.rule, pre, [])
+    upload_step(run, first)
     victim = first.files[0]
     for receipt in (run.rundir / "uploads").glob("*.json"):  # as if killed before them
         receipt.unlink()
@@ -226,8 +235,9 @@ def test_a_file_left_in_content_error_by_an_unfinished_upload_stops_the_step_wit
     item.props.update(status="content error", content_error_detail="File size 3 does not "
                       "match item file_size 39")
     store.save(item, store.keys_of(item.uuid))
+    again = run_step(run, step.rule, pre, [])
     with pytest.raises(InputError) as stopped:
-        run_step(run, step.rule, pre, [])
+        upload_step(run, again)
     message = stopped.value.message
     assert victim.uri in message and victim.portal_id in message
     assert "File size 3 does not match" in message and "'upload failed'" in message

@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m encode_accession.accession")
     parser.add_argument("jobs", type=_stages, help=f"stages, comma-separated: {', '.join(JOBS)}")
     parser.add_argument("rundir", help="the run's receipts folder")
-    parser.add_argument("step", nargs="?", help="the step's rule name (job `step`)")
+    parser.add_argument("step", nargs="?", help="the step's rule name (jobs `step`, `upload`)")
     parser.add_argument("--settings", help="the run's settings as JSON (job `plan`)")
     args = parser.parse_args(argv)
     rundir = Path(args.rundir)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from encode_accession.accession.context import Run
 
 R = TypeVar("R", bound=Receipt)
-JOBS = ("plan", "checksums", "preflight", "step", "analysis", "summary")
+JOBS = ("plan", "checksums", "preflight", "step", "upload", "analysis", "summary")
 
 
 def run_job(job: str, rundir: Path, step: str | None, settings: str | None
@@ -39,8 +39,17 @@ def run_job(job: str, rundir: Path, step: str | None, settings: str | None
 
         return write_plan_file(rundir / layout.PLAN, json.loads(settings or "{}"))
     run = _loaded(rundir)
-    if job in ("checksums", "preflight", "step"):  # the stages that read the run's files
+    if job in ("checksums", "preflight", "step", "upload"):  # the stages reading its files
         run.storage.prepare([*run.plan.portal_inputs, *(f.uri for f in run.plan.files.values())])
+    if job in ("step", "upload") and not step:
+        raise SystemExit(f"job `{job}` needs the step's rule name")
+    if job == "upload":
+        from encode_accession.accession.uploads import upload_step
+
+        assert step is not None
+        return _write(Path(layout.step_uploads(rundir, step)),
+                      upload_step(run, run.load(layout.step_receipt(rundir, step),
+                                                StepReceipt)))
     if job == "checksums":
         from encode_accession.accession.checksums import checksums
 
@@ -57,8 +66,7 @@ def run_job(job: str, rundir: Path, step: str | None, settings: str | None
     if job == "step":
         from encode_accession.accession.step import run_step
 
-        if not step:
-            raise SystemExit("job `step` needs the step's rule name")
+        assert step is not None
         parents = [run.load(layout.step_receipt(rundir, s), StepReceipt)
                    for s in run.plan.parent_steps(step)]
         return _write(Path(layout.step_receipt(rundir, step)),
@@ -121,6 +129,7 @@ def run_all(rundir: Path, settings: dict[str, Any]) -> Summary:
     steps = {s.rule: plan.parent_steps(s.rule) for s in plan.steps if plan.files_of(s)}
     for rule in TopologicalSorter(steps).static_order():
         run_job("step", rundir, rule, None)
+        run_job("upload", rundir, rule, None)
     run_job("analysis", rundir, None, None)
     result = run_job("summary", rundir, None, None)
     assert isinstance(result, Summary)

@@ -1,22 +1,22 @@
-"""One accessioning step: its analysis_step_run, its files, their uploads and QC metrics.
+"""One accessioning step: its analysis_step_run, its files and their QC metrics.
 
 A step is one Snakemake job (one process), whatever its number of files: the files are
-POSTed concurrently by a bounded thread pool, each upload starts as soon as its file is
-posted, and the step's quality metrics follow. Every file still gets its own receipt as soon
-as it is posted (``files/<step>/<id>.json``), and every upload one when its bytes are sent
-(``uploads/<id>.json``): a step job that dies half-way resumes from them, and objects posted
-after the last receipt are found again by alias (the portal's 409), never duplicated.
+POSTed concurrently by a bounded thread pool, then the step's quality metrics. Their bytes
+are the step's upload job's (:mod:`encode_accession.accession.uploads`), which runs beside
+the steps derived from them: those need only the files' @ids. Every file gets its own
+receipt as soon as it is posted (``files/<step>/<id>.json``): a step job that dies half-way
+resumes from them, and objects posted after the last receipt are found again by alias (the
+portal's 409), never duplicated.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
 from encode_accession.accession.analysis import default_score
 from encode_accession.accession.context import Run
-from encode_accession.accession.journal import Journal
 from encode_accession.accession.payloads import (
     FileFacts,
     file_payload,
@@ -24,38 +24,32 @@ from encode_accession.accession.payloads import (
     step_run_payload,
 )
 from encode_accession.accession.quality import quality_metrics
-from encode_accession.accession.upload import Planned, upload
 from encode_accession.core.errors import InputError
 from encode_accession.planning.plan import PlannedFile
 from encode_accession.planning.steps import Step
-from encode_accession.portal.errors import PortalAuthError
 from encode_accession.qc.callbacks import CALLBACKS
-from encode_accession.run.layout import file_receipt, upload_journal, upload_receipt
+from encode_accession.run.layout import file_receipt
 from encode_accession.run.receipts import load_existing, save
-from encode_accession.run.state import FileReceipt, Preflight, StepReceipt, StepRun, UploadReceipt
+from encode_accession.run.state import FileReceipt, Preflight, StepReceipt, StepRun
 
-NEEDS_UPLOAD = {"uploading", "upload failed"}
 RAW_OUTPUT_TYPES = {"reads", "rejected reads", "filtered reads"}  # never carry an assembly
 
 
 def run_step(run: Run, rule: str, preflight: Preflight,
              parent_steps: list[StepReceipt]) -> StepReceipt:
-    """Post the step's step run and files (parents first), upload them, post their QC."""
+    """Post the step's step run and files (parents first), then their QC."""
     step = next(s for s in run.plan.steps if s.rule == rule)
     files = run.plan.files_of(step)
     step_run = post_step_run(run, step, files[0])
     known = {f.id: f for s in parent_steps for f in s.files}  # receipts by planned id
     same_as = preflight.same_as
     receipts: dict[str, FileReceipt] = {}
-    uploads: list[Future[UploadReceipt]] = []
     with ThreadPoolExecutor(max_workers=run.concurrency) as pool:
         for wave in _waves([f for f in files if f.id not in same_as]):
             done = pool.map(
                 lambda f: accession_file(run, f, preflight, step_run.portal_id, known), wave)
-            for planned, (receipt, obj) in zip(wave, done, strict=True):
+            for planned, receipt in zip(wave, done, strict=True):
                 receipts[planned.id] = known[planned.id] = receipt
-                uploads.append(pool.submit(upload_file, run, receipt, obj))
-        upload_receipts = tuple(u.result() for u in uploads)
     for planned in files:  # possible duplicates: the same bytes, posted once as their original
         if planned.id in same_as:
             receipts[planned.id] = known[planned.id] = same_file(run, planned,
@@ -63,8 +57,7 @@ def run_step(run: Run, rule: str, preflight: Preflight,
     receipts = {f.id: receipts[f.id] for f in files}  # in plan order
     qc = quality_metrics(run, preflight, files, receipts)
     return StepReceipt(run.workflow_id, run.server, step=rule, step_run=step_run,
-                       files=tuple(receipts.values()), uploads=upload_receipts,
-                       quality_metrics=qc)
+                       files=tuple(receipts.values()), quality_metrics=qc)
 
 
 def post_step_run(run: Run, step: Step, first: PlannedFile) -> StepRun:
@@ -76,19 +69,17 @@ def post_step_run(run: Run, step: Step, first: PlannedFile) -> StepRun:
 
 
 def accession_file(run: Run, planned: PlannedFile, preflight: Preflight, step_run: str,
-                   known: dict[str, FileReceipt]
-                   ) -> tuple[FileReceipt, dict[str, Any] | None]:
+                   known: dict[str, FileReceipt]) -> FileReceipt:
     """POST one file (or reuse its receipt from an earlier attempt of this run, when it is of
-    the same bytes) and write its receipt. Returns the receipt and the portal's answer (None
-    when the receipt was reused). ``known``: receipts of the files posted before it, by
-    planned id."""
+    the same bytes) and write its receipt. ``known``: receipts of the files posted before
+    it, by planned id."""
     checksum = preflight.checksums[planned.uri]
     alias = run.file_alias(planned, checksum.md5)
     path = file_receipt(run.rundir, planned.step.rule, planned.id)
     earlier = load_existing(path, FileReceipt, run.rundir)
     if earlier is not None and earlier.is_for(run.workflow_id, run.server, alias, planned.uri,
                                               checksum.md5, checksum.size):
-        return replace(earlier, created=False), None
+        return replace(earlier, created=False)
     derived_from = resolve_derived_from(run, planned, preflight, known)
     payload, extra = build_file_payload(run, planned, preflight, step_run, derived_from)
     obj, created = run.portal.create("file", payload)
@@ -100,7 +91,7 @@ def accession_file(run: Run, planned: PlannedFile, preflight: Preflight, step_ru
         derived_from=tuple(derived_from), step_run=step_run, callbacks_applied=extra,
         default_score=default_score(run, planned, preflight))
     save(path, receipt)
-    return receipt, obj
+    return receipt
 
 
 def build_file_payload(run: Run, planned: PlannedFile, preflight: Preflight,
@@ -159,52 +150,6 @@ def resolve_derived_from(run: Run, planned: PlannedFile, preflight: Preflight,
                              "check derived_from_output_type against the parent's output type")
         found.setdefault(candidates[0][0])
     return list(found)
-
-
-def upload_file(run: Run, receipt: FileReceipt, obj: dict[str, Any] | None) -> UploadReceipt:
-    """Send the bytes when the portal still waits for them (an interrupted upload resumes).
-    An upload receipt is reused only when it is of these bytes sent to this very portal file
-    by this run. The portal's own check of them (checkfiles) runs when they are complete; the
-    run's final verify stage reads it. A file the portal already judged wrong before this run
-    uploaded it stops the job with the fix: skipping it would lose it silently."""
-    path = upload_receipt(run.rundir, receipt.id)
-    earlier = load_existing(path, UploadReceipt, run.rundir)
-    if earlier is not None and earlier.is_for(receipt):
-        return replace(earlier, uploaded=False)
-    if obj is None:
-        obj = run.portal.get(receipt.portal_id, database=True) or {}
-    if obj.get("status") == "content error":
-        raise InputError(receipt.uri, receipt.portal_id, "the portal judged bytes uploaded for "
-                         "it by an earlier, unfinished attempt wrong ("
-                         f"{obj.get('content_error_detail') or 'content error'})",
-                         "have the DCC (or a local portal's admin) set the file's status to "
-                         "'upload failed', then run again: the upload is redone")
-    uploaded = False
-    if obj.get("status") in NEEDS_UPLOAD:
-        credentials = obj.get("upload_credentials")
-        if not credentials:
-            try:
-                credentials = run.portal.regenerate_upload_credentials(receipt.portal_id)
-            except PortalAuthError:
-                # refused when an earlier attempt's upload already moved the file on
-                current = run.portal.get(receipt.portal_id, database=True) or {}
-                if current.get("status") in NEEDS_UPLOAD:
-                    raise
-                credentials = None
-        if credentials:
-            # the portal's own S3 endpoint shares its TLS certificate
-            own = credentials.get("endpoint_url", "").startswith(run.portal.server)
-            journal = Journal(upload_journal(run.rundir, receipt.id), run.rundir,
-                              workflow_id=run.workflow_id, server=run.server,
-                              file_id=receipt.id, portal_id=receipt.portal_id)
-            upload(run.storage, receipt.uri, Planned(receipt.md5sum, receipt.file_size),
-                   credentials, journal=journal, verify=run.portal.verify if own else None)
-            uploaded = True
-    result = UploadReceipt(run.workflow_id, run.server, id=receipt.id,
-                           portal_id=receipt.portal_id, md5sum=receipt.md5sum,
-                           file_size=receipt.file_size, uploaded=uploaded)
-    save(path, result)
-    return result
 
 
 def _waves(files: list[PlannedFile]) -> list[list[PlannedFile]]:

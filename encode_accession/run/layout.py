@@ -52,6 +52,11 @@ def step_receipt(rundir: str | Path, rule: str) -> str:
     return f"{rundir}/steps/{rule}.json"
 
 
+def step_uploads(rundir: str | Path, rule: str) -> str:
+    """One accessioning step's upload receipt: its files' bytes all sent."""
+    return f"{rundir}/uploads/steps/{rule}.json"
+
+
 def file_receipt(rundir: Path, rule: str, file_id: str) -> Path:
     """One planned file's receipt, written as soon as it is posted."""
     return rundir / "files" / rule / f"{file_id}.json"
@@ -110,7 +115,7 @@ def recorded_run(rundir: Path) -> tuple[Path, dict[str, Any]] | None:
     candidates = chain((rundir / name for name in (PLAN, PREFLIGHT, CHECKSUMS, ANALYSIS,
                                                    SUMMARY)),
                        rundir.glob("steps/*.json"), rundir.glob("files/*/*.json"),
-                       rundir.glob("uploads/*.json"))
+                       rundir.glob("uploads/*.json"), rundir.glob("uploads/steps/*.json"))
     for path in candidates:
         try:
             doc = json.loads(path.read_text())

@@ -1,5 +1,5 @@
 """A run's state as typed values: its settings, and the receipt each job writes and the next
-reads (checksums, preflight, file, upload and its journal, step, analysis, summary).
+reads (checksums, preflight, file, step, upload and its journal, analysis, summary).
 
 Jobs exchange these, never dicts of string keys: a field added here is seen by mypy in every
 reader. Each receipt belongs to its run: it records the workflow id and the server it was
@@ -251,13 +251,20 @@ class QualityMetrics(State):
 
 @dataclass(frozen=True)
 class StepReceipt(Receipt):
-    """One accessioning step: its step run, files (in plan order), uploads and QC."""
+    """One accessioning step: its step run, files (in plan order) and QC."""
 
     step: str  # the step's rule
     step_run: StepRun
     files: tuple[FileReceipt, ...]
-    uploads: tuple[UploadReceipt, ...]
     quality_metrics: QualityMetrics
+
+
+@dataclass(frozen=True)
+class StepUploads(Receipt):
+    """The bytes of one step's files (the upload job, beside the steps derived from them)."""
+
+    step: str  # the step's rule
+    uploads: tuple[UploadReceipt, ...]
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ def accessioned(tmp_path):
     for step in run.plan.steps:
         step_run = post_step_run(run, step, run.plan.files_of(step)[0]).portal_id
         for planned in run.plan.files_of(step):
-            receipt, _obj = accession_file(run, planned, pre, step_run, receipts)
+            receipt = accession_file(run, planned, pre, step_run, receipts)
             receipts[planned.id] = replace(receipt, created=False)
     return run, pre, receipts
 

@@ -1,6 +1,6 @@
 # The accessioning DAG of each run, in its receipts folder {rundir}:
 #   plan (checkpoint) -> checksums (when some md5 means reading bytes) -> preflight -> step (one job per accessioning step, after
-#   the steps its files derive from) -> summary (the analysis, then the summary).
+#   the steps its files derive from) and its upload (beside the steps after it) -> summary (the analysis, then the summary).
 # The plan is made before the DAG when the metadata is already here (common.smk: no plan
 # job), and a run whose steps all descend from one has that step's job run the preflight
 # first (no preflight job; `accession -d` still asks the preflight rule for the receipt).
@@ -75,10 +75,27 @@ rule step:
         "{params.job} {params.stages} {wildcards.rundir:q} {wildcards.step:q} 2>&1 | tee {log:q}"
 
 
+# The bytes of a step's files: beside the steps derived from them (those need only the files'
+# @ids); the summary waits for every step's uploads.
+rule upload:
+    input:
+        layout.step_receipt("{rundir}", "{step}"),
+    output:
+        layout.step_uploads("{rundir}", "{step}"),
+    params:
+        job=JOB,
+    log:
+        "{rundir}/logs/uploads/{step}.log",
+    localrule: True
+    shell:
+        "{params.job} upload {wildcards.rundir:q} {wildcards.step:q} 2>&1 | tee {log:q}"
+
+
 rule summary:
     input:
         lambda wc: preflight_of(wc.rundir),
         lambda wc: [layout.step_receipt(wc.rundir, s) for s in steps_of(wc.rundir)],
+        lambda wc: [layout.step_uploads(wc.rundir, s) for s in steps_of(wc.rundir)],
     output:
         f"{{rundir}}/{layout.ANALYSIS}",
         summary_of("{rundir}"),
