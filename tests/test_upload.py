@@ -22,7 +22,7 @@ from conftest import time_limit
 from services import serve_portal
 
 from encode_accession.accession.journal import Journal
-from encode_accession.accession.upload import Planned, _s3_client, upload
+from encode_accession.accession.upload import ONE_PUT_BYTES, Planned, _s3_client, upload
 from encode_accession.core.errors import InputError
 from encode_accession.localportal import FaultConfig, LocalPortal, PortalApp, UploadConfig
 from encode_accession.localportal.demo import DEMO_KEY_ID, DEMO_SECRET
@@ -33,6 +33,7 @@ from encode_accession.storage.stores import Storage
 
 MIB = 1 << 20
 PART = 8 * MIB  # payloads.part_size of files under 78 GiB
+PARTS = ONE_PUT_BYTES // PART + 1  # of the smallest file uploaded in parts
 
 UPLOADER = """
 import json, sys
@@ -85,7 +86,7 @@ def post_file(portal: PortalClient, path: Path, alias: str = "encode-awg:upload-
 @pytest.mark.parametrize("credentials", ["same", "regenerated"])
 def test_a_multipart_upload_killed_half_way_resumes_without_resending_its_parts(
         portal, tmp_path, credentials):
-    content = os.urandom(6 * PART)
+    content = os.urandom(PARTS * PART)
     path = tmp_path / "big.bam"
     path.write_bytes(content)
     file = post_file(portal, path)
@@ -103,7 +104,7 @@ def test_a_multipart_upload_killed_half_way_resumes_without_resending_its_parts(
     uploader.wait()
     app.faults.configure(FaultConfig())
     journal = journaled(runs)
-    assert journal is not None and 3 <= len(journal.parts) < 6, "not killed half-way"
+    assert journal is not None and 3 <= len(journal.parts) < PARTS, "not killed half-way"
     assert portal.get(file["@id"], database=True)["status"] == "uploading"
     s3 = _s3_client(creds, None)
     with pytest.raises(Exception, match="AccessDenied"):  # as on the real portal
@@ -117,7 +118,7 @@ def test_a_multipart_upload_killed_half_way_resumes_without_resending_its_parts(
     upload(Storage(), str(path), Planned(md5, len(content)), creds,
            journal=journal_for(runs))
     resent = app.s3.bytes_received - received
-    assert resent == (6 - len(journal.parts)) * PART  # only the parts not confirmed
+    assert resent == (PARTS - len(journal.parts)) * PART  # only the parts not confirmed
     assert journaled(runs) is None  # complete: nothing left to continue
     current = portal.get(file["@id"], database=True)
     assert current["status"] == "in progress" and current["file_size"] == len(content)
@@ -126,7 +127,7 @@ def test_a_multipart_upload_killed_half_way_resumes_without_resending_its_parts(
 
 
 def test_an_upload_s3_no_longer_knows_starts_afresh(portal, tmp_path):
-    content = os.urandom(PART + 10)
+    content = os.urandom(ONE_PUT_BYTES + 10)
     path = tmp_path / "out.bam"
     path.write_bytes(content)
     file = post_file(portal, path)
@@ -137,7 +138,8 @@ def test_an_upload_s3_no_longer_knows_starts_afresh(portal, tmp_path):
     journal = journal_for(tmp_path, portal_id=file["@id"])
     journal.begin(creds["upload_url"], file["md5sum"], len(content), PART, upload_id)
     parts = []
-    for number, body in ((1, content[:PART]), (2, content[PART:])):
+    for number, start in enumerate(range(0, len(content), PART), 1):
+        body = content[start:start + PART]
         etag = s3.upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=number,
                               Body=body)["ETag"].strip('"')
         journal.confirm(SentPart(number, len(body), etag, hashlib.md5(body).hexdigest()))
@@ -166,7 +168,7 @@ def test_a_journal_of_another_run_file_or_bytes_is_not_continued(tmp_path):
         assert journal_for(tmp_path).resume(url, md5, size, part) is None
 
 
-@pytest.mark.parametrize("size", [1000, 2 * PART + 5], ids=["one-part", "multipart"])
+@pytest.mark.parametrize("size", [1000, ONE_PUT_BYTES + 5], ids=["one-part", "multipart"])
 def test_an_output_changed_after_its_checksum_is_not_uploaded(portal, tmp_path, size):
     path = tmp_path / "out.bam"
     path.write_bytes(b"a" * size)

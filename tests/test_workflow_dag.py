@@ -1,5 +1,6 @@
 """The Snakemake DAG on a real run: the plan checkpoint, then one job per accessioning step
-ordered by derived_from (real `snakemake`, nothing posted)."""
+ordered by derived_from, each with its upload job beside the steps after it (real
+`snakemake`, nothing posted)."""
 
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ def test_after_the_plan_checkpoint_each_step_is_one_job_whatever_its_files(tmp_p
     result = snakemake(tmp_path, config, "-n")
     assert result.returncode == 0, result.stderr
     counts = dict(re.findall(r"^(\w+)\s+(\d+)$", result.stdout, re.M))
-    assert int(counts["step"]) == len(plan.steps) < len(plan.files)
+    assert int(counts["step"]) == int(counts["upload"]) == len(plan.steps) < len(plan.files)
     assert {counts[r] for r in ("preflight", "summary")} == {"1"}
     assert "checksums" not in counts  # a GCS run: the preflight reads the objects' md5Hash
     assert "analysis" not in counts  # a stage of the summary job, not a job of its own
@@ -90,6 +91,26 @@ def test_step_jobs_wait_for_the_steps_their_files_derive_from(tmp_path):
     assert ("step01_filter", "step02_macs2") in edges
     assert ("step05_idr", "step06_idr") in edges  # bigBed after its bed
     assert ("step02_macs2", "step01_filter") not in edges
+
+
+def test_a_steps_upload_job_runs_beside_the_steps_after_it_and_the_summary_waits_for_all(
+        tmp_path):
+    config, plan = real_atac(tmp_path)
+    assert snakemake(tmp_path, config, "results/plan.json").returncode == 0
+    result = snakemake(tmp_path, config, "--dag")
+    assert result.returncode == 0, result.stderr
+    nodes = {n: (rule, step or "") for n, rule, step in re.findall(
+        r'(\d+)\[label = "(\w+)(?:\\n\w+: (\w+))?', result.stdout)}
+    edges = re.findall(r"(\d+) -> (\d+)", result.stdout)
+    uploads = [n for n, (rule, _) in nodes.items() if rule == "upload"]
+    into = {n: [nodes[a] for a, b in edges if b == n] for n in uploads}
+    out_of = {n: [nodes[b] for a, b in edges if a == n] for n in uploads}
+    assert sorted(step for sources in into.values() for _, step in sources) == \
+        sorted(s.rule for s in plan.steps)  # each step's job, and only it, before its upload
+    assert all(rule == "step" for sources in into.values() for rule, _ in sources)
+    assert all(targets == [("summary", "")] for targets in out_of.values())  # no step waits
+    assert any(nodes[a] == ("step", "step01_filter") and nodes[b] == ("step", "step02_macs2")
+               for a, b in edges)
 
 
 def test_bad_input_stops_in_the_plan_job_with_one_message_and_posts_nothing(tmp_path):

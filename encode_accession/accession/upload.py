@@ -6,22 +6,25 @@ The portal hands out per-file STS credentials scoped to one key: ``upload_url``
 send parts of and complete a multipart upload, never list, head, read or abort anything.
 Uploads are atomic and resumable within that:
 
-- one part (small files): read whole, checked, one PutObject with its Content-MD5;
-- several parts: a multipart upload, several parts in flight at once, each with its
-  Content-MD5. Its journal in the run's folder (:mod:`encode_accession.accession.journal`)
-  records the upload id and each part S3 confirms, so an interrupted run continues the
-  same upload, sending only the parts not confirmed (their bytes are read and compared, not
-  sent). An upload S3 no longer knows (NoSuchUpload: completed by a concurrent run, or
-  removed by the bucket's lifecycle) starts afresh. Nothing is visible at the key until
-  CompleteMultipartUpload.
+- one part (files under ONE_PUT_BYTES): read whole, checked, one PutObject with its
+  Content-MD5. Files upload several at once, so parts would add no parallelism, only
+  requests (moto and the local portal move one PutObject 2-3x faster than the same bytes
+  in parts they join afterwards: benchmarks/upload_rate.py); a kill re-sends at most that;
+- several parts (larger files): a multipart upload, several parts in flight at once, each
+  with its Content-MD5. Its journal in the run's folder
+  (:mod:`encode_accession.accession.journal`) records the upload id and each part S3
+  confirms, so an interrupted run continues the same upload, sending only the parts not
+  confirmed (their bytes are read and compared, not sent). An upload S3 no longer knows
+  (NoSuchUpload: completed by a concurrent run, or removed by the bucket's lifecycle)
+  starts afresh. Nothing is visible at the key until CompleteMultipartUpload.
 - Size and md5 of every byte read are compared with the planned ones (the checksums the
   file was posted with) before the upload completes; on a mismatch it is not completed
   (nor aborted: the credentials may not; the bucket's lifecycle removes it) and the job
   stops with one message naming the file: the output changed after its checksum.
-- An ``s3://`` source on the same S3 service as the target is copied server-side, in
-  parallel parts (UploadPartCopy: s3:PutObject on the target and s3:GetObject on the source,
-  which the portal grants on its configured external buckets); any other source (GCS,
-  another S3 endpoint, local files) is streamed through this process.
+- An ``s3://`` source on the same S3 service as the target is copied server-side (a large
+  one in parallel parts, UploadPartCopy: s3:PutObject on the target and s3:GetObject on
+  the source, which the portal grants on its configured external buckets); any other
+  source (GCS, another S3 endpoint, local files) is streamed through this process.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from encode_accession.run.state import SentPart
 from encode_accession.storage.progress import Progress
 from encode_accession.storage.stores import Storage
 
+ONE_PUT_BYTES = 64 << 20  # smaller files go in one PutObject (or CopyObject), larger in parts
 PART_WORKERS = 4  # parts of one file in flight at once (one more is read ahead)
 COPY_WORKERS = 8  # parts of one server-side copy in flight at once (no bytes through here)
 # One S3 client is made at a time: the first loads boto3's S3 model into the default session
@@ -78,15 +82,16 @@ def upload(storage: Storage, uri: str, planned: Planned, credentials: dict[str, 
     mine = Progress("upload", uri, planned.size, parent=progress)
     source = urlparse(uri)
     part = part_size(planned.size)
+    one_put = max(ONE_PUT_BYTES, part)
     if source.scheme == "s3" and _same_service(credentials.get("endpoint_url"),
                                                storage.s3_endpoint_url):
         from boto3.s3.transfer import TransferConfig
 
         s3.copy({"Bucket": source.netloc, "Key": source.path.lstrip("/")}, bucket, key,
-                Config=TransferConfig(multipart_chunksize=part, multipart_threshold=part,
+                Config=TransferConfig(multipart_chunksize=part, multipart_threshold=one_put,
                                       max_concurrency=COPY_WORKERS),
                 Callback=mine)
-    elif planned.size < part:
+    elif planned.size < one_put:
         with storage.open_read(uri) as stream:
             _put(s3, bucket, key, uri, stream, planned, mine)
     else:
@@ -110,8 +115,9 @@ def _same_service(target: str | None, source: str | None) -> bool:
 def _put(s3: Any, bucket: str, key: str, uri: str, stream: BinaryIO, planned: Planned,
          progress: Progress) -> None:
     body = _read(stream, planned.size + 1)
-    _check(uri, planned, hashlib.md5(body).hexdigest(), len(body), "nothing was uploaded")
-    s3.put_object(Bucket=bucket, Key=key, Body=body, ContentMD5=_b64(hashlib.md5(body)))
+    digest = hashlib.md5(body)
+    _check(uri, planned, digest.hexdigest(), len(body), "nothing was uploaded")
+    s3.put_object(Bucket=bucket, Key=key, Body=body, ContentMD5=_b64(digest))
     progress(len(body))
 
 

@@ -9,9 +9,10 @@ import os
 import threading
 
 import pytest
+from google.cloud.storage import Blob
 
 from encode_accession.core.errors import InputError
-from encode_accession.storage.stores import Storage
+from encode_accession.storage.stores import GCS_RANGE_BYTES, Storage
 
 pytestmark = pytest.mark.usefixtures("gcs_env")
 
@@ -84,6 +85,29 @@ def test_size_exists_and_open_read_stream_the_bytes(bucket):
             chunks.append(chunk)
     assert len(chunks) == 5
     assert b"".join(chunks) == data
+
+
+def test_gcs_objects_are_read_in_large_ranges_a_large_read_in_one_request(bucket,
+                                                                          monkeypatch):
+    data = os.urandom(GCS_RANGE_BYTES + (3 << 20))
+    uri = upload(bucket, "stream/ranges.bin", data)
+    ranges = []
+    download = Blob.download_as_bytes
+
+    def counted(blob, **kwargs):
+        ranges.append((kwargs["start"], kwargs["end"]))
+        return download(blob, **kwargs)
+
+    monkeypatch.setattr(Blob, "download_as_bytes", counted)
+    storage = Storage()
+    with storage.open_read(uri) as stream:  # the upload of a file in one part
+        assert stream.read(len(data) + 1) == data and stream.read(1) == b""
+    assert ranges == [(0, len(data) - 1)]
+    ranges.clear()
+    with storage.open_read(uri) as stream:  # small reads (hashing): ranges of the minimum
+        chunks = list(iter(lambda: stream.read(1 << 20), b""))
+    assert b"".join(chunks) == data
+    assert ranges == [(0, GCS_RANGE_BYTES - 1), (GCS_RANGE_BYTES, len(data) - 1)]
 
 
 def test_reads_cromwell_metadata(bucket):
