@@ -26,7 +26,7 @@ class Progress:
                  parent: Progress | None = None) -> None:
         self.what, self.label, self.total, self.parent = what, label, total, parent
         self.interval = INTERVAL_SECONDS if interval is None else interval
-        self.out = out or (parent.out if parent else sys.stderr)
+        self.out: TextIO = out or (parent.out if parent else sys.stderr)
         self.done = 0
         self._lock = threading.Lock()
         self._started = self._last = time.monotonic()
