@@ -21,6 +21,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 import harness  # noqa: E402
 import local_upload  # noqa: E402
 import many_files  # noqa: E402
+import upload_rate  # noqa: E402
 import vs_reference  # noqa: E402
 
 
@@ -126,5 +127,12 @@ def test_copies_of_the_run_are_workflows_of_their_own_with_bytes_of_their_own(tm
 
 
 def test_the_local_upload_benchmark_uploads_and_copies():
-    result = local_upload.measure(size_mib=9, repeat=1)  # two parts
+    result = local_upload.measure(size_mib=9, repeat=1)
     assert result["upload_mib_s"] > 0 and result["cp_mib_s"] > 0
+
+
+def test_the_upload_rate_benchmark_measures_both_targets_beside_a_plain_copy():
+    results = upload_rate.measure(repeat=1, scale=0.01)  # 3 MB
+    assert set(results) == {"moto S3", "local portal S3"}
+    for result in results.values():
+        assert result["ours_MB_s"] > 0 and result["copy_MB_s"] > 0 and result["ours_cpu_s"] > 0
