@@ -6,8 +6,8 @@ The portal hands out per-file STS credentials scoped to one key: ``upload_url``
 send parts of and complete a multipart upload, never list, head, read or abort anything.
 Uploads are atomic and resumable within that:
 
-- one part (files under ONE_PUT_BYTES): read whole, checked, one PutObject with its
-  Content-MD5. Files upload several at once, so parts would add no parallelism, only
+- one part (files under ONE_PUT_BYTES): read whole, one PutObject whose Content-MD5 is
+  the planned md5. Files upload several at once, so parts would add no parallelism, only
   requests (moto and the local portal move one PutObject 2-3x faster than the same bytes
   in parts they join afterwards: benchmarks/upload_rate.py); a kill re-sends at most that;
 - several parts (larger files): a multipart upload, several parts in flight at once, each
@@ -18,9 +18,12 @@ Uploads are atomic and resumable within that:
   (NoSuchUpload: completed by a concurrent run, or removed by the bucket's lifecycle)
   starts afresh. Nothing is visible at the key until CompleteMultipartUpload.
 - Size and md5 of every byte read are compared with the planned ones (the checksums the
-  file was posted with) before the upload completes; on a mismatch it is not completed
-  (nor aborted: the credentials may not; the bucket's lifecycle removes it) and the job
-  stops with one message naming the file: the output changed after its checksum.
+  file was posted with) before the upload completes: by S3 for one PutObject (it refuses
+  bytes that do not match their Content-MD5, BadDigest, and stores nothing; moto does not
+  check, and there the portal's checkfiles finds the mismatch), here for a multipart
+  upload, which is then not completed (nor aborted: the credentials may not; the bucket's
+  lifecycle removes it). Either way the job stops with one message naming the file: the
+  output changed after its checksum.
 - An ``s3://`` source on the same S3 service as the target is copied server-side (a large
   one in parallel parts, UploadPartCopy: s3:PutObject on the target and s3:GetObject on
   the source, which the portal grants on its configured external buckets); any other
@@ -47,6 +50,7 @@ from encode_accession.storage.stores import Storage
 
 ONE_PUT_BYTES = 64 << 20  # smaller files go in one PutObject (or CopyObject), larger in parts
 PART_WORKERS = 4  # parts of one file in flight at once (one more is read ahead)
+NOTHING_UPLOADED = "nothing was uploaded"
 COPY_WORKERS = 8  # parts of one server-side copy in flight at once (no bytes through here)
 # One S3 client is made at a time: the first loads boto3's S3 model into the default session
 # (~0.15 CPU-s), the others reuse it (~5 ms). Made concurrently, each would load its own.
@@ -114,10 +118,22 @@ def _same_service(target: str | None, source: str | None) -> bool:
 
 def _put(s3: Any, bucket: str, key: str, uri: str, stream: BinaryIO, planned: Planned,
          progress: Progress) -> None:
+    """One PutObject whose Content-MD5 is the planned md5: S3 compares it with the bytes it
+    receives and stores nothing on a mismatch (BadDigest), so the bytes are hashed once, by
+    S3, not here too (the uploader's CPU is what limits it: benchmarks/upload_rate.py)."""
+    from botocore.exceptions import ClientError
+
     body = _read(stream, planned.size + 1)
-    digest = hashlib.md5(body)
-    _check(uri, planned, digest.hexdigest(), len(body), "nothing was uploaded")
-    s3.put_object(Bucket=bucket, Key=key, Body=body, ContentMD5=_b64(digest))
+    if len(body) != planned.size:
+        _check(uri, planned, hashlib.md5(body).hexdigest(), len(body), NOTHING_UPLOADED)
+    try:
+        s3.put_object(Bucket=bucket, Key=key, Body=body,
+                      ContentMD5=base64.b64encode(bytes.fromhex(planned.md5)).decode())
+    except ClientError as err:
+        if err.response.get("Error", {}).get("Code") not in ("BadDigest", "InvalidDigest"):
+            raise
+        _check(uri, planned, hashlib.md5(body).hexdigest(), len(body), NOTHING_UPLOADED)
+        raise
     progress(len(body))
 
 
