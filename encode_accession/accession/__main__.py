@@ -17,7 +17,7 @@ import sys
 from functools import partial
 from pathlib import Path
 
-from encode_accession.accession.runner import JOBS, run_job
+from encode_accession.accession.runner import JOBS, STEP_JOBS, run_job
 from encode_accession.core.errors import InputError
 from encode_accession.core.failures import exit_status
 from encode_accession.run import layout
@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     rundir = Path(args.rundir)
     for job in args.jobs:
         done: list[State | dict] = []
-        step = args.step if job == "step" else None  # `preflight,step`: the step's own
+        step = args.step if job in STEP_JOBS else None  # `preflight,step`: the step's own
         record = layout.failure_record(rundir, job, step)
         status = exit_status(job, partial(_run_into, done, job, rundir, step, args.settings),
                              lambda: _settings_for_message(rundir, args.settings), record)

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 R = TypeVar("R", bound=Receipt)
 JOBS = ("plan", "checksums", "preflight", "step", "upload", "analysis", "summary")
+STEP_JOBS = ("step", "upload")  # the jobs of one step: they take its rule name
 
 
 def run_job(job: str, rundir: Path, step: str | None, settings: str | None
@@ -41,7 +42,7 @@ def run_job(job: str, rundir: Path, step: str | None, settings: str | None
     run = _loaded(rundir)
     if job in ("checksums", "preflight", "step", "upload"):  # the stages reading its files
         run.storage.prepare([*run.plan.portal_inputs, *(f.uri for f in run.plan.files.values())])
-    if job in ("step", "upload") and not step:
+    if job in STEP_JOBS and not step:
         raise SystemExit(f"job `{job}` needs the step's rule name")
     if job == "upload":
         from encode_accession.accession.uploads import upload_step
