@@ -47,9 +47,10 @@ class Progress:
         with self._lock:
             if self.done and (always or self.done >= FINAL_LINE_BYTES):
                 now = time.monotonic()
-                print(f"{self.what} {self.label}: {self.done / MIB:,.1f} MiB in "
-                      f"{now - self._started:,.1f} s, {self._rate(now):,.1f} MiB/s",
-                      file=self.out, flush=True)
+                amount = f"{self.done / MIB:,.1f} MiB" if self.done >= MIB // 10 else \
+                    f"{self.done:,} bytes"
+                print(f"{self.what} {self.label}: {amount} in {now - self._started:,.1f} s, "
+                      f"{self._rate(now):,.1f} MiB/s", file=self.out, flush=True)
 
     def _print(self, now: float) -> None:
         of = f" of {self.total / MIB:,.0f} MiB ({100 * self.done / self.total:.0f}%)" \
