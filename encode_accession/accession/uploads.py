@@ -8,9 +8,9 @@ ends with the bytes and rate of the step, large files with their own.
 
 The credentials are asked for here (the POST's answer carried them, but the step job never
 writes a secret down): one ``GET @@upload`` per file still uploading, fresh ones only when
-those have expired. Every upload gets its receipt when its bytes are sent
-(``uploads/<id>.json``), and a multipart upload its journal while they are: a job that dies
-half-way resumes from them.
+those are missing or expire within RENEW_BEFORE. Every upload gets its receipt when its
+bytes are sent (``uploads/<id>.json``), and a multipart upload its journal while they are:
+a job that dies half-way resumes from them.
 """
 
 from __future__ import annotations
