@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import socket
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -190,9 +191,17 @@ def test_reader_without_tagging_permission_falls_back_to_etag(moto_s3, monkeypat
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
 
     with moto_s3.iam_auth():
-        assert Storage(s3_endpoint_url=moto_s3.endpoint_url).md5(uri) == (
-            hashlib.md5(data).hexdigest()
-        )
+        # a new IAM key may be refused for a moment, on AWS as on moto (IAM is eventually
+        # consistent): a few tries, each with a client of its own
+        for attempt in range(5):
+            try:
+                md5 = Storage(s3_endpoint_url=moto_s3.endpoint_url).md5(uri)
+                break
+            except InputError:
+                if attempt == 4:
+                    raise
+                time.sleep(0.5)
+        assert md5 == hashlib.md5(data).hexdigest()
 
 
 def test_threads_share_one_storage(moto_s3, storage):
