@@ -23,10 +23,13 @@ from encode_accession.localportal.auth import (
     authenticate,
     can_edit,
     check_can_edit,
+    principals_of,
     require_user,
 )
 from encode_accession.localportal.faults import DROP_CONNECTION, Faults
+from encode_accession.localportal.frames import RenderContext
 from encode_accession.localportal.identity import resolve
+from encode_accession.localportal.permissions import Access
 from encode_accession.localportal.portal import RENEWABLE_STATUSES, UPLOAD_SHEET, LocalPortal
 from encode_accession.localportal.problems import HTTPProblem
 from encode_accession.localportal.profiles import profiles
@@ -58,6 +61,17 @@ def _annotated(item_type: str, admin: bool) -> dict[str, Any]:
             name: {**spec, "readonly": True} if "permission" in spec else spec
             for name, spec in schema["properties"].items()}
     return schema
+
+
+def _denied(view: str) -> HTTPProblem:
+    """Pyramid's answer to a view whose permission the caller lacks, anonymous or not (it
+    names the view, never the item: a hidden item's @id is not told)."""
+    return HTTPProblem(403, f"Unauthorized: {view} failed permission check")
+
+
+def _check_view(access: Access, item: Item, view: str = "item_view") -> None:
+    if not access.allows(item):
+        raise _denied(view)
 
 
 class PortalApp:
@@ -169,10 +183,12 @@ class PortalApp:
 
     def _get(self, request: Request, path: str, user: User | None) -> Response:
         args = request.args
+        ctx = self.portal.context()
+        access = Access(principals_of(user), ctx.item)
         if path == "/":
             return json_response({"@id": "/", "@type": ["Portal"], "title": "ENCODE local portal"})
         if path.rstrip("/") == "/search":
-            return self._search(args, request.full_path)
+            return self._search(ctx, access, args, request.full_path)
         if path.startswith("/profiles"):
             return self._profiles(path, user)
         if path.rstrip("/") == "/_indexer":
@@ -183,14 +199,18 @@ class PortalApp:
             creds = self._served(self.portal.upload_credentials(item, renew=False), request)
             return json_response({"@graph": [{"@id": item.at_id, "upload_credentials": creds}]})
         if "@@download" in path:
-            return self._download(path)
+            return self._download(path, access)
         segments = [s for s in path.split("/") if s]
         listed = self.portal.types.collection_type(segments[0]) if len(segments) == 1 \
             else None
         if listed is not None:
-            return self._search(MultiDict([*args.items(multi=True), ("type", listed)]),
+            if not access.may_list(listed):
+                raise _denied("collection_list")
+            return self._search(ctx, access,
+                                MultiDict([*args.items(multi=True), ("type", listed)]),
                                 request.full_path, collection=(listed, path))
         item = self._item(path)
+        _check_view(access, item)  # before the canonical redirect, as encoded's BeforeRender
         if unquote(item.at_id) != path:
             query = request.query_string.decode()
             location = item.at_id + (f"?{query}" if query else "")
@@ -198,16 +218,18 @@ class PortalApp:
         database = args.get("datastore") == "database" or \
             request.headers.get("X-Datastore") == "database"
         frame = args.get("frame", "page")
-        ctx = self.portal.context()
+        if frame == "page" and item.item_type == "user" and access.allows(item, "view_details"):
+            return json_response(ctx.user_details(item))
         body = ctx.embedded_frame(item) if frame in _EMBEDDED_FRAMES else \
             (self._with_credentials(item, user, request) if database else ctx.object_frame(item))
         return json_response(body)
 
-    def _search(self, args: MultiDict, url: str,
+    def _search(self, ctx: RenderContext, access: Access, args: MultiDict, url: str,
                 collection: tuple[str, str] | None = None) -> Response:
         """`/search/`, or a collection's listing (`/<collection>/`: every item of its type,
-        with the search's paging, filters and frames, typed `<Type>Collection`)."""
-        status, body = search(self.portal.context(), args, url)
+        with the search's paging, filters and frames, typed `<Type>Collection`), of the
+        items the caller may view."""
+        status, body = search(ctx, args, url, access.allows)
         if collection is not None:
             type_name, path = collection
             body.update({"@id": path, "@type": [f"{type_name}Collection", "Collection"],
@@ -235,9 +257,10 @@ class PortalApp:
             raise HTTPProblem(404, name)
         return json_response(_annotated(itype.item_type, admin))
 
-    def _download(self, path: str) -> Response:
+    def _download(self, path: str, access: Access) -> Response:
         base, _, rest = path.partition("@@download/")
         item = self._item(base)
+        _check_view(access, item, "download")
         parts = rest.split("/")
         if item.item_type == "file" and len(parts) == 1:
             creds = self.portal.store.get_sheet(item.uuid, UPLOAD_SHEET)
