@@ -215,6 +215,11 @@ class PortalClient:
             return PortalAuthError(f"{where}: the portal did not accept access key id "
                                    f"{self.key_id!r} ({detail}); check DCC_API_KEY and "
                                    f"DCC_SECRET_KEY for {self.server}", status=status, body=body)
+        if status == 403 and self.key_id is None:
+            return PortalAuthError(f"{where}: anonymous requests may not do this ({detail}); "
+                                   "unreleased objects need a key pair that may see them: "
+                                   "set DCC_API_KEY and DCC_SECRET_KEY", status=status,
+                                   body=body)
         if status == 403:
             return PortalAuthError(f"{where}: access key id {self.key_id!r} is not allowed to "
                                    f"do this ({detail})", status=status, body=body)
