@@ -1,7 +1,8 @@
 """WSGI routing for the local portal: the real portal's URLs, status codes and envelopes.
 
 Reads: items by any identifier (301 to the canonical @id), frames, `datastore=database`,
-`/search/`, `/profiles/`, downloads. Writes: POST to a collection, PATCH an item,
+`/search/`, `/profiles/`, downloads, each showing only what the caller may view
+(`permissions.py`). Writes: POST to a collection, PATCH an item,
 `@@upload`, and `/_checkfiles`. Faults are injected here, before any work. Reads never run
 checkfiles: the portal's own S3 endpoint (``s3``, served beside this app) runs it when an
 upload completes, the server's idle loop for an external bucket.

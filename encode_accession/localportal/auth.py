@@ -1,4 +1,5 @@
-"""Basic-auth access keys and the few permission rules a submitter meets.
+"""Basic-auth access keys, the caller's principals, and the edit and add rules a submitter
+meets (who may view what is `permissions.py`).
 
 Secrets are stored only as hashes, and no message here ever includes one: salted PBKDF2 for
 keys this portal issues, and the portal's own `edw_hash` for keys it was given that way (the

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from accounts import user_with_key
 
-from encode_accession.localportal import load_objects
+from encode_accession.localportal import LocalPortal, load_objects
 from encode_accession.localportal.demo import (
     DEMO_EXPERIMENT,
     DEMO_KEY_ID,
@@ -202,3 +202,17 @@ def test_downloads_need_view_and_upload_credentials_need_edit(callers, http_port
     assert demo._session.get(http_portal.url + created["href"], timeout=10).status_code == 404
     assert demo.get(created["@id"] + "@@upload")["@graph"][0]["upload_credentials"]
     _forbidden(remc, created["@id"] + "@@upload")
+
+
+def test_a_database_seeded_before_permissions_gives_the_demo_user_its_viewing_group(tmp_path):
+    """Without ENCODE4 the demo key could not view its own lab's runs in an older database;
+    the reopened database adds that one property and keeps what the user changed."""
+    portal = LocalPortal(tmp_path / "old.sqlite")
+    user = portal.store.by_at_id(DEMO_USER)
+    del user.props["viewing_groups"]
+    user.props["first_name"] = "Changed"
+    portal.store.save(user, portal.store.keys_of(user.uuid))
+    portal.store.put_meta("seeded", "demo")  # the seed's first version
+    reopened = LocalPortal(tmp_path / "old.sqlite").store.by_at_id(DEMO_USER)
+    assert reopened.props["viewing_groups"] == ["ENCODE4"]
+    assert reopened.props["first_name"] == "Changed"
