@@ -23,3 +23,8 @@ def user_with_key(number: int, key_id: str, secret: str, **props: Any) -> list[d
 
 ADMIN_KEYS = ("ADMINKEY1", "adminsecretadmin")
 ADMIN = user_with_key(1, *ADMIN_KEYS, lab=DEMO_LAB, submits_for=[DEMO_LAB], groups=["admin"])
+# A consortium member: sees the unreleased data of ENCODE3 and ENCODE4 awards (their viewing
+# groups), as a reader of a whole collection in progress does; in the environment's form too.
+CONSORTIUM_KEYS = ("MEMBER01", "membersecret0001")
+CONSORTIUM = user_with_key(4, *CONSORTIUM_KEYS, viewing_groups=["ENCODE3", "ENCODE4"])
+CONSORTIUM_ENV = dict(zip(("DCC_API_KEY", "DCC_SECRET_KEY"), CONSORTIUM_KEYS, strict=True))

@@ -67,6 +67,18 @@ EXPECTED = {
 }
 
 
+# The inserts' own access key (access_key.json), an admin's: the workbook's unreleased
+# experiments (ENCSR706IDL is in progress) are for admins and their award's viewing group.
+WORKBOOK_ADMIN = {"DCC_API_KEY": "foobar", "DCC_SECRET_KEY": "bazqux"}
+
+
+@pytest.fixture(autouse=True)
+def workbook_admin(monkeypatch: pytest.MonkeyPatch, consortium_keys: None) -> None:
+    """Instead of the tracker tests' consortium keys, which this portal does not know."""
+    for name, value in WORKBOOK_ADMIN.items():
+        monkeypatch.setenv(name, value)
+
+
 @pytest.fixture(scope="module")
 def workbook_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     inserts = shared_fixture("encoded-inserts/experiment.json").parent
@@ -124,17 +136,6 @@ def test_workbook_experiments_are_tracked_cited_and_exported(workbook_portal: st
     assert aen["lab"] == "/labs/brenton-graveley/" and aen["award"] == "/awards/U54HG007005/"
 
 
-# The inserts' own access key (access_key.json), an admin's: the workbook's unreleased
-# experiments (ENCSR706IDL is in progress) are for admins and their award's viewing group.
-WORKBOOK_ADMIN = {"DCC_API_KEY": "foobar", "DCC_SECRET_KEY": "bazqux"}
-
-
-@pytest.fixture
-def workbook_admin(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in WORKBOOK_ADMIN.items():
-        monkeypatch.setenv(name, value)
-
-
 def _as_list(value):
     """Export json keeps a list field as a list, or as the portal-style joined text."""
     if value is None or isinstance(value, list):
@@ -143,7 +144,7 @@ def _as_list(value):
 
 
 def test_tracked_workbook_experiments_store_what_the_portal_calculates(
-        workbook_portal: str, tmp_path: Path, workbook_admin: None) -> None:
+        workbook_portal: str, tmp_path: Path) -> None:
     def run(*args: str):
         return run_main(*args, "--server", workbook_portal, "--db", str(tmp_path / "t.db"))
 
