@@ -20,7 +20,7 @@ from typing import Any
 
 from encode_accession.core.errors import InputError
 from encode_accession.portal.client import PortalClient
-from encode_accession.portal.errors import PortalAuthError
+from encode_accession.portal.errors import PortalForbidden
 
 # ENCODE file accessions (ENCFF + 3 digits + 3 letters) and the local portal's (TSTFF + 6)
 FILE_ACCESSION = re.compile(r"^(ENCFF[0-9]{3}[A-Z]{3}|TSTFF[0-9]{6})$")
@@ -128,11 +128,8 @@ def _get(portal: PortalClient, requested: str, identifier: str) -> dict[str, Any
     key's validity (a wrong key is 401 and stays a portal error)."""
     try:
         return portal.get(identifier)
-    except PortalAuthError as exc:
-        if exc.status != 403:
-            raise
-        who = f"access key id {portal.key_id!r}" if portal.key_id else "anonymous reads"
-        raise _unusable(requested, portal, f"is not visible to {who}" + (
+    except PortalForbidden:
+        raise _unusable(requested, portal, f"is not visible to {portal.caller}" + (
             "" if identifier == requested else f" (as {identifier})"),
             "the portal shows deleted files to admins only and unreleased ones to their "
             "award's viewing group: choose a released file, or set keys that may see it "
