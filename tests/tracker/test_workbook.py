@@ -169,6 +169,7 @@ def test_search_finds_workbook_experiments_by_free_text_and_release_date(
 
     for name in WORKBOOK_ADMIN:
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setitem(sys.modules, "keyring", None)  # no keys from a keyring either
     anonymous = found("--text", "midbrain")  # the in-progress one is not shown to anyone
     assert "ENCSR751YPU" in anonymous and "ENCSR706IDL" not in anonymous
     for name, value in WORKBOOK_ADMIN.items():
