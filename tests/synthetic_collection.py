@@ -210,8 +210,10 @@ def _lab(name: str, title: str) -> dict[str, Any]:
 
 
 def _award(name: str, rfa: str) -> dict[str, Any]:
+    """Its viewing group as the portal's awards have them (ENCODE2 ones view with ENCODE3)."""
     return {"@id": f"/awards/{name}/", "@type": ["Award", "Item"], "name": name,
-            "project": "ENCODE", "rfa": rfa, "status": "current"}
+            "project": "ENCODE", "rfa": rfa, "status": "current",
+            "viewing_group": "ENCODE4" if rfa == "ENCODE4" else "ENCODE3"}
 
 
 def _publication(pub: dict[str, Any]) -> dict[str, Any]:

@@ -6,10 +6,15 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from encode_accession.accession.checks import refuse_closed_dataset, refuse_unfit_run
+from encode_accession.accession.checks import (
+    hidden_dataset_problem,
+    refuse_closed_dataset,
+    refuse_unfit_run,
+)
 from encode_accession.accession.context import Run
 from encode_accession.core.errors import InputError, InputErrors
 from encode_accession.planning.plan import leaf_strings, same_md5_files
+from encode_accession.portal.errors import PortalForbidden
 from encode_accession.run.state import Checksum, Duplicate, PortalInput, Preflight
 
 IGNORED_STATUSES = {"replaced", "revoked", "deleted"}
@@ -127,7 +132,7 @@ def _dataset(run: Run, inputs: dict[str, PortalInput]) -> dict[str, Any]:
     dataset of the first raw fastq, as the reference tool finds it."""
     if run.plan.steps_file.facts.annotation_dataset:
         annotation = run.settings.annotation
-        found = run.portal.get(annotation, frame="embedded") if annotation else None
+        found = _embedded_dataset(run, annotation) if annotation else None
         if found is None:
             raise InputError("config", "annotation", f"{annotation} is not on the portal",
                              "set annotation: to an existing Annotation accession")
@@ -138,12 +143,19 @@ def _dataset(run: Run, inputs: dict[str, PortalInput]) -> dict[str, Any]:
         raw = keys & set(f.keys) and (f.producer is None or steps.raw_fastqs_can_have_task)
         dataset_id = f.uri in inputs and inputs[f.uri].dataset
         if raw and dataset_id:
-            dataset = run.portal.get(dataset_id, frame="embedded")
+            dataset = _embedded_dataset(run, dataset_id)
             if dataset:
                 return dataset
     raise InputError(run.plan.workflow.source, "raw_fastqs_keys",
                      f"no raw fastq (keys {sorted(keys)}) of this run is on the portal",
                      "post the fastqs first, or check raw_fastqs_keys in the steps file")
+
+
+def _embedded_dataset(run: Run, dataset_id: str) -> dict[str, Any] | None:
+    try:
+        return run.portal.get(dataset_id, frame="embedded")
+    except PortalForbidden:
+        raise hidden_dataset_problem(run.portal, dataset_id) from None
 
 
 def _genome(run: Run, inputs: dict[str, PortalInput], checksums: dict[str, Checksum],

@@ -1,7 +1,8 @@
 """WSGI routing for the local portal: the real portal's URLs, status codes and envelopes.
 
 Reads: items by any identifier (301 to the canonical @id), frames, `datastore=database`,
-`/search/`, `/profiles/`, downloads. Writes: POST to a collection, PATCH an item,
+`/search/`, `/profiles/`, downloads, each showing only what the caller may view
+(`permissions.py`). Writes: POST to a collection, PATCH an item,
 `@@upload`, and `/_checkfiles`. Faults are injected here, before any work. Reads never run
 checkfiles: the portal's own S3 endpoint (``s3``, served beside this app) runs it when an
 upload completes, the server's idle loop for an external bucket.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
@@ -23,10 +25,13 @@ from encode_accession.localportal.auth import (
     authenticate,
     can_edit,
     check_can_edit,
+    principals_of,
     require_user,
 )
 from encode_accession.localportal.faults import DROP_CONNECTION, Faults
+from encode_accession.localportal.frames import RenderContext
 from encode_accession.localportal.identity import resolve
+from encode_accession.localportal.permissions import Access
 from encode_accession.localportal.portal import RENEWABLE_STATUSES, UPLOAD_SHEET, LocalPortal
 from encode_accession.localportal.problems import HTTPProblem
 from encode_accession.localportal.profiles import profiles
@@ -58,6 +63,17 @@ def _annotated(item_type: str, admin: bool) -> dict[str, Any]:
             name: {**spec, "readonly": True} if "permission" in spec else spec
             for name, spec in schema["properties"].items()}
     return schema
+
+
+def _denied(view: str) -> HTTPProblem:
+    """Pyramid's answer to a view whose permission the caller lacks, anonymous or not (it
+    names the view, never the item: a hidden item's @id is not told)."""
+    return HTTPProblem(403, f"Unauthorized: {view} failed permission check")
+
+
+def _check_view(access: Access, item: Item, view: str = "item_view") -> None:
+    if not access.allows(item):
+        raise _denied(view)
 
 
 class PortalApp:
@@ -115,14 +131,15 @@ class PortalApp:
         if method == "POST" and path.endswith("@@upload"):
             item = self._item(path.rsplit("@@", 1)[0])
             check_can_edit(user, item)
-            creds = self.portal.upload_credentials(item, renew=True)
-            refreshed = self.portal.store.get(item.uuid) or item
+            refreshed = self._written_for(user, lambda: self._renewed(item))
+            creds = self.portal.store.get_sheet(item.uuid, UPLOAD_SHEET) or {}
             return _result([{**self.portal.context().object_frame(refreshed),
                              "upload_credentials": self._served(creds, request)}])
         if method == "POST":
             return self._create(request, body, user)
         if method == "PATCH":
-            item = self.portal.update(self._item(path), body, user)
+            target = self._item(path)
+            item = self._written_for(user, lambda: self.portal.update(target, body, user))
             return _result([self._with_credentials(item, user, request)])
         raise HTTPProblem(405, f"{method} is not supported here; use POST or PATCH")
 
@@ -150,8 +167,23 @@ class PortalApp:
         itype = self.portal.types.lookup(segments[0]) if len(segments) == 1 else None
         if itype is None:
             raise HTTPProblem(404, f"{request.path} is not a collection one can POST to")
-        item = self.portal.create(itype, body, user)
+        item = self._written_for(user, lambda: self.portal.create(itype, body, user))
         return _result([self._with_credentials(item, user, request)], 201, Location=item.at_id)
+
+    def _renewed(self, item: Item) -> Item:
+        """Fresh upload credentials (stored with the file), and the file as it is now."""
+        self.portal.upload_credentials(item, renew=True)
+        return self.portal.store.get(item.uuid) or item
+
+    def _written_for(self, user: User, write: Callable[[], Item]) -> Item:
+        """A write whose result the caller may not view is undone: snovault renders it with
+        `request.embed(..., '@@object', as_user=True)`, whose 403 aborts the transaction (a
+        lab's submitter outside its award's viewing group may edit but not view)."""
+        with self.portal.store.write():
+            item = write()
+            if not Access(user.principals, self.portal.context().item).allows(item):
+                raise _denied("item_view_object")
+        return item
 
     def _with_credentials(self, item: Item, user: User | None,
                           request: Request) -> dict[str, Any]:
@@ -169,10 +201,12 @@ class PortalApp:
 
     def _get(self, request: Request, path: str, user: User | None) -> Response:
         args = request.args
+        ctx = self.portal.context()
+        access = Access(principals_of(user), ctx.item)
         if path == "/":
             return json_response({"@id": "/", "@type": ["Portal"], "title": "ENCODE local portal"})
         if path.rstrip("/") == "/search":
-            return self._search(args, request.full_path)
+            return self._search(ctx, access, args, request.full_path)
         if path.startswith("/profiles"):
             return self._profiles(path, user)
         if path.rstrip("/") == "/_indexer":
@@ -183,14 +217,18 @@ class PortalApp:
             creds = self._served(self.portal.upload_credentials(item, renew=False), request)
             return json_response({"@graph": [{"@id": item.at_id, "upload_credentials": creds}]})
         if "@@download" in path:
-            return self._download(path)
+            return self._download(path, access)
         segments = [s for s in path.split("/") if s]
         listed = self.portal.types.collection_type(segments[0]) if len(segments) == 1 \
             else None
         if listed is not None:
-            return self._search(MultiDict([*args.items(multi=True), ("type", listed)]),
+            if not access.may_list(listed):
+                raise _denied("collection_list")
+            return self._search(ctx, access,
+                                MultiDict([*args.items(multi=True), ("type", listed)]),
                                 request.full_path, collection=(listed, path))
         item = self._item(path)
+        _check_view(access, item)  # before the canonical redirect, as encoded's BeforeRender
         if unquote(item.at_id) != path:
             query = request.query_string.decode()
             location = item.at_id + (f"?{query}" if query else "")
@@ -198,16 +236,18 @@ class PortalApp:
         database = args.get("datastore") == "database" or \
             request.headers.get("X-Datastore") == "database"
         frame = args.get("frame", "page")
-        ctx = self.portal.context()
+        if frame == "page" and item.item_type == "user" and access.allows(item, "view_details"):
+            return json_response(ctx.user_details(item))
         body = ctx.embedded_frame(item) if frame in _EMBEDDED_FRAMES else \
             (self._with_credentials(item, user, request) if database else ctx.object_frame(item))
         return json_response(body)
 
-    def _search(self, args: MultiDict, url: str,
+    def _search(self, ctx: RenderContext, access: Access, args: MultiDict, url: str,
                 collection: tuple[str, str] | None = None) -> Response:
         """`/search/`, or a collection's listing (`/<collection>/`: every item of its type,
-        with the search's paging, filters and frames, typed `<Type>Collection`)."""
-        status, body = search(self.portal.context(), args, url)
+        with the search's paging, filters and frames, typed `<Type>Collection`), of the
+        items the caller may view."""
+        status, body = search(ctx, args, url, access.allows)
         if collection is not None:
             type_name, path = collection
             body.update({"@id": path, "@type": [f"{type_name}Collection", "Collection"],
@@ -235,9 +275,10 @@ class PortalApp:
             raise HTTPProblem(404, name)
         return json_response(_annotated(itype.item_type, admin))
 
-    def _download(self, path: str) -> Response:
+    def _download(self, path: str, access: Access) -> Response:
         base, _, rest = path.partition("@@download/")
         item = self._item(base)
+        _check_view(access, item, "download")
         parts = rest.split("/")
         if item.item_type == "file" and len(parts) == 1:
             creds = self.portal.store.get_sheet(item.uuid, UPLOAD_SHEET)

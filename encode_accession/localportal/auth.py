@@ -1,4 +1,5 @@
-"""Basic-auth access keys and the few permission rules a submitter meets.
+"""Basic-auth access keys, the caller's principals, and the edit and add rules a submitter
+meets (who may view what is `permissions.py`).
 
 Secrets are stored only as hashes, and no message here ever includes one: salted PBKDF2 for
 keys this portal issues, and the portal's own `edw_hash` for keys it was given that way (the
@@ -17,6 +18,7 @@ from typing import Any
 
 from werkzeug.datastructures import Authorization
 
+from encode_accession.localportal.permissions import ANONYMOUS, user_principals
 from encode_accession.localportal.problems import HTTPProblem
 from encode_accession.localportal.store import Item, Store
 
@@ -43,6 +45,7 @@ class User:
     key_id: str
     submits_for: frozenset[str] = field(default_factory=frozenset)
     groups: frozenset[str] = field(default_factory=frozenset)
+    principals: frozenset[str] = ANONYMOUS  # encoded's groupfinder (permissions.py)
 
     @property
     def admin(self) -> bool:
@@ -91,7 +94,12 @@ def authenticate(store: Store, auth: Authorization | None, header_present: bool)
     if user is None:
         raise HTTPProblem(401, f"Access key id {key_id!r} belongs to no user")
     return User(user.at_id, key_id, frozenset(user.props.get("submits_for", [])),
-                frozenset(user.props.get("groups", [])))
+                frozenset(user.props.get("groups", [])),
+                user_principals(user, lambda ref: store.by_at_id(ref) or store.get(ref)))
+
+
+def principals_of(user: User | None) -> frozenset[str]:
+    return user.principals if user else ANONYMOUS
 
 
 def require_user(user: User | None) -> User:

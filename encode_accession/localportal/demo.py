@@ -18,6 +18,7 @@ DEMO_SECRET = "demosecretdemose"
 DEMO_USER = "/users/0d5fd0b4-8a1e-4c3b-9f51-6a8e8c2d7a11/"
 DEMO_LAB = "/labs/encode-awg/"
 DEMO_AWARD = "/awards/DEMO-AWARD/"
+DEMO_VIEWING_GROUP = "ENCODE4"  # the demo award's, and so the demo user's viewing group
 DEMO_EXPERIMENT = "/experiments/TSTSR000001/"
 DEMO_REFERENCE = "/references/TSTSR000002/"
 DEMO_FILE_NAMES = (

@@ -15,6 +15,10 @@ from encode_accession.localportal.store import Item, Store
 from encode_accession.localportal.types import TypeRegistry
 
 _MISSING = object()
+# encoded src/encoded/types/user.py `user_basic_view`: a user's object frame, for everyone
+# (its full properties are the page frame's, for those with `view_details`)
+USER_OBJECT_KEYS = ("@id", "@type", "uuid", "lab", "title", "submits_for")
+_GONE = ("deleted", "replaced")
 
 
 class RenderContext:
@@ -101,6 +105,13 @@ class RenderContext:
         return list(dict.fromkeys([*(stored if isinstance(stored, list) else []), *referrers]))
 
     def object_frame(self, item: Item) -> dict[str, Any]:
+        frame = self._properties(item)
+        if item.item_type == "user":
+            return {key: frame[key] for key in USER_OBJECT_KEYS if key in frame}
+        return frame
+
+    def _properties(self, item: Item) -> dict[str, Any]:
+        """Stored and calculated properties, without those the type never shows."""
         itype = self.types.lookup(item.item_type)
         hidden = set(itype.hidden) if itype else set()
         frame: dict[str, Any] = {"@id": item.at_id, "@type": item.types, "uuid": item.uuid}
@@ -110,6 +121,16 @@ class RenderContext:
             if value is not None:
                 frame[name] = value
         return frame
+
+    def user_details(self, item: Item) -> dict[str, Any]:
+        """A user's page frame for its owner and admins (encoded `user_page_view` with
+        `view_details`): every property, the lab embedded, and its access keys."""
+        itype = self.types.get("user")
+        page = self._expand(self._properties(item), _path_tree(itype.embedded))
+        keys = [k for k in self.store.referrers(item.at_id, "user")
+                if "AccessKey" in k.types and k.props.get("status") not in _GONE]
+        page["access_keys"] = [self.object_frame(k) for k in keys]
+        return page
 
     def embedded_frame(self, item: Item) -> dict[str, Any]:
         itype = self.types.lookup(item.item_type)

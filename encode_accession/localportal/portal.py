@@ -16,7 +16,7 @@ from encode_accession.localportal.auth import (
     check_can_create,
     check_can_edit,
 )
-from encode_accession.localportal.demo import DEMO_DATA, DEMO_USER
+from encode_accession.localportal.demo import DEMO_DATA, DEMO_USER, DEMO_VIEWING_GROUP
 from encode_accession.localportal.frames import RenderContext
 from encode_accession.localportal.identity import (
     MD5_RULES,
@@ -38,6 +38,7 @@ from encode_accession.localportal.validate import Checked, Validator
 
 UPLOAD_SHEET = "upload"
 RENEWABLE_STATUSES = ("uploading", "upload failed")  # statuses that may get new credentials
+DEMO_SEED = "demo:2"  # the seed's version: 2 gave the demo user its award's viewing group
 
 
 def default_upload_dir(db_path: str | Path) -> Path:
@@ -60,9 +61,22 @@ class LocalPortal:
 
     def _seed_once(self) -> None:
         with self.store.write():
-            if self.store.get_meta("seeded") is None:
+            seeded = self.store.get_meta("seeded")
+            if seeded is None:
                 load_file(self, DEMO_DATA)
-                self.store.put_meta("seeded", "demo")
+            elif seeded == "demo":
+                self._demo_user_joins_its_viewing_group()
+            if seeded != DEMO_SEED:
+                self.store.put_meta("seeded", DEMO_SEED)
+
+    def _demo_user_joins_its_viewing_group(self) -> None:
+        """A database seeded before reads had permissions: its demo user did not need the
+        demo award's viewing group to see its own lab's unreleased items; now it does (as
+        every submitter on the real portal). Only that one property is added."""
+        user = self.store.by_at_id(DEMO_USER)
+        if user is not None and "viewing_groups" not in user.props:
+            user.props["viewing_groups"] = [DEMO_VIEWING_GROUP]
+            self.store.save(user, self.store.keys_of(user.uuid))
 
     def context(self) -> RenderContext:
         return RenderContext(self.store, self.types)

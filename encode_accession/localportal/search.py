@@ -207,8 +207,11 @@ def _without(args: MultiDict, field: str, term: str) -> str:
     return "/search/?" + urlencode(kept)
 
 
-def search(ctx: RenderContext, args: MultiDict, url: str) -> tuple[int, dict[str, Any]]:
-    """Returns (HTTP status, body); 404 with `No results found` when nothing matches."""
+def search(ctx: RenderContext, args: MultiDict, url: str,
+           visible: Callable[[Item], bool]) -> tuple[int, dict[str, Any]]:
+    """Returns (HTTP status, body); 404 with `No results found` when nothing matches. Only
+    items `visible` to the caller are hits (the portal filters on each document's
+    `principals_allowed.view`), so totals and facets count nothing else."""
     type_names = args.getlist("type") or ["Item"]
     known = ctx.types.known_type_names()
     invalid = [t for t in type_names if t not in known and not ctx.store.count(t)]
@@ -218,8 +221,9 @@ def search(ctx: RenderContext, args: MultiDict, url: str) -> tuple[int, dict[str
     filters = _filters(args)
     text = words(args.get("searchTerm", ""), keep_stars=True)
     query = parse_query(args["advancedQuery"]) if args.get("advancedQuery") else None
-    hits = [item for item in candidates.values() if _matches(ctx, item, filters)
-            and _matches_query(ctx, item, query) and _matches_text(ctx, item, text)]
+    hits = [item for item in candidates.values() if visible(item)
+            and _matches(ctx, item, filters) and _matches_query(ctx, item, query)
+            and _matches_text(ctx, item, text)]
 
     sort_fields = [s for s in args.get("sort", "-date_created").split(",") if s]
     for field in reversed(sort_fields):

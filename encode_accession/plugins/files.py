@@ -6,7 +6,8 @@ make it: the replaced file gives up its accession, which the file that replaced 
 replacement (after a redirect to its own @id). A replaced file nobody claims is found by
 search and followed through its `superseded_by`. Revoked and deleted files are refused;
 files whose bytes never arrived (uploading, upload failed, content error) have nothing to
-download.
+download. A file the key may not see (403: deleted files are for admins, unreleased ones for
+their award's viewing group) is refused with the same one message.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 from encode_accession.core.errors import InputError
 from encode_accession.portal.client import PortalClient
+from encode_accession.portal.errors import PortalForbidden
 
 # ENCODE file accessions (ENCFF + 3 digits + 3 letters) and the local portal's (TSTFF + 6)
 FILE_ACCESSION = re.compile(r"^(ENCFF[0-9]{3}[A-Z]{3}|TSTFF[0-9]{6})$")
@@ -68,7 +70,7 @@ def file_accession(query: str) -> str:
 
 def describe_file(portal: PortalClient, requested: str) -> PortalFile:
     """What ``requested`` means on the portal now; an InputError when it cannot be used."""
-    obj = portal.get(requested)
+    obj = _get(portal, requested, requested)
     notices: list[str] = []
     if obj is None:
         obj = _replaced_without_claim(portal, requested)
@@ -114,11 +116,24 @@ def _replaced_without_claim(portal: PortalClient, requested: str) -> dict[str, A
 def _successor(portal: PortalClient, requested: str, obj: dict[str, Any]) -> dict[str, Any]:
     """What replaced `obj`: its `superseded_by` (the portal lists only live ones)."""
     for ref in obj.get("superseded_by") or []:
-        successor = portal.get(_ref(ref) or "")
+        successor = _get(portal, requested, _ref(ref) or "")
         if successor is not None:
             return successor
     raise _unusable(requested, portal, "was replaced and the portal names no file that "
                     "replaced it", "choose the current file from its experiment")
+
+
+def _get(portal: PortalClient, requested: str, identifier: str) -> dict[str, Any] | None:
+    """The object, None if the portal has none; a 403 is the file's visibility, not the
+    key's validity (a wrong key is 401 and stays a portal error)."""
+    try:
+        return portal.get(identifier)
+    except PortalForbidden:
+        raise _unusable(requested, portal, f"is not visible to {portal.caller}" + (
+            "" if identifier == requested else f" (as {identifier})"),
+            "the portal shows deleted files to admins only and unreleased ones to their "
+            "award's viewing group: choose a released file, or set keys that may see it "
+            "(DCC_API_KEY/DCC_SECRET_KEY or the keyring)") from None
 
 
 def _unusable(requested: str, portal: PortalClient, problem: str, fix: str) -> InputError:

@@ -5,6 +5,7 @@ from encode_accession.portal.errors import (
     PortalAuthError,
     PortalConflict,
     PortalError,
+    PortalForbidden,
     PortalNotFound,
     PortalTLSError,
     PortalUnavailable,
@@ -12,6 +13,7 @@ from encode_accession.portal.errors import (
 )
 
 __all__ = [
-    "PortalAuthError", "PortalClient", "PortalConflict", "PortalError", "PortalNotFound",
+    "PortalAuthError", "PortalClient", "PortalConflict", "PortalError", "PortalForbidden",
+    "PortalNotFound",
     "PortalTLSError", "PortalUnavailable", "PortalValidationError",
 ]

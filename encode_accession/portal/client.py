@@ -42,6 +42,7 @@ from encode_accession.portal.errors import (
     PortalAuthError,
     PortalConflict,
     PortalError,
+    PortalForbidden,
     PortalNotFound,
     PortalTLSError,
     PortalUnavailable,
@@ -215,8 +216,13 @@ class PortalClient:
             return PortalAuthError(f"{where}: the portal did not accept access key id "
                                    f"{self.key_id!r} ({detail}); check DCC_API_KEY and "
                                    f"DCC_SECRET_KEY for {self.server}", status=status, body=body)
+        if status == 403 and self.key_id is None:
+            return PortalForbidden(f"{where}: anonymous requests may not do this ({detail}); "
+                                   "unreleased objects need a key pair that may see them: "
+                                   "set DCC_API_KEY and DCC_SECRET_KEY", status=status,
+                                   body=body)
         if status == 403:
-            return PortalAuthError(f"{where}: access key id {self.key_id!r} is not allowed to "
+            return PortalForbidden(f"{where}: access key id {self.key_id!r} is not allowed to "
                                    f"do this ({detail})", status=status, body=body)
         if status == 404:
             return PortalNotFound(f"{where}: not found ({detail})", status=status, body=body)
@@ -233,6 +239,11 @@ class PortalClient:
         if not body:
             raise PortalError(f"{method} {path}: expected JSON, got {response.text[:200]!r}")
         return body
+
+    @property
+    def caller(self) -> str:
+        """Who the portal sees, for messages: the access key id (never the secret)."""
+        return f"access key id {self.key_id!r}" if self.key_id else "anonymous requests"
 
     @staticmethod
     def _path(identifier: str) -> str:

@@ -23,6 +23,12 @@ class PortalAuthError(PortalError):
     """401/403: the key pair is not accepted, or it may not do this (lab, object status)."""
 
 
+class PortalForbidden(PortalAuthError):
+    """403: the key pair (or an anonymous caller) may not do this, or may not see the object:
+    the portal shows deleted objects to admins only and unreleased ones to their award's
+    viewing group."""
+
+
 class PortalNotFound(PortalError):
     """404 where the caller needed the object to exist."""
 

@@ -20,11 +20,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from accounts import ADMIN, ADMIN_KEYS
 from services import serve_portal
 
 from encode_accession.core.resources import ACCESSION_RULES
 from encode_accession.demo.run import write_demo_run
-from encode_accession.localportal import FaultConfig, Faults, LocalPortal, PortalApp
+from encode_accession.localportal import FaultConfig, Faults, LocalPortal, PortalApp, load_objects
 from encode_accession.localportal.auth import User
 from encode_accession.localportal.demo import DEMO_KEY_ID, DEMO_SECRET
 from encode_accession.localportal.identity import resolve
@@ -35,6 +36,7 @@ from encode_accession.planning.steps import load_steps
 from .conftest import snakemake, start_snakemake, write_config
 
 DEMO_ENV = {"DCC_API_KEY": DEMO_KEY_ID, "DCC_SECRET_KEY": DEMO_SECRET}
+DEMO_KEYS = (DEMO_KEY_ID, DEMO_SECRET)
 
 
 def config_for(workdir: Path, metadata: Path | None = None, **overrides) -> Path:
@@ -265,17 +267,25 @@ def test_a_misspelt_server_stops_before_any_job(tmp_path):
     assert not (tmp_path / "results").exists()  # no job ran: nothing was hashed
 
 
-@pytest.mark.parametrize("status", ["deleted", "revoked", "replaced"])
-def test_a_dataset_that_takes_no_new_files_is_refused(tmp_path, status):
+@pytest.mark.parametrize(("status", "keys"), [
+    ("deleted", ADMIN_KEYS), ("deleted", DEMO_KEYS), ("revoked", DEMO_KEYS),
+    ("replaced", ADMIN_KEYS), ("replaced", DEMO_KEYS)])
+def test_a_dataset_that_takes_no_new_files_is_refused(tmp_path, status, keys):
+    """Deleted and replaced datasets are DELETED (encoded base.py): an admin is told their
+    status, a submitter's key that it may not see them; a revoked one (ALLOW_CURRENT) is
+    seen by all."""
     db = tmp_path / "portal.sqlite"
     portal = LocalPortal(db)
+    load_objects(portal, ADMIN)
     experiment = resolve(portal.store, portal.types, "/experiments/TSTSR000001/")
     admin = User(at_id="/users/admin/", key_id="ADMIN", groups=frozenset({"admin"}))
     # the real experiment profile: a revoked experiment was released, so has date_released
     released = {"date_released": "2024-02-01"} if status == "revoked" else {}
     portal.update(experiment, {"status": status, **released}, admin)
-    out = run_failing(tmp_path, config_for(tmp_path))
-    assert_one_message(out, f"portal dataset: /experiments/TSTSR000001/: is {status}")
+    out = run_failing(tmp_path, config_for(tmp_path), dict(zip(DEMO_ENV, keys, strict=True)))
+    problem = "is not visible to access key id 'DEMOKEY1'" \
+        if keys == DEMO_KEYS and status != "revoked" else f"is {status}"
+    assert_one_message(out, f"portal dataset: /experiments/TSTSR000001/: {problem}")
 
 
 def test_step_versions_missing_on_the_portal_are_each_named(tmp_path):
@@ -292,14 +302,19 @@ def test_step_versions_missing_on_the_portal_are_each_named(tmp_path):
                 f"/analysis-step-versions/gone-{index}/ is not on the portal") in out
 
 
-def test_a_deleted_step_version_is_refused(tmp_path):
+@pytest.mark.parametrize("keys", [ADMIN_KEYS, DEMO_KEYS])
+def test_a_deleted_step_version_is_refused(tmp_path, keys):
+    """DELETED: an admin is told it is deleted, a submitter's key that it may not see it."""
     steps = load_steps(ACCESSION_RULES / "atac.yaml")
     version = steps.steps[0].dcc_step_version
     portal = LocalPortal(tmp_path / "portal.sqlite")
+    load_objects(portal, ADMIN)
     admin = User(at_id="/users/admin/", key_id="ADMIN", groups=frozenset({"admin"}))
     portal.update(resolve(portal.store, portal.types, version), {"status": "deleted"}, admin)
-    out = run_failing(tmp_path, config_for(tmp_path))
-    assert_one_message(out, f"accession.steps[0].dcc_step_version: {version} is deleted on "
+    out = run_failing(tmp_path, config_for(tmp_path), dict(zip(DEMO_ENV, keys, strict=True)))
+    problem = "is not visible to access key id 'DEMOKEY1' on" if keys == DEMO_KEYS \
+        else "is deleted on"
+    assert_one_message(out, f"accession.steps[0].dcc_step_version: {version} {problem} "
                             "the portal")
 
 

@@ -24,8 +24,9 @@ from typing import Any
 
 import pytest
 import synthetic_collection as synthetic
+from accounts import CONSORTIUM_ENV
 from conftest import time_limit
-from tracker.conftest import synthetic_portal
+from tracker.conftest import consortium_keys, synthetic_portal  # noqa: F401 (autouse keys)
 
 from encode_accession.cli.mcp import TOOLS
 from encode_accession.cli.mcp.server import package_version
@@ -74,7 +75,7 @@ async def session_over(transport: str, url: str, db: Path, home: Path):
     from mcp.client.stdio import StdioServerParameters, stdio_client
     from mcp.client.streamable_http import streamable_http_client
 
-    env = {"HOME": str(home), "PATH": os.environ.get("PATH", "")}
+    env = {"HOME": str(home), "PATH": os.environ.get("PATH", ""), **CONSORTIUM_ENV}
     args = ["mcp", "--server", url, "--db", str(db)]
     with open(home / f"{transport}.log", "w") as log:
         if transport == "stdio":

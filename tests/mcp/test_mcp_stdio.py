@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from accounts import CONSORTIUM_ENV
 from pybtex.database import parse_string
-from tracker.conftest import synthetic_portal
+from tracker.conftest import consortium_keys, synthetic_portal  # noqa: F401 (autouse keys)
 
 from encode_accession.cli.mcp import TOOLS
 
@@ -42,7 +43,8 @@ async def _session(url: str, db: Path, home: Path, script) -> Any:
     command = Path(sys.executable).with_name("encode-accession")
     params = StdioServerParameters(
         command=str(command), args=["mcp", "--server", url, "--db", str(db)],
-        env={"HOME": str(home), "PATH": os.environ.get("PATH", "")}, cwd=str(home))
+        env={"HOME": str(home), "PATH": os.environ.get("PATH", ""), **CONSORTIUM_ENV},
+        cwd=str(home))
     with open(home / "server.log", "w") as errlog:
         async with stdio_client(params, errlog=errlog) as (read, write), \
                 ClientSession(read, write) as session:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from conftest import time_limit
-from tracker.conftest import synthetic_portal
+from tracker.conftest import consortium_keys, synthetic_portal  # noqa: F401 (autouse keys)
 
 from encode_accession.cli.mcp import replies
 from encode_accession.cli.mcp.server import build_server

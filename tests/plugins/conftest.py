@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from accounts import ADMIN, ADMIN_KEYS
 from conftest import time_limit
 
 from encode_accession.accession.journal import Journal
@@ -29,17 +30,6 @@ from encode_accession.portal import PortalClient
 from encode_accession.storage.stores import Storage
 
 DEMO_KEYS = {"DCC_API_KEY": "DEMOKEY1", "DCC_SECRET_KEY": "demosecretdemose"}
-ADMIN_KEYS = ("ADMINKEY1", "adminsecretadmin")
-ADMIN = [
-    {"@id": "/users/a0000000-0000-4000-8000-000000000001/", "@type": ["User", "Item"],
-     "uuid": "a0000000-0000-4000-8000-000000000001", "first_name": "Portal",
-     "last_name": "Admin", "email": "admin@example.org", "lab": DEMO_LAB,
-     "submits_for": [DEMO_LAB], "groups": ["admin"], "status": "current"},
-    {"@id": f"/access-keys/{ADMIN_KEYS[0]}/", "@type": ["AccessKey", "Item"],
-     "uuid": "a0000000-0000-4000-8000-000000000002", "access_key_id": ADMIN_KEYS[0],
-     "secret_access_key": ADMIN_KEYS[1],
-     "user": "/users/a0000000-0000-4000-8000-000000000001/", "status": "current"},
-]
 # two replicates' peaks: chr1 overlaps twice (merged into one region), chr2 once, chr3 never
 PEAKS = {
     "rep1": "chr1\t100\t200\tp1\t900\nchr1\t150\t260\tp2\t800\nchr2\t500\t600\tp3\t700\n"

@@ -51,13 +51,24 @@ def test_a_replaced_file_resolves_to_its_replacement_with_a_notice(served_portal
 
 @pytest.mark.parametrize("status", ["revoked", "deleted"])
 def test_revoked_and_deleted_files_are_refused_with_one_message(served_portal, status):
+    """A revoked file is ALLOW_CURRENT (anyone sees it is revoked); a deleted one is DELETED
+    (encoded base.py: admins only), so a submitter's key is told it may not see it."""
     withdrawn = served_portal.add_file(f"withdrawn-{status}", f"chr9\t1\t{len(status)}\n")
-    served_portal.client(admin=True).patch(withdrawn["@id"], {"status": status})
+    admin = served_portal.client(admin=True)
+    admin.patch(withdrawn["@id"], {"status": status})
+    withdrew = (f"encode://{withdrawn['accession']}: {served_portal.url}: is {status} (fix: "
+                "ENCODE withdrew this file; choose another one from its experiment)")
+    with pytest.raises(InputError) as refused:
+        describe_file(admin, withdrawn["accession"])
+    assert refused.value.message == withdrew
     with pytest.raises(InputError) as refused:
         describe_file(served_portal.client(), withdrawn["accession"])
-    assert refused.value.message == (
-        f"encode://{withdrawn['accession']}: {served_portal.url}: is {status} (fix: ENCODE "
-        "withdrew this file; choose another one from its experiment)")
+    if status == "revoked":
+        assert refused.value.message == withdrew
+    else:
+        assert refused.value.message.startswith(
+            f"encode://{withdrawn['accession']}: {served_portal.url}: is not visible to "
+            "access key id 'DEMOKEY1' (fix: the portal shows deleted files to admins only")
 
 
 def test_an_unknown_accession_is_refused_naming_the_server(served_portal):

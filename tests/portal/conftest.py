@@ -13,14 +13,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from accounts import ADMIN, ADMIN_KEYS
 from services import serve_portal
 
-from encode_accession.localportal import LocalPortal, PortalApp, UploadConfig
+from encode_accession.localportal import LocalPortal, PortalApp, UploadConfig, load_objects
 from encode_accession.localportal.demo import DEMO_KEY_ID, DEMO_SECRET
 from encode_accession.portal import PortalClient
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 FAST = {"backoff": 0.001, "timeout": 10}
+# The workbook's own access key (encoded-inserts access_key.json, whose description gives the
+# secret), an admin's: the workbook's unreleased items are for admins and their viewing groups.
+WORKBOOK_ADMIN = ("foobar", "bazqux")
 
 
 def shared_fixture(relative: str) -> Path:
@@ -46,6 +50,11 @@ class Target:
     def other_client(self, key: str | None, secret: str | None, **kwargs) -> PortalClient:
         server = self.url if self.kind == "http" else f"local:{self.portal.db_path}"
         return PortalClient(server, key, secret, **{**FAST, **kwargs})
+
+    def admin_client(self) -> PortalClient:
+        """A client with an admin's key pair (the admin is added to this portal first)."""
+        load_objects(self.portal, ADMIN)
+        return self.other_client(*ADMIN_KEYS)
 
 
 @contextmanager

@@ -14,7 +14,7 @@ from encode_accession.localportal.ontology import load_ontology
 from encode_accession.localportal.workbook import load_workbook
 from encode_accession.portal import PortalClient
 
-from .conftest import FAST, shared_fixture
+from .conftest import FAST, WORKBOOK_ADMIN, shared_fixture
 
 # encoded ontology.json entries (generate_ontology's format) for the terms the tests read
 ONTOLOGY = {
@@ -35,7 +35,7 @@ def served(tmp_path_factory):
     load_workbook(portal, inserts)
     (folder / "ontology.json").write_text(json.dumps(ONTOLOGY))
     load_ontology(portal.store, folder / "ontology.json")
-    return PortalClient(f"local:{portal.db_path}", **FAST)
+    return PortalClient(f"local:{portal.db_path}", *WORKBOOK_ADMIN, **FAST)
 
 
 def both(client: PortalClient, at_id: str) -> tuple[dict, dict]:

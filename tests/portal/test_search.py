@@ -12,14 +12,14 @@ from encode_accession.localportal.workbook import load_workbook
 from encode_accession.portal import PortalClient
 from encode_accession.portal.errors import PortalError
 
-from .conftest import FAST, shared_fixture
+from .conftest import FAST, WORKBOOK_ADMIN, shared_fixture
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
     portal = LocalPortal(tmp_path_factory.mktemp("search") / "p.sqlite", seed_demo=False)
     load_workbook(portal, shared_fixture("encoded-inserts"))
-    return PortalClient(f"local:{portal.db_path}", **FAST)
+    return PortalClient(f"local:{portal.db_path}", *WORKBOOK_ADMIN, **FAST)
 
 
 def accessions(client: PortalClient, *params: tuple[str, str]) -> list[str]:

@@ -16,7 +16,7 @@ from encode_accession.localportal.workbook import load_workbook
 from encode_accession.portal import PortalClient
 from encode_accession.portal.errors import PortalAuthError
 
-from .conftest import FAST, shared_fixture
+from .conftest import FAST, WORKBOOK_ADMIN, shared_fixture
 
 
 def _insert_rows(inserts: Path) -> Counter:
@@ -59,7 +59,7 @@ def test_workbook_links_are_at_ids_whatever_the_inserts_named(workbook):
 
 def test_workbook_experiments_read_back_in_the_embedded_frame(workbook):
     _, portal, _ = workbook
-    client = PortalClient(f"local:{portal.db_path}", **FAST)
+    client = PortalClient(f"local:{portal.db_path}", *WORKBOOK_ADMIN, **FAST)
     experiments = [e for e in client.search("Experiment", {}, frame="object")
                    if e["accession"].startswith("ENC")]  # the local client adds the demo
     assert len(experiments) == _insert_rows(workbook[0])["experiment"]

@@ -1,5 +1,7 @@
 """Tracker test fixtures: a local portal served over real HTTP on loopback, loaded with
-synthetic experiments (and the real ENCSR416YFB export when ../shared is present)."""
+synthetic experiments (and the real ENCSR416YFB export when ../shared is present), read with
+a consortium member's keys from the environment (a tenth of the synthetic experiments are
+in progress: the portal shows those to their awards' viewing groups only)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from typing import Any
 
 import pytest
 import synthetic_collection as synthetic
+from accounts import CONSORTIUM, CONSORTIUM_ENV
 from cli_run import CliResult, run_main
 
 from encode_accession.localportal import LocalPortal, PortalApp, load_objects
@@ -42,7 +45,7 @@ def serve(db_path: Path, objects: list[dict[str, Any]]
     hundreds of requests per test)."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     portal = LocalPortal(db_path, seed_demo=False)
-    load_objects(portal, objects)
+    load_objects(portal, [*CONSORTIUM, *objects])
     server, url, _ = create_server(PortalApp(portal), "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -62,6 +65,14 @@ def synthetic_portal(factory: pytest.TempPathFactory, count: int, seed: int = 7
                          [*synthetic.software_versions(), *experiments])
     yield url, experiments
     stop()
+
+
+@pytest.fixture(autouse=True)
+def consortium_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every client and command of a test reads as the consortium member (tests of reading
+    anonymously, or of where keys come from, set the environment themselves)."""
+    for name, value in CONSORTIUM_ENV.items():
+        monkeypatch.setenv(name, value)
 
 
 @pytest.fixture(scope="session")

@@ -268,7 +268,11 @@ def memory_keyring(monkeypatch: pytest.MonkeyPatch):
 
     class Memory(KeyringBackend):
         priority = 1  # type: ignore[assignment]
-        values: dict[tuple[str, str], str] = {}
+
+        def __init__(self) -> None:
+            super().__init__()
+            # per instance: keyring may pick this class again later as the default backend
+            self.values: dict[tuple[str, str], str] = {}
 
         def get_password(self, service: str, username: str) -> str | None:
             return self.values.get((service, username))

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 import synthetic_collection as synthetic
+from accounts import CONSORTIUM_ENV, CONSORTIUM_KEYS
 
 from encode_accession.core.errors import InputError
 from encode_accession.portal.client import PortalClient
+from encode_accession.portal.errors import PortalAuthError
 from encode_accession.tracker import (
     extract,
     get_experiment,
@@ -135,9 +137,16 @@ def test_unknown_and_non_experiment_accessions(conn, other_portal: Portal) -> No
     assert dict(client.request_counts) == before  # refused before any request
 
 
-def test_the_real_encode_experiment_over_http(conn, portal: Portal,
-                                             real_experiment_path: Path) -> None:
-    result = track(conn, PortalClient(portal.url), "ENCSR416YFB", notes="SAFB knockdown")
+def test_the_real_encode_experiment_over_http(conn, portal: Portal, real_experiment_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The export is `submitted` (ALLOW_LAB_SUBMITTER_EDIT in encoded's base.py): anonymous
+    reads are refused, a member of its award's viewing group (ENCODE4) reads it."""
+    for name in CONSORTIUM_ENV:
+        monkeypatch.delenv(name)
+    with pytest.raises(PortalAuthError, match="HTTP 403: anonymous requests may not"):
+        track(conn, PortalClient(portal.url), "ENCSR416YFB")
+    member = PortalClient(portal.url, *CONSORTIUM_KEYS)
+    result = track(conn, member, "ENCSR416YFB", notes="SAFB knockdown")
     assert (result.assay_title, result.biosample) == ("CRISPR RNA-seq", "HepG2")
     assert result.quality_metrics == 14 and result.pipelines == 1
     row = get_experiment(conn, "ENCSR416YFB")

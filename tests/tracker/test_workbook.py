@@ -67,6 +67,18 @@ EXPECTED = {
 }
 
 
+# The inserts' own access key (access_key.json), an admin's: the workbook's unreleased
+# experiments (ENCSR706IDL is in progress) are for admins and their award's viewing group.
+WORKBOOK_ADMIN = {"DCC_API_KEY": "foobar", "DCC_SECRET_KEY": "bazqux"}
+
+
+@pytest.fixture(autouse=True)
+def workbook_admin(monkeypatch: pytest.MonkeyPatch, consortium_keys: None) -> None:
+    """Instead of the tracker tests' consortium keys, which this portal does not know."""
+    for name, value in WORKBOOK_ADMIN.items():
+        monkeypatch.setenv(name, value)
+
+
 @pytest.fixture(scope="module")
 def workbook_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     inserts = shared_fixture("encoded-inserts/experiment.json").parent
@@ -131,8 +143,8 @@ def _as_list(value):
     return [v for v in str(value).split(";") if v] if value else []
 
 
-def test_tracked_workbook_experiments_store_what_the_portal_calculates(workbook_portal: str,
-                                                                       tmp_path: Path) -> None:
+def test_tracked_workbook_experiments_store_what_the_portal_calculates(
+        workbook_portal: str, tmp_path: Path) -> None:
     def run(*args: str):
         return run_main(*args, "--server", workbook_portal, "--db", str(tmp_path / "t.db"))
 
@@ -148,13 +160,20 @@ def test_tracked_workbook_experiments_store_what_the_portal_calculates(workbook_
 
 
 def test_search_finds_workbook_experiments_by_free_text_and_release_date(
-        workbook_portal: str, tmp_path: Path) -> None:
+        workbook_portal: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def found(*args: str) -> set[str]:
         result = run_main("search", *args, "--limit", "100", "--format", "json",
                           "--server", workbook_portal, "--db", str(tmp_path / "t.db"))
         assert result.code == 0, result.err
         return {e["accession"] for e in result.json()["experiments"]}
 
+    for name in WORKBOOK_ADMIN:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setitem(sys.modules, "keyring", None)  # no keys from a keyring either
+    anonymous = found("--text", "midbrain")  # the in-progress one is not shown to anyone
+    assert "ENCSR751YPU" in anonymous and "ENCSR706IDL" not in anonymous
+    for name, value in WORKBOOK_ADMIN.items():
+        monkeypatch.setenv(name, value)
     assert {"ENCSR706IDL", "ENCSR751YPU"} <= found("--text", "midbrain")
     assert "ENCSR000ADI" in found("--text", "H3K4me3", "--assay", "Histone ChIP-seq")
     in_2016 = found("--released-from", "2016-01", "--released-to", "2016-12")
