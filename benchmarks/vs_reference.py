@@ -151,8 +151,10 @@ def reference_venv(cache_dir: Path) -> Path:
 def user_venv(cache_dir: Path) -> Path:
     """The python of a venv holding this project as a user installs it (``pip install -e``,
     no test extras: no SLURM executor plugin or pandas for Snakemake to import at start),
-    built once per pyproject.toml. Editable, so it runs this checkout's code."""
-    digest = hashlib.sha256((REPO / "pyproject.toml").read_bytes()).hexdigest()[:12]
+    built once per checkout and pyproject.toml. Editable, so it runs this checkout's code
+    (the path is in the key: another worktree's venv would run that worktree's code)."""
+    digest = hashlib.sha256(str(REPO).encode() + (REPO / "pyproject.toml").read_bytes()
+                            ).hexdigest()[:12]
     venv = cache_dir / f"encode-accession-{digest}-venv"
     python, done = venv / "bin" / "python", venv / ".complete"
     if not done.exists():

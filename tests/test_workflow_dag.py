@@ -66,7 +66,8 @@ def test_plain_snakemake_plans_a_local_run_before_its_dag_so_no_plan_job_runs(tm
     assert int(counts["step"]) == len(plan.steps) and "plan" not in counts
 
 
-def test_a_run_whose_steps_descend_from_one_runs_its_preflight_in_that_steps_job(tmp_path):
+def test_a_chain_of_steps_runs_the_preflight_in_the_first_job_and_the_last_uploads_itself(
+        tmp_path):
     metadata = shared_fixture("cromwell/mirna_replicated_metadata.json")
     config = {"metadata": str(metadata), "pipeline": "mirna"}
     assert snakemake(tmp_path, config, "results/plan.json").returncode == 0
@@ -76,9 +77,34 @@ def test_a_run_whose_steps_descend_from_one_runs_its_preflight_in_that_steps_job
     assert "preflight" not in counts and int(counts["step"]) == 2
     commands = re.findall(r"encode_accession\.accession (\S+) results (step\w+)", result.stdout)
     assert sorted(c for c in commands if c[0] != "upload") == [
-        ("preflight,step", "step00_star"), ("step", "step01_wigtobigwig")]
-    assert sorted(s for job, s in commands if job == "upload") == [  # each step's bytes
-        "step00_star", "step01_wigtobigwig"]
+        ("preflight,step", "step00_star"), ("step,upload", "step01_wigtobigwig")]
+    # the first step's bytes upload beside the step after it; no step waits for the last's
+    assert [s for job, s in commands if job == "upload"] == ["step00_star"]
+    assert int(counts["upload"]) == 1 and counts["summary"] == "1"
+
+
+def test_a_batch_runs_each_run_in_one_job_per_step_its_sink_step_ending_with_the_summary(
+        tmp_path):
+    """Two microRNA runs (`runs:`): per run a job per step with its uploads, the second
+    (every other step comes before it) ending with the analysis and summary; no upload or
+    summary job of its own."""
+    metadata = str(shared_fixture("cromwell/mirna_replicated_metadata.json"))
+    config = {"runs": {name: {"metadata": metadata, "pipeline": "mirna"}
+                       for name in ("one", "two")}}
+    for name in ("one", "two"):
+        assert snakemake(tmp_path, config, f"results/{name}/plan.json").returncode == 0
+    result = snakemake(tmp_path, config, "-n", "-p")
+    assert result.returncode == 0, result.stderr
+    counts = dict(re.findall(r"^(\w+)\s+(\d+)$", result.stdout, re.M))
+    assert counts["step"] == "2" and counts["summary"] == "2"
+    assert "upload" not in counts and "preflight" not in counts
+    commands = re.findall(r"encode_accession\.accession (\S+) results/(\w+) (step\w+)",
+                          result.stdout)
+    assert sorted(commands) == [
+        ("preflight,step,upload", "one", "step00_star"),
+        ("preflight,step,upload", "two", "step00_star"),
+        ("step,upload,analysis,summary", "one", "step01_wigtobigwig"),
+        ("step,upload,analysis,summary", "two", "step01_wigtobigwig")]
 
 
 def test_step_jobs_wait_for_the_steps_their_files_derive_from(tmp_path):

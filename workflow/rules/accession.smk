@@ -4,6 +4,8 @@
 # The plan is made before the DAG when the metadata is already here (common.smk: no plan
 # job), and a run whose steps all descend from one has that step's job run the preflight
 # first (no preflight job; `accession -d` still asks the preflight rule for the receipt).
+# In a batch (several runs) a step's job uploads its files too and the sink step's job (every
+# other step comes before it) ends with the analysis and summary: see BATCH in common.smk.
 # Every job is `python -m encode_accession.accession JOB[,JOB] RUNDIR [STEP]` (params.job, see
 # common.smk), which writes the rule's receipts. Stages that always follow each other run in
 # one process (a job process costs ~0.4 s of start and imports before it does anything). All rules but `checksums` talk to the portal
@@ -64,10 +66,10 @@ rule step:
     input:
         lambda wc: step_inputs(wc.rundir, wc.step),
     output:
-        layout.step_receipt("{rundir}", "{step}"),
+        STEP_OUTPUTS,
     params:
         job=JOB,
-        stages=lambda wc: "preflight,step" if wc.step == preflight_step(wc.rundir) else "step",
+        stages=lambda wc: step_stages(wc.rundir, wc.step),
     log:
         "{rundir}/logs/steps/{step}.log",
     localrule: True
@@ -76,7 +78,7 @@ rule step:
 
 
 # The bytes of a step's files: beside the steps derived from them (those need only the files'
-# @ids); the summary waits for every step's uploads.
+# @ids); the summary waits for every step's uploads. A batch uploads in the step's job.
 rule upload:
     input:
         layout.step_receipt("{rundir}", "{step}"),
@@ -93,19 +95,19 @@ rule upload:
 
 rule summary:
     input:
-        lambda wc: preflight_of(wc.rundir),
-        lambda wc: [layout.step_receipt(wc.rundir, s) for s in steps_of(wc.rundir)],
-        lambda wc: [layout.step_uploads(wc.rundir, s) for s in steps_of(wc.rundir)],
+        lambda wc: summary_inputs(wc.rundir),
     output:
         f"{{rundir}}/{layout.ANALYSIS}",
         summary_of("{rundir}"),
     params:
         job=JOB,
+        stages=lambda wc: summary_job(wc.rundir)[0],
+        step=lambda wc: summary_job(wc.rundir)[1],
     log:
         "{rundir}/logs/summary.log",
     localrule: True
     shell:
-        "{params.job} analysis,summary {wildcards.rundir:q} 2>&1 | tee {log:q}"
+        "{params.job} {params.stages} {wildcards.rundir:q} {params.step} 2>&1 | tee {log:q}"
 
 
 onsuccess:

@@ -31,6 +31,15 @@ if workflow.is_main_process and not workflow.output_settings.dryrun:
             plan_ahead(f"{rundir}/{layout.PLAN}", settings, f"{rundir}/logs/plan.log")
 
 
+# A batch (several runs) keeps each step's uploads in its job and folds the summary into the
+# sink step's job: its concurrency comes from the runs, and each job process saved is ~0.4
+# CPU-s per run. One run uploads beside its child steps instead (the upload rule), but for
+# the sink step's files, which no step waits for.
+BATCH = len(RUNS) > 1
+STEP_OUTPUTS = [layout.step_receipt("{rundir}", "{step}"),
+                *([layout.step_uploads("{rundir}", "{step}")] if BATCH else [])]
+
+
 wildcard_constraints:
     rundir="|".join(re.escape(d) for d in RUNS),
     step=r"step[0-9]+_[A-Za-z0-9_]+",
@@ -58,6 +67,47 @@ def preflight_step(rundir):
     descends from it. None when several steps wait for no other: they share a preflight job."""
     roots = [step for step, after in steps_of(rundir).items() if not after]
     return roots[0] if len(roots) == 1 else None
+
+
+def sink_step(rundir):
+    """The run's only step no other step waits for (so it descends from every other), or None
+    when it has several: in a batch, that step's job also runs the analysis and summary."""
+    steps = steps_of(rundir)
+    sinks = [step for step in steps if not any(step in after for after in steps.values())]
+    return sinks[0] if len(sinks) == 1 else None
+
+
+def step_stages(rundir, step):
+    """The stages of a step's job: the run's preflight first when it is the root step; its
+    uploads when no step waits for them beside it (the sink step), or in a batch; in a batch
+    the sink step's job goes on to the analysis and summary."""
+    stages = ["preflight"] if step == preflight_step(rundir) else []
+    stages.append("step")
+    if BATCH or step == sink_step(rundir):
+        stages.append("upload")
+    if BATCH and step == sink_step(rundir):
+        stages += ["analysis", "summary"]
+    return ",".join(stages)
+
+
+def summary_job(rundir):
+    """(stages, step) of the job making the summary: in a batch with a sink step, that step's
+    job; otherwise its own `analysis,summary` job."""
+    sink = sink_step(rundir) if BATCH else None
+    return (step_stages(rundir, sink), sink) if sink else ("analysis,summary", "")
+
+
+def summary_inputs(rundir):
+    """What the summary waits for: the preflight and every step with its uploads (an upload
+    receipt a step's job writes beside its own is not asked for: no rule makes it); when the
+    sink step's job makes the summary (summary_job), what that step's job waits for."""
+    sink = summary_job(rundir)[1]
+    if sink:
+        return step_inputs(rundir, sink)
+    steps = steps_of(rundir)
+    return [*preflight_of(rundir), *(layout.step_receipt(rundir, s) for s in steps),
+            *(layout.step_uploads(rundir, s) for s in steps
+              if BATCH or "upload" not in step_stages(rundir, s))]
 
 
 def preflight_of(rundir):
