@@ -78,7 +78,11 @@ rule step:
 
 
 # The bytes of a step's files: beside the steps derived from them (those need only the files'
-# @ids); the summary waits for every step's uploads. A batch uploads in the step's job.
+# @ids); the summary waits for every step's uploads. A batch uploads in the step's job (its
+# step rule makes the upload receipt too, so it goes first).
+ruleorder: step > upload
+
+
 rule upload:
     input:
         layout.step_receipt("{rundir}", "{step}"),
