@@ -207,6 +207,23 @@ def test_a_step_posts_its_files_its_upload_job_sends_them_and_a_rerun_creates_no
                                                                 .quality_metrics)
 
 
+def test_an_upload_in_the_process_that_posted_its_files_reuses_the_posts_credentials(
+        run, sums):
+    """A batch's step job (and a sink step's) uploads with the credentials the POST answered
+    with; an upload job of its own asks once per file (GET @@upload)."""
+    pre = preflight(run, sums)
+    first, second = (s.rule for s in run.plan.steps[:2])
+    posted = run_step(run, first, pre, [])
+    gets = run.portal.request_counts["GET"]
+    assert all(u.uploaded for u in upload_step(run, posted).uploads)
+    assert run.portal.request_counts["GET"] == gets and not run.upload_credentials
+    child = run_step(run, second, pre, [posted])
+    run.upload_credentials.clear()  # as in an upload job's own process
+    gets = run.portal.request_counts["GET"]
+    assert all(u.uploaded for u in upload_step(run, child).uploads)
+    assert run.portal.request_counts["GET"] - gets == len(child.files)
+
+
 def test_a_file_posted_after_its_receipt_was_lost_is_found_not_duplicated(run, sums):
     pre = preflight(run, sums)
     step = run.plan.steps[0]

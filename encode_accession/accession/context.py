@@ -25,6 +25,9 @@ class Run:
 
     loaded: LoadedRun
     qc_cache: dict[str, Any] = field(default_factory=dict)  # QC files read once per job
+    # portal @id -> the upload credentials its POST answered with: an upload in the same
+    # process (a batch's step job, a sink step's) needs no GET @@upload. Never written down.
+    upload_credentials: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def settings(self) -> Settings:

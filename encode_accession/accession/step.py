@@ -83,6 +83,8 @@ def accession_file(run: Run, planned: PlannedFile, preflight: Preflight, step_ru
     derived_from = resolve_derived_from(run, planned, preflight, known)
     payload, extra = build_file_payload(run, planned, preflight, step_run, derived_from)
     obj, created = run.portal.create("file", payload)
+    if created and obj.get("upload_credentials"):
+        run.upload_credentials[obj["@id"]] = obj["upload_credentials"]
     receipt = FileReceipt(
         run.workflow_id, run.server, id=planned.id, portal_id=obj["@id"],
         accession=obj.get("accession"), alias=alias, uri=planned.uri,

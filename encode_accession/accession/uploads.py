@@ -6,9 +6,11 @@ for every upload job. Several files upload at once (the run's concurrency), each
 upload several parts at once (:mod:`encode_accession.accession.upload`); the job's log
 ends with the bytes and rate of the step, large files with their own.
 
-The credentials are asked for here (the POST's answer carried them, but the step job never
-writes a secret down): one ``GET @@upload`` per file still uploading, fresh ones only when
-those are missing or expire within RENEW_BEFORE. Every upload gets its receipt when its
+The credentials are the POST's answer's when the upload runs in the process that posted the
+file (a batch's step job, the sink step's: ``Run.upload_credentials``, in memory only);
+otherwise they are asked for here (the step job never writes a secret down): one
+``GET @@upload`` per file still uploading. Fresh ones are asked for only when those are
+missing or expire within RENEW_BEFORE. Every upload gets its receipt when its
 bytes are sent (``uploads/<id>.json``), and a multipart upload its journal while they are:
 a job that dies half-way resumes from them.
 """
@@ -86,7 +88,8 @@ def _credentials(run: Run, receipt: FileReceipt) -> dict[str, Any] | None:
                          "'upload failed', then run again: the upload is redone")
     if status not in NEEDS_UPLOAD:
         return None
-    credentials = run.portal.get_upload_credentials(receipt.portal_id)
+    credentials = run.upload_credentials.pop(receipt.portal_id, None) or \
+        run.portal.get_upload_credentials(receipt.portal_id)
     if credentials and credentials.get("access_key") and not _expiring(credentials):
         return credentials
     try:
