@@ -179,3 +179,33 @@ def physical_limit(rounds: int, latency_s: float, processes: int, start_s: float
     the process starts on its critical path (`concurrency` is in the rounds: requests sent
     at once share a round)."""
     return rounds * latency_s + processes * start_s
+
+
+def jobs_on_critical_path(work: Path) -> int:
+    """The job processes one after another in this workflow's longest run (read from its
+    plan files under ``work/results``): the plan job where it ran, checksums, the preflight
+    unless the first step's job runs it, the longest chain of step jobs, the summary unless
+    a batch's last step's job makes it, and the provenance report (workflow/rules/common.smk
+    says which stages share a job)."""
+    from encode_accession.run.planfile import planned_checksums_job, planned_steps
+
+    longest = 0
+    plans = list((work / "results").rglob("plan.json"))
+    for plan in plans:
+        steps = planned_steps(str(plan))
+        depth: dict[str, int] = {}
+
+        def chain(step: str, steps: dict[str, list[str]] = steps,
+                  depth: dict[str, int] = depth) -> int:
+            if step not in depth:
+                depth[step] = 1 + max((chain(p) for p in steps[step]), default=0)
+            return depth[step]
+
+        roots = [s for s, after in steps.items() if not after]
+        sinks = [s for s in steps if not any(s in after for after in steps.values())]
+        summary_job = not (len(plans) > 1 and len(sinks) == 1)
+        longest = max(longest, max(map(chain, steps), default=0) + (len(roots) != 1)
+                      + planned_checksums_job(str(plan)) + summary_job + 1)
+    log = next(work.glob("*.log"), None)
+    planned_by_job = log is not None and "Rule: plan)" in log.read_text(errors="replace")
+    return longest + planned_by_job

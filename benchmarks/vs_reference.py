@@ -68,6 +68,7 @@ from harness import (  # noqa: E402
     ServedPortal,
     dependent_rounds,
     isolated_env,
+    jobs_on_critical_path,
     measure,
     physical_limit,
     print_table,
@@ -467,31 +468,6 @@ def reference_command(executable: Path
                 "-s", portal.url.removeprefix("https://"), "--lab", DEMO_LAB,
                 "--award", DEMO_AWARD, "--no-log-file"]
     return command
-
-
-def jobs_on_critical_path(work: Path) -> int:
-    """The job processes one after another in this workflow's longest run (read from its
-    plan files): the plan job where it ran, checksums, the preflight unless the first step's
-    job runs it, the longest chain of step jobs, the summary, and the provenance report."""
-    from encode_accession.run.planfile import planned_checksums_job, planned_steps
-
-    longest = 0
-    for plan in (work / "results").rglob("plan.json"):
-        steps = planned_steps(str(plan))
-        depth: dict[str, int] = {}
-
-        def chain(step: str, steps: dict[str, list[str]] = steps,
-                  depth: dict[str, int] = depth) -> int:
-            if step not in depth:
-                depth[step] = 1 + max((chain(p) for p in steps[step]), default=0)
-            return depth[step]
-
-        roots = [s for s, after in steps.items() if not after]
-        longest = max(longest, max(map(chain, steps), default=0) + (len(roots) != 1)
-                      + planned_checksums_job(str(plan)) + 2)
-    log = next(work.glob("*.log"), None)
-    planned_by_job = log is not None and "Rule: plan)" in log.read_text(errors="replace")
-    return longest + planned_by_job
 
 
 TARGETS = {"single": {"wall": 0.25, "cpu": 0.4}, "batch": {"wall": 0.1, "cpu": 0.5},
