@@ -1,6 +1,7 @@
 # The accessioning DAG of each run, in its receipts folder {rundir}:
 #   plan (checkpoint) -> checksums (when some md5 means reading bytes) -> preflight -> step (one job per accessioning step, after
-#   the steps its files derive from) and its upload (beside the steps after it) -> summary (the analysis, then the summary).
+#   the steps its files derive from) and its upload (beside the steps after it; the one step no other waits for, if one, uploads in
+#   its own job) -> summary (the analysis, then the summary).
 # The plan is made before the DAG when the metadata is already here (common.smk: no plan
 # job), and a run whose steps all descend from one has that step's job run the preflight
 # first (no preflight job; `accession -d` still asks the preflight rule for the receipt).
