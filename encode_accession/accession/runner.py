@@ -39,11 +39,11 @@ def run_job(job: str, rundir: Path, step: str | None, settings: str | None
         from encode_accession.run.planfile import write_plan_file
 
         return write_plan_file(rundir / layout.PLAN, json.loads(settings or "{}"))
+    if job in STEP_JOBS and not step:
+        raise SystemExit(f"job `{job}` needs the step's rule name")
     run = _loaded(rundir)
     if job in ("checksums", "preflight", "step", "upload"):  # the stages reading its files
         run.storage.prepare([*run.plan.portal_inputs, *(f.uri for f in run.plan.files.values())])
-    if job in STEP_JOBS and not step:
-        raise SystemExit(f"job `{job}` needs the step's rule name")
     if job == "upload":
         from encode_accession.accession.uploads import upload_step
 

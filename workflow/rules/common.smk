@@ -83,11 +83,16 @@ def step_stages(rundir, step):
     the sink step's job goes on to the analysis and summary."""
     stages = ["preflight"] if step == preflight_step(rundir) else []
     stages.append("step")
-    if BATCH or step == sink_step(rundir):
+    if uploads_in_step_job(rundir, step):
         stages.append("upload")
     if BATCH and step == sink_step(rundir):
         stages += ["analysis", "summary"]
     return ",".join(stages)
+
+
+def uploads_in_step_job(rundir, step):
+    """Whether a step's own job uploads its files: in a batch, and for the sink step."""
+    return BATCH or step == sink_step(rundir)
 
 
 def summary_job(rundir):
@@ -107,7 +112,7 @@ def summary_inputs(rundir):
     steps = steps_of(rundir)
     return [*preflight_of(rundir), *(layout.step_receipt(rundir, s) for s in steps),
             *(layout.step_uploads(rundir, s) for s in steps
-              if BATCH or "upload" not in step_stages(rundir, s))]
+              if BATCH or not uploads_in_step_job(rundir, s))]
 
 
 def preflight_of(rundir):
